@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/syndicate/syndicate/feedgen"
+)
+
+// Config is config.yaml. Unknown keys are errors so typos surface.
+type Config struct {
+	Site       SiteConfig   `yaml:"site"`
+	ContentDir string       `yaml:"content_dir"`
+	OutputDir  string       `yaml:"output_dir"`
+	Permalink  string       `yaml:"permalink"`
+	Feeds      FeedsConfig  `yaml:"feeds"`
+	Schedule   string       `yaml:"schedule"`
+	Server     ServerConfig `yaml:"server"`
+	Log        LogConfig    `yaml:"log"`
+
+	// path is the file the config came from; relative paths in it are
+	// relative to its folder.
+	path     string
+	location *time.Location
+	formats  []feedgen.Format
+}
+
+// SiteConfig describes the publication.
+type SiteConfig struct {
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	URL         string `yaml:"url"`
+	FeedsURL    string `yaml:"feeds_url"`
+	Language    string `yaml:"language"`
+	Author      string `yaml:"author"`
+	Timezone    string `yaml:"timezone"`
+	TagURL      string `yaml:"tag_url"`
+	CategoryURL string `yaml:"category_url"`
+}
+
+// FeedsConfig chooses what each document holds.
+type FeedsConfig struct {
+	Limit   int      `yaml:"limit"`
+	Formats []string `yaml:"formats"`
+	Content string   `yaml:"content"`
+}
+
+// ServerConfig is used by serve.
+type ServerConfig struct {
+	Listen       string `yaml:"listen"`
+	PathPrefix   string `yaml:"path_prefix"`
+	CacheControl string `yaml:"cache_control"`
+	WriteOutput  bool   `yaml:"write_output"`
+	AccessLog    bool   `yaml:"access_log"`
+}
+
+// LogConfig chooses the log format.
+type LogConfig struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+// defaults are applied before the file is decoded.
+func defaultConfig() Config {
+	return Config{
+		ContentDir: "content",
+		OutputDir:  "public",
+		Permalink:  "/:year/:month/:day/:slug/",
+		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full"},
+		Schedule:   "@every 5m",
+		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300"},
+		Log:        LogConfig{Format: "text", Level: "info"},
+	}
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type main\.(\w+)`)
+
+var sectionOf = map[string]string{
+	"Config": "", "SiteConfig": "site.", "FeedsConfig": "feeds.", "ServerConfig": "server.", "LogConfig": "log.",
+}
+
+// LoadConfig reads and validates a config file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c := defaultConfig()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			var errs []error
+			for _, e := range te.Errors {
+				if m := unknownField.FindStringSubmatch(e); m != nil {
+					errs = append(errs, fmt.Errorf("%s:%s: unknown key %q", path, m[1], sectionOf[m[3]]+m[2]))
+					continue
+				}
+				errs = append(errs, fmt.Errorf("%s: %s", path, e))
+			}
+			return nil, errors.Join(errs...)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.path = path
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate checks every key and reports all problems at once, each naming
+// its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if c.Site.URL == "" {
+		bad("site.url", "required: the site's home page, e.g. https://example.org/")
+	} else if u, err := url.Parse(c.Site.URL); err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		bad("site.url", "%q is not an absolute http(s) URL", c.Site.URL)
+	} else {
+		c.Site.URL = withSlash(c.Site.URL)
+	}
+	if c.Site.FeedsURL == "" && len(errs) == 0 {
+		c.Site.FeedsURL = c.Site.URL + "feeds/"
+	} else if c.Site.FeedsURL != "" {
+		if u, err := url.Parse(c.Site.FeedsURL); err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			bad("site.feeds_url", "%q is not an absolute http(s) URL", c.Site.FeedsURL)
+		} else {
+			c.Site.FeedsURL = withSlash(c.Site.FeedsURL)
+		}
+	}
+	for key, v := range map[string]string{"site.tag_url": c.Site.TagURL, "site.category_url": c.Site.CategoryURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(strings.ReplaceAll(v, ":slug", "x")); err != nil || !u.IsAbs() {
+			bad(key, "%q is not an absolute URL", v)
+		} else if !strings.Contains(v, ":slug") {
+			bad(key, "%q needs :slug where the tag's slug goes", v)
+		}
+	}
+	c.location = time.UTC
+	if c.Site.Timezone != "" {
+		loc, err := time.LoadLocation(c.Site.Timezone)
+		if err != nil {
+			bad("site.timezone", "unknown time zone %q (want e.g. UTC or Europe/Berlin)", c.Site.Timezone)
+		} else {
+			c.location = loc
+		}
+	}
+	if c.ContentDir == "" {
+		bad("content_dir", "required")
+	}
+	if c.OutputDir == "" {
+		bad("output_dir", "required")
+	}
+	if !strings.HasPrefix(c.Permalink, "/") || !strings.Contains(c.Permalink, ":slug") {
+		bad("permalink", "%q must start with / and contain :slug", c.Permalink)
+	}
+	if c.Feeds.Limit < 1 || c.Feeds.Limit > 1000 {
+		bad("feeds.limit", "%d is out of range (1 to 1000)", c.Feeds.Limit)
+	}
+	c.formats = nil
+	seen := map[feedgen.Format]bool{}
+	for _, s := range c.Feeds.Formats {
+		f, err := feedgen.ParseFormat(s)
+		if err != nil {
+			bad("feeds.formats", "%v", err)
+			continue
+		}
+		if !seen[f] {
+			seen[f] = true
+			c.formats = append(c.formats, f)
+		}
+	}
+	if len(c.Feeds.Formats) == 0 {
+		bad("feeds.formats", "at least one of rss, atom, json")
+	}
+	switch c.Feeds.Content {
+	case "full", "summary":
+	default:
+		bad("feeds.content", "%q must be full or summary", c.Feeds.Content)
+	}
+	if _, err := ParseSchedule(c.Schedule); err != nil {
+		bad("schedule", "%v", err)
+	}
+	if p := c.Server.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.Contains(p, "..")) {
+		bad("server.path_prefix", "%q must start with /", p)
+	}
+	c.Server.PathPrefix = strings.TrimSuffix(c.Server.PathPrefix, "/")
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "%q must be text or json", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q must be debug, info, warn or error", c.Log.Level)
+	}
+	return errors.Join(errs...)
+}
+
+// ParseSchedule accepts what robfig/cron/v3 accepts: five fields,
+// descriptors such as @hourly and @every 5m, and a CRON_TZ= prefix.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	return cron.ParseStandard(spec)
+}
+
+func withSlash(s string) string {
+	if strings.HasSuffix(s, "/") {
+		return s
+	}
+	return s + "/"
+}
+
+// resolve makes a config path relative to the config file's folder.
+func (c *Config) resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.path), p)
+}

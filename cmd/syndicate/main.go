@@ -1,0 +1,148 @@
+// Command syndicate turns a folder of Markdown posts into RSS, Atom and
+// JSON feeds, once (build) or as a service that rebuilds on a schedule
+// and serves them over HTTP (serve).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the job ran and failed, or --strict found skipped files
+	exitUsage  = 2 // bad flags or config
+)
+
+const usage = `usage: syndicate <command> [flags]
+
+commands:
+  build        read the content folder and write the feeds to the output folder
+  serve        build, then serve the feeds over HTTP and rebuild on a schedule
+  healthcheck  exit 0 when a local serve answers /healthz (for containers)
+  version      print the version
+
+Run "syndicate <command> -h" for the command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "build":
+		return cmdBuild(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "syndicate", version())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "syndicate: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
+// loadConfigFlags parses flags shared by build and serve and loads config.
+func loadConfig(path string, stderr io.Writer) (*Config, bool) {
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		for _, e := range unjoin(err) {
+			fmt.Fprintf(stderr, "syndicate: config: %v\n", e)
+		}
+		return nil, false
+	}
+	return cfg, true
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "config.yaml", "config `file`")
+	content := fs.String("content", "", "content `folder` (overrides content_dir)")
+	out := fs.String("out", "", "output `folder` (overrides output_dir)")
+	strict := fs.Bool("strict", false, "exit 1 if any file was skipped")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "syndicate build: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, ok := loadConfig(*configPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	// Flags are relative to the working directory, not the config file.
+	if *content != "" {
+		cfg.ContentDir = absPath(*content)
+	}
+	if *out != "" {
+		cfg.OutputDir = absPath(*out)
+	}
+	res, err := runBuild(ctx, cfg, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "syndicate: build failed: %v\n", err)
+		return exitFailed
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "skipped %v\n", s)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if err := res.Snapshot.WriteDir(cfg.resolve(cfg.OutputDir)); err != nil {
+		fmt.Fprintf(stderr, "syndicate: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintln(stderr, res.summary())
+	if *strict && len(res.Skipped) > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func absPath(p string) string {
+	if a, err := filepathAbs(p); err == nil {
+		return a
+	}
+	return p
+}

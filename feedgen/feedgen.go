@@ -1,0 +1,121 @@
+// Package feedgen turns posts into RSS 2.0, Atom 1.0 and JSON Feed 1.1
+// documents: one site-wide feed, one per tag and one per category.
+//
+// It builds on gorilla/feeds' exported wire structs and extends them where
+// the library falls short of the specifications (self links, languages,
+// Atom categories, several authors, stable ids). Each item is encoded once
+// per format and spliced into every document that lists it, so a post in
+// twenty tag feeds costs one encoding, not twenty.
+package feedgen
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Format is a feed document format.
+type Format string
+
+// The formats syndicate writes.
+const (
+	RSS  Format = "rss"
+	Atom Format = "atom"
+	JSON Format = "json"
+)
+
+// Formats lists every supported format in output order.
+var Formats = []Format{RSS, Atom, JSON}
+
+// ContentType is what a server should send, so readers and validators
+// recognise the document without sniffing.
+func (f Format) ContentType() string {
+	switch f {
+	case RSS:
+		return "application/rss+xml; charset=utf-8"
+	case Atom:
+		return "application/atom+xml; charset=utf-8"
+	case JSON:
+		return "application/feed+json; charset=utf-8"
+	}
+	return "application/octet-stream"
+}
+
+// FileName is the document's name inside its feed folder.
+func (f Format) FileName() string { return "feed." + string(f) }
+
+// ParseFormat accepts the names used in config.yaml.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case RSS, Atom, JSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown feed format %q (want rss, atom or json)", s)
+}
+
+// Site describes the publication the feeds belong to.
+type Site struct {
+	Title       string
+	Description string
+	// URL is the site's home page, absolute, ending in '/'.
+	URL string
+	// FeedsURL is where the feed tree is published, absolute, ending in '/';
+	// self links and feed ids come from it, never from a request.
+	FeedsURL string
+	Language string
+	Author   string
+	// TagURL and CategoryURL, when set, are the site's own pages for a tag
+	// or category, with :slug standing for the slug; the feeds link to them
+	// as their alternate. Otherwise the home page is the alternate.
+	TagURL      string
+	CategoryURL string
+	// Generator names the program in the documents.
+	Generator        string
+	GeneratorVersion string
+	GeneratorURI     string
+}
+
+// Options chooses what goes into each document.
+type Options struct {
+	// Limit is the number of newest items per feed.
+	Limit int
+	// Formats to write; default all.
+	Formats []Format
+	// SummaryOnly leaves the full content out of the documents.
+	SummaryOnly bool
+}
+
+// Kind says which family a feed belongs to.
+type Kind string
+
+// Feed kinds, which are also the folder names of their feeds.
+const (
+	SiteFeed     Kind = ""
+	TagFeed      Kind = "tags"
+	CategoryFeed Kind = "categories"
+)
+
+// Notice reports something a site owner should know that did not stop a
+// build, such as two tags that slug alike or two posts with one id.
+type Notice struct {
+	Path    string // the post's path, when one is concerned
+	Message string
+}
+
+func (n Notice) String() string {
+	if n.Path != "" {
+		return n.Path + ": " + n.Message
+	}
+	return n.Message
+}
+
+func mustAbs(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return nil, fmt.Errorf("%s %q is not an absolute URL", field, raw)
+	}
+	return u, nil
+}
+
+func formatRFC3339(t time.Time) string { return t.Format(time.RFC3339) }

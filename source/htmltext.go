@@ -1,0 +1,179 @@
+package source
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// urlAttrs are the attributes that hold one URL.
+var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "longdesc": true}
+
+// absolutize rewrites every relative URL (href, src, srcset, ...) in a
+// sanitised fragment against base, including fragment-only links.
+func absolutize(fragment []byte, base string) []byte {
+	b, err := url.Parse(base)
+	if err != nil || !b.IsAbs() {
+		return fragment
+	}
+	if !bytes.ContainsAny(fragment, "=") {
+		return fragment
+	}
+	z := html.NewTokenizer(bytes.NewReader(fragment))
+	var out bytes.Buffer
+	out.Grow(len(fragment) + 256)
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		raw := z.Raw()
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			out.Write(raw)
+			continue
+		}
+		tok := z.Token()
+		changed := false
+		for i, a := range tok.Attr {
+			switch {
+			case urlAttrs[a.Key]:
+				if v, ok := resolveRef(b, a.Val); ok {
+					tok.Attr[i].Val, changed = v, changed || v != a.Val
+				}
+			case a.Key == "srcset":
+				if v := resolveSrcset(b, a.Val); v != a.Val {
+					tok.Attr[i].Val, changed = v, true
+				}
+			}
+		}
+		if !changed {
+			out.Write(raw)
+			continue
+		}
+		out.WriteString(tok.String())
+	}
+	return out.Bytes()
+}
+
+func resolveRef(base *url.URL, ref string) (string, bool) {
+	ref = strings.TrimSpace(ref)
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref, false
+	}
+	if u.IsAbs() {
+		return ref, false
+	}
+	return base.ResolveReference(u).String(), true
+}
+
+// resolveSrcset resolves each candidate URL of a srcset list and drops
+// candidates that are not http(s).
+func resolveSrcset(base *url.URL, v string) string {
+	parts := strings.Split(v, ",")
+	out := make([]string, 0, len(parts))
+	for _, c := range parts {
+		f := strings.Fields(c)
+		if len(f) == 0 {
+			continue
+		}
+		u, err := url.Parse(f[0])
+		if err != nil {
+			continue
+		}
+		if u.IsAbs() && u.Scheme != "http" && u.Scheme != "https" {
+			continue
+		}
+		f[0] = base.ResolveReference(u).String()
+		out = append(out, strings.Join(f, " "))
+	}
+	return strings.Join(out, ", ")
+}
+
+// blockTags end a paragraph when extracting text.
+var blockTags = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Li: true, atom.Blockquote: true, atom.Pre: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Tr: true, atom.Table: true, atom.Figure: true, atom.Figcaption: true, atom.Section: true,
+	atom.Ul: true, atom.Ol: true, atom.Hr: true, atom.Br: true, atom.Dd: true, atom.Dt: true,
+}
+
+// voidTags have no end tag, so they never open a nesting level.
+var voidTags = map[atom.Atom]bool{
+	atom.Area: true, atom.Br: true, atom.Col: true, atom.Embed: true, atom.Hr: true, atom.Img: true,
+	atom.Input: true, atom.Link: true, atom.Meta: true, atom.Source: true, atom.Track: true, atom.Wbr: true,
+}
+
+// notProse reports elements whose text does not belong in a summary:
+// goldmark's footnote list and references, scripts and styles.
+func notProse(z *html.Tokenizer, a atom.Atom, hasAttr bool) bool {
+	if a == atom.Script || a == atom.Style || a == atom.Template {
+		return true
+	}
+	for hasAttr {
+		var k, v []byte
+		k, v, hasAttr = z.TagAttr()
+		if string(k) == "class" && (string(v) == "footnotes" || string(v) == "footnote-ref") {
+			return true
+		}
+	}
+	return false
+}
+
+// paragraphs returns the text of each block of an HTML fragment, with
+// white space collapsed; footnotes are left out.
+func paragraphs(fragment string) []string {
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	var paras []string
+	var cur strings.Builder
+	skip := 0 // nesting depth inside an element that is not prose
+	flush := func() {
+		if t := strings.Join(strings.Fields(cur.String()), " "); t != "" {
+			paras = append(paras, t)
+		}
+		cur.Reset()
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			flush()
+			return paras
+		case html.TextToken:
+			if skip == 0 {
+				cur.Write(z.Text())
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			void := voidTags[a] || tt == html.SelfClosingTagToken
+			switch {
+			case skip > 0 && tt == html.StartTagToken && !void:
+				skip++
+				continue
+			case skip > 0 && tt == html.EndTagToken:
+				skip--
+				continue
+			case skip > 0:
+				continue
+			case tt == html.StartTagToken && !void && notProse(z, a, hasAttr):
+				skip = 1
+				continue
+			}
+			if blockTags[a] {
+				flush()
+			} else if a == atom.Img {
+				cur.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// plainText is the text of an HTML fragment, paragraphs separated by a
+// blank line, white space collapsed.
+func plainText(fragment string) string {
+	return strings.Join(paragraphs(fragment), "\n\n")
+}

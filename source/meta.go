@@ -1,0 +1,406 @@
+package source
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"net/mail"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Front matter names accepted for each field, first present wins. The
+// README lists them; keep the two in step.
+var (
+	titleKeys     = []string{"title", "post_title", "linkTitle"}
+	publishedKeys = []string{"published", "date", "post_date", "pubDate", "publishDate", "created_at"}
+	updatedKeys   = []string{"modified", "lastmod", "lastMod", "updated", "last_modified_at", "date_modified"}
+	summaryKeys   = []string{"summary", "description", "excerpt", "post_excerpt"}
+	linkKeys      = []string{"canonical", "canonical_url", "permalink", "url"}
+	idKeys        = []string{"id", "guid", "uuid"}
+	languageKeys  = []string{"language", "lang"}
+	tagKeys       = []string{"tags", "tag", "keywords"}
+	categoryKeys  = []string{"categories", "category", "topics"}
+)
+
+// meta wraps a decoded front matter map with typed, alias-aware lookups.
+type meta map[string]any
+
+func (m meta) first(keys []string) (string, any) {
+	for _, k := range keys {
+		if v, ok := m[k]; ok && !isEmpty(v) {
+			return k, v
+		}
+	}
+	return "", nil
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(x) == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// str turns any scalar front matter value into text.
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case time.Time:
+		return x.Format(time.RFC3339)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			if s := str(e); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, " ")
+	case map[string]any:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// text decodes entities and collapses white space: titles are plain text.
+// C1 controls and U+FFFD, which entities can produce, are dropped.
+func text(s string) string {
+	s = html.UnescapeString(s)
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0xfffd || r == 0xfffe || r == 0xffff {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// list reads a list or a comma-separated string, trimmed and de-duplicated
+// case-insensitively (the first spelling wins).
+func list(v any) []string {
+	var raw []string
+	switch x := v.(type) {
+	case nil:
+	case []any:
+		for _, e := range x {
+			raw = append(raw, strings.Split(str(e), ",")...)
+		}
+	case []string:
+		raw = x
+	case string:
+		raw = strings.Split(x, ",")
+	default:
+		raw = []string{str(x)}
+	}
+	out := make([]string, 0, len(raw))
+	seen := make(map[string]bool, len(raw))
+	for _, s := range raw {
+		s = text(s)
+		if s == "" {
+			continue
+		}
+		k := strings.ToLower(s)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// truthy reads booleans written as YAML/TOML bools or as strings.
+func truthy(v any) (val, ok bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true", "yes", "on":
+			return true, true
+		case "false", "no", "off":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// Date layouts, tried in order. Layouts without a zone are read in the
+// site's time zone.
+var (
+	zonedLayouts = []string{
+		time.RFC3339,
+		"2006-01-02 15:04:05Z07:00",
+		"2006-01-02T15:04:05Z0700",
+		"2006-01-02 15:04:05Z0700",
+		"2006-01-02 15:04:05 Z07:00",
+		"2006-01-02 15:04:05 -0700",
+		"2006-01-02 15:04:05 -0700 MST",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02 15:04Z07:00",
+		"2006-01-02 15:04 -0700",
+		time.RFC1123Z,
+		time.RFC1123,
+		"Mon, 2 Jan 2006 15:04:05 -0700",
+		"Mon, 2 Jan 2006 15:04:05 MST",
+	}
+	localLayouts = []string{
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04:05",
+		"2006-01-02T15:04",
+		"2006-01-02 15:04",
+		"2006-01-02",
+		"2006/01/02 15:04:05",
+		"2006/01/02",
+	}
+)
+
+// parseDate reads a date as real exports write it; loc applies to dates
+// without a zone.
+func parseDate(v any, loc *time.Location) (time.Time, error) {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		// BurntSushi/toml marks local date-times with zones of these names
+		// (its internal.LocalDatetime and LocalDate).
+		if name := x.Location().String(); name == "datetime-local" || name == "date-local" {
+			x = time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), loc)
+		}
+		t = x
+	case string:
+		s := strings.TrimSpace(x)
+		var err error
+		t, err = parseDateString(s, loc)
+		if err != nil {
+			return time.Time{}, err
+		}
+	default:
+		return time.Time{}, fmt.Errorf("not a date: %v", v)
+	}
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("date %s is out of range", t.Format(time.RFC3339))
+	}
+	return t, nil
+}
+
+func parseDateString(s string, loc *time.Location) (time.Time, error) {
+	var firstErr error
+	for _, l := range zonedLayouts {
+		t, err := time.Parse(l, s)
+		if err == nil {
+			return t, nil
+		}
+		if firstErr == nil || isRangeError(err) {
+			firstErr = err
+		}
+	}
+	for _, l := range localLayouts {
+		t, err := time.ParseInLocation(l, s, loc)
+		if err == nil {
+			return t, nil
+		}
+		if isRangeError(err) {
+			firstErr = err
+		}
+	}
+	if firstErr != nil && isRangeError(firstErr) {
+		return time.Time{}, fmt.Errorf("invalid date %q: %s", s, rangeMessage(firstErr))
+	}
+	return time.Time{}, fmt.Errorf("unrecognised date %q (want e.g. 2006-01-02, 2006-01-02T15:04:05Z07:00)", s)
+}
+
+func isRangeError(err error) bool { return strings.Contains(err.Error(), "out of range") }
+
+func rangeMessage(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+var (
+	fileDate   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})-(.+)$`)
+	folderDate = regexp.MustCompile(`(?:^|/)(\d{4})/(\d{2})/(\d{2})(?:/|$)`)
+)
+
+// dateFromPath finds a Jekyll-style file name date or YYYY/MM/DD folders.
+func dateFromPath(rel string, loc *time.Location) (time.Time, bool) {
+	base := path.Base(rel)
+	if m := fileDate.FindStringSubmatch(base); m != nil {
+		if t, err := time.ParseInLocation("2006-01-02", m[1]+"-"+m[2]+"-"+m[3], loc); err == nil {
+			return t, true
+		}
+	}
+	if m := folderDate.FindStringSubmatch(path.Dir(rel)); m != nil {
+		if t, err := time.ParseInLocation("2006/01/02", m[1]+"/"+m[2]+"/"+m[3], loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// slugFromPath names a post after its file, or after its folder when it is
+// a page bundle's index.md, without a Jekyll date prefix.
+func slugFromPath(rel string) string {
+	base := path.Base(rel)
+	name := strings.TrimSuffix(base, path.Ext(base))
+	if name == "index" || name == "_index" {
+		if dir := path.Base(path.Dir(rel)); dir != "." && dir != "/" {
+			name = dir
+		}
+	}
+	if m := fileDate.FindStringSubmatch(name); m != nil {
+		name = m[4]
+	}
+	return name
+}
+
+// authors reads author, authors, by and author_name.
+func (m meta) authors() []Author {
+	var out []Author
+	add := func(v any) {
+		switch x := v.(type) {
+		case string:
+			for _, a := range splitAuthors(x) {
+				out = append(out, a)
+			}
+		case map[string]any:
+			a := Author{
+				Name:  text(str(firstOf(x, "name", "display_name", "displayName"))),
+				Email: strings.TrimSpace(str(firstOf(x, "email", "mail"))),
+				URL:   strings.TrimSpace(str(firstOf(x, "url", "uri", "link", "website"))),
+			}
+			if a.Name == "" {
+				a.Name = a.Email
+			}
+			if a.Name != "" {
+				out = append(out, a)
+			}
+		case []any:
+			for _, e := range x {
+				switch e.(type) {
+				case string, map[string]any:
+				default:
+					e = str(e)
+				}
+				sub := meta{"a": e}.authorsOf("a")
+				out = append(out, sub...)
+			}
+		case nil:
+		default:
+			if s := str(x); s != "" {
+				out = append(out, Author{Name: s})
+			}
+		}
+	}
+	for _, k := range []string{"author", "authors", "by", "author_name"} {
+		if v, ok := m[k]; ok && !isEmpty(v) {
+			add(v)
+			if len(out) > 0 {
+				break
+			}
+		}
+	}
+	// De-duplicate by name.
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, a := range out {
+		k := strings.ToLower(a.Name)
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, a)
+		}
+	}
+	return uniq
+}
+
+func (m meta) authorsOf(k string) []Author {
+	return meta{"author": m[k]}.authors()
+}
+
+func firstOf(m map[string]any, keys ...string) any {
+	for _, k := range keys {
+		if v, ok := m[k]; ok && !isEmpty(v) {
+			return v
+		}
+	}
+	return nil
+}
+
+// splitAuthors reads "Jane Doe <jane@example.org>" as a name and an e-mail.
+func splitAuthors(s string) []Author {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	if strings.Contains(s, "@") {
+		if a, err := mail.ParseAddress(s); err == nil {
+			name := a.Name
+			if name == "" {
+				name = a.Address
+			}
+			return []Author{{Name: text(name), Email: a.Address}}
+		}
+	}
+	return []Author{{Name: text(s)}}
+}
+
+// resolveLink makes a front matter link absolute against the site URL.
+func resolveLink(site *url.URL, raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("bad link %q: %v", raw, err)
+	}
+	if u.IsAbs() {
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return "", fmt.Errorf("link %q is not http(s)", raw)
+		}
+		return u.String(), nil
+	}
+	if site == nil {
+		return "", fmt.Errorf("relative link %q needs site.url", raw)
+	}
+	return site.ResolveReference(u).String(), nil
+}
+
+// expandPermalink fills :year, :month, :day, :slug and :title.
+func expandPermalink(pattern string, p *Post) string {
+	t := p.Published
+	r := strings.NewReplacer(
+		":year", fmt.Sprintf("%04d", t.Year()),
+		":month", fmt.Sprintf("%02d", int(t.Month())),
+		":day", fmt.Sprintf("%02d", t.Day()),
+		":slug", url.PathEscape(p.Slug),
+		":title", url.PathEscape(p.Slug),
+	)
+	return r.Replace(pattern)
+}
+
+var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

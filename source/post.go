@@ -1,0 +1,90 @@
+// Package source turns a content directory of Markdown files with front
+// matter (easyPress/WordPress, Hugo, Jekyll, Eleventy, Zola) into posts.
+//
+// Reading happens in two steps so large sites stay cheap: Scan reads every
+// file's front matter into Post metadata, and Render produces the HTML of
+// only the posts some feed needs.
+package source
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Post is one publishable entry, normalised from whichever front matter
+// dialect its file used.
+type Post struct {
+	// Path is the file's path relative to the content directory, with
+	// forward slashes; it names the post in errors and orders ties.
+	Path string
+	// ID is stable across edits: the canonical link, an explicit id, or
+	// the computed link (see README, "Front matter").
+	ID    string
+	Link  string
+	Slug  string
+	Title string
+	// Published and Updated are never zero for a post returned by Scan.
+	Published  time.Time
+	Updated    time.Time
+	Authors    []Author
+	Tags       []string
+	Categories []string
+	Language   string
+	// SiteName is the export's site_name, used when the config names no site.
+	SiteName string
+
+	// Draft and Page mark files that are read but never syndicated.
+	Draft bool
+	Page  bool
+
+	// Summary from front matter (HTML or Markdown); empty when absent.
+	frontSummary string
+	// Body location: the Markdown after the front matter.
+	bodyOffset int64
+	size       int64
+	modTime    time.Time
+
+	// Filled by Render.
+	ContentHTML string
+	SummaryHTML string
+	SummaryText string
+}
+
+// Author is a person credited for a post.
+type Author struct {
+	Name  string
+	Email string
+	URL   string
+}
+
+// Rendered reports whether Render has filled the post's HTML.
+func (p *Post) Rendered() bool { return p.SummaryHTML != "" || p.ContentHTML != "" }
+
+// FileError names the file a problem came from, so a person can fix it.
+type FileError struct {
+	Path string
+	Line int // 0 when unknown
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Errors callers may test for with errors.Is.
+var (
+	// ErrNoFrontMatter: the file has no front matter block at all.
+	ErrNoFrontMatter = errors.New("no front matter")
+	// ErrUnclosedFrontMatter: a front matter block opens but never closes.
+	ErrUnclosedFrontMatter = errors.New("front matter is not closed")
+	// ErrNoTitle: a post needs a title to appear in any reader.
+	ErrNoTitle = errors.New("missing or empty title")
+	// ErrNoDate: no date in front matter, file name or folders.
+	ErrNoDate = errors.New("no publication date (front matter, YYYY-MM-DD- file name or YYYY/MM/DD folders)")
+)

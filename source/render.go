@@ -1,0 +1,184 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	ghtml "github.com/yuin/goldmark/renderer/html"
+	"golang.org/x/sync/errgroup"
+)
+
+// markdown is built once: goldmark converters are safe for concurrent use.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.GFM, extension.Footnote),
+	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	// Raw HTML is kept (WordPress exports are mostly HTML) and made safe
+	// by the sanitiser afterwards.
+	goldmark.WithRendererOptions(ghtml.WithUnsafe()),
+)
+
+// policy is bluemonday's UGC policy plus responsive images and the few
+// attributes GFM output needs; it never lets scripts, event handlers or
+// non-http(s) URLs through.
+var policy = sync.OnceValue(func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowAttrs("srcset").Matching(regexp.MustCompile(`^[^<>"']*$`)).OnElements("img", "source")
+	p.AllowAttrs("sizes").Matching(regexp.MustCompile(`^[\w\s(),.:%-]*$`)).OnElements("img", "source")
+	p.AllowElements("picture", "source", "mark", "figure", "figcaption")
+	p.AllowAttrs("type", "media").OnElements("source")
+	p.AllowAttrs("checked", "disabled").OnElements("input")
+	p.AllowAttrs("type").Matching(regexp.MustCompile(`^checkbox$`)).OnElements("input")
+	p.AllowElements("input")
+	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^(footnote-ref|footnote-backref|footnotes|task-list-item)$`)).OnElements("a", "div", "li", "sup", "section")
+	p.AllowAttrs("role").Matching(regexp.MustCompile(`^doc-(noteref|backlink|endnotes)$`)).Globally()
+	return p
+})
+
+const moreMarker = "<!--more-->"
+
+// summaryTarget is the length, in characters, an automatic summary aims at.
+const summaryTarget = 300
+
+// Render fills ContentHTML, SummaryHTML and SummaryText of each post,
+// reading bodies again from disk. Posts that fail are returned as errors
+// and left unrendered; the rest are done.
+func (s *Scanner) Render(ctx context.Context, posts []*Post) []*FileError {
+	errs := make([]*FileError, len(posts))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Workers)
+	for i, p := range posts {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := s.render(p); err != nil {
+				errs[i] = fileError(p.Path, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return []*FileError{{Path: ".", Err: err}}
+	}
+	var out []*FileError
+	for _, e := range errs {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (s *Scanner) render(p *Post) error {
+	data, info, err := s.load(p.Path)
+	if err != nil {
+		return err
+	}
+	if info.Size() != p.size || !info.ModTime().Equal(p.modTime) {
+		return errors.New("file changed during the build; it will be read again next time")
+	}
+	if p.bodyOffset > int64(len(data)) {
+		return errors.New("file changed during the build")
+	}
+	body := data[p.bodyOffset:]
+	RenderBody(p, body)
+	return nil
+}
+
+// RenderBody turns a post's Markdown body into safe, absolute HTML and
+// derives its summary.
+func RenderBody(p *Post, body []byte) {
+	p.ContentHTML = toHTML(body, p.Link)
+	switch {
+	case p.frontSummary != "":
+		p.SummaryHTML = toHTML([]byte(p.frontSummary), p.Link)
+		p.SummaryText = plainText(p.SummaryHTML)
+	case bytes.Contains(body, []byte(moreMarker)):
+		before, _, _ := bytes.Cut(body, []byte(moreMarker))
+		p.SummaryHTML = toHTML(before, p.Link)
+		p.SummaryText = plainText(p.SummaryHTML)
+	}
+	if strings.TrimSpace(p.SummaryText) == "" {
+		p.SummaryText = autoSummary(p.ContentHTML, summaryTarget)
+		if p.SummaryText == "" {
+			p.SummaryText = p.Title // readers need something to show
+		}
+		p.SummaryHTML = "<p>" + html.EscapeString(p.SummaryText) + "</p>"
+	}
+}
+
+// toHTML renders Markdown (with raw HTML), sanitises it, makes every URL
+// absolute against base and escapes characters feeds must not carry raw.
+func toHTML(md []byte, base string) string {
+	var buf bytes.Buffer
+	buf.Grow(len(md) + len(md)/4)
+	if err := markdown.Convert(md, &buf); err != nil {
+		// goldmark only fails on writer errors; a bytes.Buffer has none.
+		panic(fmt.Sprintf("goldmark: %v", err))
+	}
+	safe := policy().SanitizeBytes(buf.Bytes())
+	abs := absolutize(safe, base)
+	return escapeSpecials(strings.TrimSpace(string(abs)))
+}
+
+// escapeSpecials writes C1 controls, U+FFFD and non-characters as numeric
+// references: valid in XML, but readers and validators choke on them raw.
+func escapeSpecials(s string) string {
+	special := func(r rune) bool {
+		return (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError || r == 0xfffe || r == 0xffff
+	}
+	if strings.IndexFunc(s, special) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if special(r) {
+			fmt.Fprintf(&b, "&#x%X;", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// autoSummary takes the first paragraphs of the text up to about max
+// characters, cut on a word boundary.
+func autoSummary(contentHTML string, max int) string {
+	var out []rune
+	for _, para := range paragraphs(contentHTML) {
+		if len(out) > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, []rune(para)...)
+		if len(out) >= max {
+			break
+		}
+	}
+	if len(out) <= max+max/5 {
+		return strings.TrimSpace(string(out))
+	}
+	cut := max
+	for cut > max/2 && !unicode.IsSpace(out[cut]) {
+		cut--
+	}
+	if cut <= max/2 {
+		cut = max // one long word (or a script without spaces): cut anyway
+	}
+	s := strings.TrimRightFunc(string(out[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
+	})
+	return s + "…"
+}

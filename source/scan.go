@@ -1,0 +1,465 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Config holds the site-wide defaults posts fall back on.
+type Config struct {
+	// SiteURL is the site's home page; relative links resolve against it.
+	SiteURL string
+	// Permalink builds a post's link when its front matter names none.
+	// Default "/:year/:month/:day/:slug/".
+	Permalink string
+	// Location reads dates written without a zone. Default UTC.
+	Location *time.Location
+	Author   string
+	Language string
+	// Now decides which posts are still in the future. Default time.Now.
+	Now func() time.Time
+	// Workers bounds parallel parsing. Default GOMAXPROCS.
+	Workers int
+	// MaxFileSize rejects larger files. Default 32 MiB.
+	MaxFileSize int64
+}
+
+// Result is what a scan found.
+type Result struct {
+	// Posts are the publishable posts, newest first (ties by path).
+	Posts []*Post
+	// Read counts Markdown files looked at.
+	Read int
+	// Drafts, Pages and Future count files read but not published.
+	Drafts, Pages, Future int
+	// Skipped lists files that could not be used, one error each.
+	Skipped []*FileError
+	// Warnings are problems that did not stop a post from publishing.
+	Warnings []*FileError
+}
+
+// Scanner reads a content directory.
+type Scanner struct {
+	root string
+	cfg  Config
+	site *url.URL
+}
+
+// NewScanner checks cfg once so that each file does not have to.
+func NewScanner(root string, cfg Config) (*Scanner, error) {
+	if cfg.Permalink == "" {
+		cfg.Permalink = "/:year/:month/:day/:slug/"
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxFileSize <= 0 {
+		cfg.MaxFileSize = 32 << 20
+	}
+	s := &Scanner{root: root, cfg: cfg}
+	if cfg.SiteURL != "" {
+		u, err := url.Parse(cfg.SiteURL)
+		if err != nil || !u.IsAbs() {
+			return nil, fmt.Errorf("site url %q is not an absolute URL", cfg.SiteURL)
+		}
+		s.site = u
+	}
+	return s, nil
+}
+
+// Scan walks the content directory and reads every post's front matter.
+// Per-file problems are collected in the result; the error is only for
+// problems with the directory itself or cancellation.
+func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
+	files, walkErrs, err := s.walk()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Read: len(files), Skipped: walkErrs}
+	now := s.cfg.Now()
+
+	type outcome struct {
+		post *Post
+		warn []*FileError
+		err  *FileError
+	}
+	outs := make([]outcome, len(files))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Workers)
+	for i, rel := range files {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p, warns, err := s.readPost(rel)
+			outs[i] = outcome{post: p, warn: warns, err: err}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		res.Warnings = append(res.Warnings, o.warn...)
+		switch {
+		case o.err != nil:
+			res.Skipped = append(res.Skipped, o.err)
+		case o.post.Page:
+			res.Pages++
+		case o.post.Draft:
+			res.Drafts++
+		case o.post.Published.After(now):
+			res.Future++
+		default:
+			res.Posts = append(res.Posts, o.post)
+		}
+	}
+	SortNewestFirst(res.Posts)
+	sort.Slice(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
+	return res, nil
+}
+
+// SortNewestFirst orders posts by publication date, newest first, with
+// ties broken by path so every build orders them alike.
+func SortNewestFirst(posts []*Post) {
+	sort.SliceStable(posts, func(i, j int) bool {
+		a, b := posts[i], posts[j]
+		if !a.Published.Equal(b.Published) {
+			return a.Published.After(b.Published)
+		}
+		return a.Path < b.Path
+	})
+}
+
+// walk lists Markdown files, skipping hidden names and symlinks that lead
+// outside the content directory.
+func (s *Scanner) walk() ([]string, []*FileError, error) {
+	info, err := os.Stat(s.root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("content directory: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, nil, fmt.Errorf("content directory %s is not a directory", s.root)
+	}
+	realRoot, err := filepath.EvalSymlinks(s.root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("content directory: %w", err)
+	}
+	var files []string
+	var skipped []*FileError
+	err = filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(s.root, p)
+		rel = filepath.ToSlash(rel)
+		if err != nil {
+			if p == s.root {
+				return err
+			}
+			skipped = append(skipped, &FileError{Path: rel, Err: err})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if p != s.root && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".md" && ext != ".markdown" {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				skipped = append(skipped, &FileError{Path: rel, Err: fmt.Errorf("broken symlink: %w", err)})
+				return nil
+			}
+			if !within(realRoot, target) {
+				skipped = append(skipped, &FileError{Path: rel, Err: errors.New("symlink points outside the content directory; not followed")})
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		files = append(files, rel)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("content directory: %w", err)
+	}
+	sort.Strings(files)
+	return files, skipped, nil
+}
+
+func within(root, p string) bool {
+	r, err := filepath.Rel(root, p)
+	return err == nil && r != ".." && !strings.HasPrefix(r, "../")
+}
+
+// load reads and cleans one file.
+func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
+	full := filepath.Join(s.root, filepath.FromSlash(rel))
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if info.Size() > s.cfg.MaxFileSize {
+		return nil, nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", info.Size(), s.cfg.MaxFileSize)
+	}
+	data := make([]byte, info.Size())
+	n, err := readFull(f, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err = clean(data[:n])
+	return data, info, err
+}
+
+func readFull(f *os.File, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := f.Read(buf[n:])
+		n += m
+		if err != nil {
+			if errors.Is(err, os.ErrClosed) || m == 0 {
+				break
+			}
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func fileError(rel string, err error) *FileError {
+	fe := &FileError{Path: rel, Err: err}
+	var le *lineError
+	if errors.As(err, &le) {
+		fe.Line = le.line
+	}
+	return fe
+}
+
+// readPost parses one file's front matter into a Post (no HTML yet).
+func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
+	data, info, err := s.load(rel)
+	if err != nil {
+		return nil, nil, fileError(rel, err)
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil, nil, fileError(rel, errors.New("file is empty"))
+	}
+	fm, offset, err := splitFrontMatter(data)
+	if err != nil {
+		return nil, nil, fileError(rel, err)
+	}
+	p, warns, err := s.normalise(rel, meta(fm))
+	if err != nil {
+		return nil, warns, fileError(rel, err)
+	}
+	p.bodyOffset = int64(offset)
+	p.size = info.Size()
+	p.modTime = info.ModTime()
+	return p, warns, nil
+}
+
+// normalise maps the many dialects' names onto one Post.
+func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
+	var warns []*FileError
+	warn := func(format string, a ...any) {
+		warns = append(warns, &FileError{Path: rel, Err: fmt.Errorf(format, a...)})
+	}
+	p := &Post{Path: rel}
+
+	// Exclusions first: a page or a draft needs no valid date or title.
+	for _, k := range []string{"type", "layout"} {
+		if strings.EqualFold(strings.TrimSpace(str(m[k])), "page") {
+			p.Page = true
+		}
+	}
+	if strings.HasPrefix(slugFromPath(rel), "_index") || path_Base(rel) == "_index.md" {
+		p.Page = true
+	}
+	if v, ok := truthy(m["draft"]); ok && v {
+		p.Draft = true
+	}
+	if v, ok := m["published"].(bool); ok && !v {
+		p.Draft = true
+	}
+	if st := strings.TrimSpace(str(m["status"])); st != "" && !strings.EqualFold(st, "publish") && !strings.EqualFold(st, "published") {
+		p.Draft = true
+	}
+	if strings.TrimSpace(str(m["password"])) != "" || strings.TrimSpace(str(m["post_password"])) != "" {
+		p.Draft = true
+	}
+
+	_, tv := m.first(titleKeys)
+	p.Title = text(str(tv))
+
+	// Dates.
+	loc := s.cfg.Location
+	var pubKey string
+	for _, k := range publishedKeys {
+		v, ok := m[k]
+		if !ok || isEmpty(v) {
+			continue
+		}
+		if _, isBool := v.(bool); isBool {
+			continue // WordPress-style published: true/false is a flag, not a date
+		}
+		t, err := parseDate(v, loc)
+		if err != nil {
+			if p.Draft || p.Page {
+				break
+			}
+			return nil, warns, fmt.Errorf("%s: %w", k, err)
+		}
+		p.Published, pubKey = t, k
+		break
+	}
+	if pathDate, ok := dateFromPath(rel, loc); ok {
+		if p.Published.IsZero() {
+			p.Published = pathDate
+		} else if y, mo, d := p.Published.In(loc).Date(); fileDate.MatchString(path_Base(rel)) &&
+			(y != pathDate.Year() || mo != pathDate.Month() || d != pathDate.Day()) {
+			warn("%s %s disagrees with the file name's date %s; using %s",
+				pubKey, p.Published.Format("2006-01-02"), pathDate.Format("2006-01-02"), pubKey)
+		}
+	}
+	if p.Page || p.Draft {
+		return p, warns, nil
+	}
+	if p.Title == "" {
+		return nil, warns, ErrNoTitle
+	}
+	if p.Published.IsZero() {
+		return nil, warns, ErrNoDate
+	}
+	p.Updated = p.Published
+	for _, k := range updatedKeys {
+		v, ok := m[k]
+		if !ok || isEmpty(v) {
+			continue
+		}
+		t, err := parseDate(v, loc)
+		if err != nil {
+			warn("%s: %v; using the publication date", k, err)
+			break
+		}
+		if t.Before(p.Published) {
+			warn("%s %s is before the publication date; using the publication date", k, t.Format(time.RFC3339))
+			break
+		}
+		p.Updated = t
+		break
+	}
+
+	p.Slug = strings.TrimSpace(str(m["slug"]))
+	if p.Slug == "" {
+		p.Slug = slugFromPath(rel)
+	}
+
+	// Link and id.
+	if k, v := m.first(linkKeys); v != nil {
+		link, err := resolveLink(s.site, str(v))
+		if err != nil {
+			return nil, warns, fmt.Errorf("%s: %w", k, err)
+		}
+		p.Link = link
+	} else {
+		if s.site == nil {
+			return nil, warns, errors.New("no canonical link in front matter and no site.url to build one")
+		}
+		link, err := resolveLink(s.site, strings.TrimPrefix(expandPermalink(s.cfg.Permalink, p), "/"))
+		if err != nil {
+			return nil, warns, err
+		}
+		p.Link = link
+	}
+	p.ID = p.Link
+	if _, v := m.first(idKeys); v != nil {
+		if id := explicitID(str(v)); id != "" {
+			p.ID = id
+		}
+	}
+	if _, v := m.first([]string{"canonical", "canonical_url"}); v != nil {
+		p.ID = p.Link // the canonical link is the strongest identity
+	}
+
+	p.Authors = m.authors()
+	if len(p.Authors) == 0 && s.cfg.Author != "" {
+		p.Authors = splitAuthors(s.cfg.Author)
+	}
+	tax, _ := m["taxonomies"].(map[string]any)
+	p.Tags = list(firstValue(m, tax, tagKeys))
+	p.Categories = list(firstValue(m, tax, categoryKeys))
+	_, lv := m.first(languageKeys)
+	p.Language = strings.TrimSpace(str(lv))
+	if p.Language == "" {
+		p.Language = s.cfg.Language
+	}
+	p.SiteName = text(str(m["site_name"]))
+	if _, v := m.first(summaryKeys); v != nil {
+		p.frontSummary = strings.TrimSpace(str(v))
+	}
+	return p, warns, nil
+}
+
+func path_Base(rel string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[i+1:]
+	}
+	return rel
+}
+
+// firstValue looks in the front matter, then in a Zola [taxonomies] table.
+func firstValue(m meta, tax map[string]any, keys []string) any {
+	if _, v := m.first(keys); v != nil {
+		return v
+	}
+	if tax != nil {
+		if _, v := meta(tax).first(keys); v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// explicitID accepts ids that are already URIs, and bare UUIDs as urn:uuid.
+func explicitID(s string) string {
+	s = strings.TrimSpace(s)
+	if uuidRe.MatchString(s) {
+		return "urn:uuid:" + strings.ToLower(s)
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && (u.Opaque != "" || u.Host != "") {
+		return s
+	}
+	return ""
+}
