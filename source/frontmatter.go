@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,14 +16,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// formats are the front matter dialects we accept. adrg/frontmatter's
-// defaults decode YAML with yaml.v2 (map[interface{}]interface{}, zone-less
-// dates forced to UTC), so YAML goes through yamlToMap instead.
+// formats are the delimited front matter dialects handed to
+// adrg/frontmatter. Its defaults decode YAML with yaml.v2
+// (map[interface{}]interface{}, zone-less dates forced to UTC), so YAML
+// goes through yamlToMap instead. JSON objects opening with "{" are read by
+// splitJSON: adrg/frontmatter only finds them when "{" and "}" stand on
+// lines of their own and the "}" line is followed by an empty one.
 var formats = []*frontmatter.Format{
 	frontmatter.NewFormat("---", "---", yamlToMap),
 	frontmatter.NewFormat("+++", "+++", tomlToMap),
-	frontmatter.NewFormat(";;;", ";;;", json.Unmarshal),
-	{Start: "{", End: "}", Unmarshal: json.Unmarshal, UnmarshalDelims: true, RequiresNewLine: true},
+	frontmatter.NewFormat(";;;", ";;;", jsonToMap),
 }
 
 // splitFrontMatter decodes the front matter of a cleaned file into a map
@@ -32,55 +35,121 @@ var formats = []*frontmatter.Format{
 // with something it does not recognise, as having no front matter at all;
 // both would turn metadata into body text, so they are caught here first.
 func splitFrontMatter(data []byte) (map[string]any, int, error) {
-	first, _, _ := bytes.Cut(bytes.TrimLeft(data, " \t\n"), []byte("\n"))
+	lead := leadingBlankLines(data)
+	first, _, _ := bytes.Cut(data[lead:], []byte("\n"))
 	delim := string(bytes.TrimSpace(first))
-	var end string
-	switch delim {
-	case "---", "+++", ";;;":
-		end = delim
-	case "{":
-		end = "}"
+	// Decoders count lines from the one after the opening delimiter.
+	base := 1 + bytes.Count(data[:lead], []byte("\n"))
+	switch {
+	case delim == "---" || delim == "+++" || delim == ";;;":
+	case strings.HasPrefix(delim, "{"):
+		return splitJSON(data, lead)
 	default:
-		if strings.HasPrefix(delim, "{") {
-			end = "}" // a one-line JSON object: let the JSON decoder judge it
-			break
-		}
 		return nil, 0, ErrNoFrontMatter
 	}
-	if end != "}" && !hasClosingLine(data, delim) {
-		return nil, 0, fmt.Errorf("%w: no closing %q line", ErrUnclosedFrontMatter, end)
+	if !hasClosingLine(data[lead:], delim) {
+		return nil, 0, &lineError{line: base, err: fmt.Errorf("%w: no closing %q line", ErrUnclosedFrontMatter, delim)}
 	}
 	var m map[string]any
 	rest, err := frontmatter.Parse(bytes.NewReader(data), &m, formats...)
 	if err != nil {
-		return nil, 0, frontMatterError(delim, err)
+		return nil, 0, frontMatterError(delim, base, err)
 	}
 	if m == nil {
-		if end == "}" {
-			return nil, 0, fmt.Errorf("%w: JSON front matter must be an object followed by an empty line", ErrUnclosedFrontMatter)
-		}
-		return nil, 0, fmt.Errorf("front matter is empty")
+		return nil, 0, &lineError{line: base, err: errors.New("front matter is empty")}
 	}
 	return m, len(data) - len(rest), nil
 }
 
-func hasClosingLine(data []byte, delim string) bool {
-	lines := bytes.Split(data, []byte("\n"))
-	opened := false
-	for _, l := range lines {
-		t := string(bytes.TrimSpace(l))
-		if !opened {
-			if t == "" {
-				continue
-			}
-			opened = true
-			continue
+// leadingBlankLines is the length of the lines, blank or white space only,
+// before the first line with text (the rule adrg/frontmatter follows).
+func leadingBlankLines(data []byte) int {
+	n := 0
+	for n < len(data) {
+		line, _, found := bytes.Cut(data[n:], []byte("\n"))
+		if len(bytes.TrimSpace(line)) > 0 || !found {
+			break
 		}
-		if t == delim {
+		n += len(line) + 1
+	}
+	return n
+}
+
+func hasClosingLine(data []byte, delim string) bool {
+	_, rest, _ := bytes.Cut(data, []byte("\n")) // the opening line
+	for len(rest) > 0 {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if string(bytes.TrimSpace(line)) == delim {
 			return true
 		}
 	}
 	return false
+}
+
+// splitJSON reads a JSON object at data[start:] (Hugo's JSON front
+// matter, on one line or many) and returns the offset of the line after it.
+func splitJSON(data []byte, start int) (map[string]any, int, error) {
+	dec := json.NewDecoder(bytes.NewReader(data[start:]))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, 0, jsonError(data, start, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, 0, errors.New("front matter (JSON) must be an object")
+	}
+	end := start + int(dec.InputOffset())
+	// The body starts on the line after the closing brace; text after it
+	// on the same line belongs to the body too.
+	rest := data[end:]
+	trimmed := bytes.TrimLeft(rest, " \t")
+	if len(trimmed) > 0 && trimmed[0] == '\n' {
+		trimmed = trimmed[1:]
+	}
+	return m, len(data) - len(trimmed), nil
+}
+
+// jsonError adds the line of a JSON syntax error.
+func jsonError(data []byte, start int, err error) error {
+	lineAt := func(off int64) int {
+		end := start + int(off)
+		if end > len(data) {
+			end = len(data)
+		}
+		return 1 + bytes.Count(data[:end], []byte("\n"))
+	}
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return &lineError{line: lineAt(se.Offset), err: fmt.Errorf("front matter (JSON): %s", se.Error())}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &lineError{line: lineAt(0), err: fmt.Errorf("%w: the JSON object never closes", ErrUnclosedFrontMatter)}
+	}
+	return fmt.Errorf("front matter (JSON): %w", err)
+}
+
+// jsonToMap decodes ";;;"-delimited JSON front matter.
+func jsonToMap(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // empty block
+		}
+		return err
+	}
+	m, ok := x.(map[string]any)
+	if !ok {
+		return errors.New("front matter must be an object")
+	}
+	if dec.More() {
+		return errors.New("text after the JSON object")
+	}
+	*(v.(*map[string]any)) = m
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -94,22 +163,27 @@ type lineError struct {
 func (e *lineError) Error() string { return e.err.Error() }
 func (e *lineError) Unwrap() error { return e.err }
 
-func frontMatterError(delim string, err error) error {
-	kind := map[string]string{"---": "YAML", "+++": "TOML", ";;;": "JSON", "{": "JSON"}[delim]
-	if kind == "" {
-		kind = "JSON"
-	}
-	// The block starts on line 2 of the file (after the delimiter).
+// frontMatterError names the dialect and turns a decoder's line number
+// (counted from the line after the delimiter at line base) into a file's.
+func frontMatterError(delim string, base int, err error) error {
+	kind := map[string]string{"---": "YAML", "+++": "TOML", ";;;": "JSON"}[delim]
 	var te toml.ParseError
 	if errors.As(err, &te) {
-		return &lineError{line: te.Position.Line + 1, err: fmt.Errorf("front matter (%s): %s", kind, te.Message)}
+		return &lineError{line: base + te.Position.Line, err: fmt.Errorf("front matter (%s): %s", kind, te.Message)}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("front matter (%s): %s", kind, se.Error())
 	}
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
-		return &lineError{line: n + 1, err: fmt.Errorf("front matter (%s): %s", kind, msg[len(m[0]):])}
+		return &lineError{line: base + n, err: fmt.Errorf("front matter (%s): %s", kind, msg[len(m[0]):])}
 	}
-	return fmt.Errorf("front matter (%s): %w", kind, err)
+	if rest, ok := strings.CutPrefix(msg, "yaml: "); ok {
+		msg = rest
+	}
+	return fmt.Errorf("front matter (%s): %s", kind, msg)
 }
 
 // yamlToMap decodes YAML keeping timestamps as their source text, so a date
@@ -123,10 +197,14 @@ func yamlToMap(data []byte, v any) error {
 		return nil // empty block
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil // only comments
+	}
 	if root.Kind != yaml.MappingNode {
 		return fmt.Errorf("yaml: line %d: front matter must be a mapping of keys to values, not a %s", root.Line, kindName(root))
 	}
-	m, err := yamlValue(root, 0)
+	d := yamlDecoder{budget: maxYAMLNodes}
+	m, err := d.value(root, 0)
 	if err != nil {
 		return err
 	}
@@ -144,36 +222,79 @@ func kindName(n *yaml.Node) string {
 	return "document"
 }
 
-const maxYAMLDepth = 64
+const (
+	maxYAMLDepth = 64
+	// maxYAMLNodes bounds the values a block may expand to, so aliases
+	// of aliases (a "billion laughs") cannot exhaust memory.
+	maxYAMLNodes = 100_000
+)
 
-func yamlValue(n *yaml.Node, depth int) (any, error) {
+// yamlDecoder turns a yaml.Node tree into plain maps, lists and scalars.
+type yamlDecoder struct{ budget int }
+
+func (d *yamlDecoder) value(n *yaml.Node, depth int) (any, error) {
 	if depth > maxYAMLDepth {
 		return nil, fmt.Errorf("yaml: line %d: nested too deeply", n.Line)
+	}
+	if d.budget--; d.budget < 0 {
+		return nil, fmt.Errorf("yaml: line %d: front matter expands to more than %d values (aliases?)", n.Line, maxYAMLNodes)
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, nil
 		}
-		return yamlValue(n.Alias, depth+1)
+		return d.value(n.Alias, depth+1)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		lines := make(map[string]int, len(n.Content)/2)
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+				merges = append(merges, val)
 				continue
 			}
-			x, err := yamlValue(val, depth+1)
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("yaml: line %d: a key must be a single value, not a %s", k.Line, kindName(k))
+			}
+			if l, dup := lines[k.Value]; dup {
+				return nil, fmt.Errorf("yaml: line %d: key %q already defined at line %d", k.Line, k.Value, l)
+			}
+			lines[k.Value] = k.Line
+			x, err := d.value(val, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			m[k.Value] = x
 		}
+		// "<<: *defaults" fills in keys the mapping does not set itself.
+		for _, mn := range merges {
+			x, err := d.value(mn, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			srcs := []any{x}
+			if l, ok := x.([]any); ok {
+				srcs = l
+			}
+			for _, src := range srcs {
+				sm, ok := src.(map[string]any)
+				if !ok {
+					return nil, fmt.Errorf("yaml: line %d: << must merge a mapping or a list of mappings", mn.Line)
+				}
+				for k, v := range sm {
+					if _, set := m[k]; !set {
+						m[k] = v
+					}
+				}
+			}
+		}
 		return m, nil
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			x, err := yamlValue(c, depth+1)
+			x, err := d.value(c, depth+1)
 			if err != nil {
 				return nil, err
 			}

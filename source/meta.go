@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"math"
@@ -66,6 +67,8 @@ func str(v any) string {
 		return strconv.FormatInt(x, 10)
 	case uint64:
 		return strconv.FormatUint(x, 10)
+	case json.Number:
+		return x.String()
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
 			return strconv.FormatInt(int64(x), 10)
@@ -387,7 +390,25 @@ func resolveLink(site *url.URL, raw string) (string, error) {
 	if site == nil {
 		return "", fmt.Errorf("relative link %q needs site.url", raw)
 	}
+	// A root-relative path is relative to the site, which may live below
+	// its host's root ("/notes/x/" under https://example.org/blog/ is
+	// https://example.org/blog/notes/x/), unless it already names the
+	// site's folder.
+	if u.Host == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//") {
+		if dir := sitePath(site); dir != "/" && !strings.HasPrefix(u.Path, dir) {
+			u.Path, u.RawPath = strings.TrimPrefix(u.Path, "/"), ""
+		}
+	}
 	return site.ResolveReference(u).String(), nil
+}
+
+// sitePath is the site's folder, ending in a slash.
+func sitePath(site *url.URL) string {
+	p := site.Path
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i+1]
+	}
+	return "/"
 }
 
 // expandPermalink fills :year, :month, :day, :slug and :title.

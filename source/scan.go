@@ -76,9 +76,18 @@ func NewScanner(root string, cfg Config) (*Scanner, error) {
 	s := &Scanner{root: root, cfg: cfg}
 	if cfg.SiteURL != "" {
 		u, err := url.Parse(cfg.SiteURL)
-		if err != nil || !u.IsAbs() {
-			return nil, fmt.Errorf("site url %q is not an absolute URL", cfg.SiteURL)
+		if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("site url %q is not an absolute http(s) URL", cfg.SiteURL)
 		}
+		// The home page is a folder: links resolve below it, so
+		// "https://example.org/blog" means "https://example.org/blog/".
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+			if u.RawPath != "" {
+				u.RawPath += "/"
+			}
+		}
+		u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 		s.site = u
 	}
 	return s, nil
