@@ -110,8 +110,9 @@ func list(v any) []string {
 	switch x := v.(type) {
 	case nil:
 	case []any:
+		// A list's items are taken whole: "Washington, D.C." is one tag.
 		for _, e := range x {
-			raw = append(raw, strings.Split(str(e), ",")...)
+			raw = append(raw, str(e))
 		}
 	case []string:
 		raw = x
@@ -203,15 +204,27 @@ func parseDate(v any, loc *time.Location) (time.Time, error) {
 			return time.Time{}, err
 		}
 	default:
-		return time.Time{}, fmt.Errorf("not a date: %v", v)
+		return time.Time{}, fmt.Errorf("not a date: %v (want e.g. 2006-01-02, 2006-01-02T15:04:05Z07:00)", v)
 	}
 	if t.Year() < 1 || t.Year() > 9999 {
-		return time.Time{}, fmt.Errorf("date %s is out of range", t.Format(time.RFC3339))
+		return time.Time{}, fmt.Errorf("invalid date %v: year out of range", v)
 	}
 	return t, nil
 }
 
+// zoneOffset finds a numeric zone offset at the end of a date; Go's
+// parser folds minutes past 59 into the hour instead of rejecting them.
+var zoneOffset = regexp.MustCompile(`\d([+-])(\d{2}):?(\d{2})(?:\s+[A-Za-z]+)?$`)
+
 func parseDateString(s string, loc *time.Location) (time.Time, error) {
+	if m := zoneOffset.FindStringSubmatch(s); m != nil {
+		if h, _ := strconv.Atoi(m[2]); h > 23 {
+			return time.Time{}, fmt.Errorf("invalid date %q: time zone offset hour out of range", s)
+		}
+		if mm, _ := strconv.Atoi(m[3]); mm > 59 {
+			return time.Time{}, fmt.Errorf("invalid date %q: time zone offset minute out of range", s)
+		}
+	}
 	var firstErr error
 	for _, l := range zonedLayouts {
 		t, err := time.Parse(l, s)

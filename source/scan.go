@@ -319,7 +319,9 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	if v, ok := truthy(m["draft"]); ok && v {
 		p.Draft = true
 	}
-	if v, ok := m["published"].(bool); ok && !v {
+	// WordPress-style "published: false" (a bool, or a string saying so)
+	// is a flag, not a date.
+	if v, ok := truthy(m["published"]); ok && !v {
 		p.Draft = true
 	}
 	if st := strings.TrimSpace(str(m["status"])); st != "" && !strings.EqualFold(st, "publish") && !strings.EqualFold(st, "published") {
@@ -340,8 +342,8 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		if !ok || isEmpty(v) {
 			continue
 		}
-		if _, isBool := v.(bool); isBool {
-			continue // WordPress-style published: true/false is a flag, not a date
+		if _, isFlag := truthy(v); isFlag && k == "published" {
+			continue // published: true/false is a flag, not a date
 		}
 		t, err := parseDate(v, loc)
 		if err != nil {
