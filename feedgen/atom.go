@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -43,9 +44,9 @@ type atomCategory struct {
 func (p *Plan) atomHead(f *Feed, updated time.Time) ([]byte, error) {
 	a := &atomFeed{}
 	a.Xmlns = atomNS
-	a.Lang = p.Site.Language
-	a.Title = p.title(f)
-	a.Subtitle = p.description(f)
+	a.Lang = cleanText(p.Site.Language)
+	a.Title = cleanText(p.title(f))
+	a.Subtitle = cleanText(p.description(f))
 	a.Id = p.selfURL(f, Atom)
 	a.Updated = formatRFC3339(updated)
 	a.Link = []feeds.AtomLink{
@@ -53,37 +54,45 @@ func (p *Plan) atomHead(f *Feed, updated time.Time) ([]byte, error) {
 		{Href: p.selfURL(f, Atom), Rel: "self", Type: "application/atom+xml"},
 	}
 	// A feed-level author covers entries without one (RFC 4287 4.1.1).
-	name := p.Site.Author
+	name := strings.TrimSpace(cleanText(p.Site.Author))
 	if name == "" {
-		name = p.Site.Title
+		name = cleanText(p.Site.Title)
 	}
 	a.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name}}
-	a.Generator = &atomGenerator{URI: p.Site.GeneratorURI, Version: p.Site.GeneratorVersion, Name: p.Site.Generator}
+	if gen := strings.TrimSpace(cleanText(p.Site.Generator)); gen != "" {
+		a.Generator = &atomGenerator{URI: absoluteURL(p.Site.GeneratorURI), Version: cleanText(p.Site.GeneratorVersion), Name: gen}
+	}
 	return xml.MarshalIndent(a, "", "  ")
 }
 
 func (p *Plan) atomEntry(x *source.Post) ([]byte, error) {
 	e := &atomEntry{}
-	e.Title = x.Title
+	e.Title = postTitle(x)
 	e.Id = p.IDs[x]
-	e.Updated = formatRFC3339(x.Updated)
+	e.Updated = formatRFC3339(updatedOf(x))
 	e.Published = formatRFC3339(x.Published)
-	e.Links = []feeds.AtomLink{{Href: x.Link, Rel: "alternate", Type: "text/html"}}
+	e.Links = []feeds.AtomLink{{Href: cleanText(x.Link), Rel: "alternate", Type: "text/html"}}
 	if x.Language != p.Site.Language {
-		e.Lang = x.Language
+		e.Lang = cleanText(x.Language)
 	}
-	e.Summary = &feeds.AtomSummary{Content: x.SummaryHTML, Type: "html"}
-	if !p.Options.SummaryOnly && x.ContentHTML != "" {
-		e.Content = &feeds.AtomContent{Content: x.ContentHTML, Type: "html"}
+	e.Summary = &feeds.AtomSummary{Content: summaryHTML(x), Type: "html"}
+	if c := contentHTML(x); !p.Options.SummaryOnly && c != "" {
+		e.Content = &feeds.AtomContent{Content: c, Type: "html"}
 	}
 	for _, au := range x.Authors {
-		e.Author = append(e.Author, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: au.Name, Email: au.Email, Uri: au.URL}})
+		// atom:name is required; an author known only by e-mail is
+		// named by it.
+		name, email := strings.TrimSpace(cleanText(au.Name)), strings.TrimSpace(cleanText(au.Email))
+		if name == "" {
+			name = email
+		}
+		if name == "" {
+			continue
+		}
+		e.Author = append(e.Author, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: email, Uri: absoluteURL(au.URL)}})
 	}
-	for _, t := range x.Tags {
-		e.Category = append(e.Category, atomCategory{Term: t})
-	}
-	for _, c := range x.Categories {
-		e.Category = append(e.Category, atomCategory{Term: c})
+	for _, c := range categoriesOf(x) {
+		e.Category = append(e.Category, atomCategory{Term: c, Label: c})
 	}
 	return xml.MarshalIndent(e, "  ", "  ")
 }

@@ -136,8 +136,8 @@ func (p *Plan) Build(ctx context.Context) (*Snapshot, error) {
 func (p *Plan) document(f *Feed, format Format, items map[*source.Post]*encodedItem) (*Document, error) {
 	var updated, published time.Time
 	for _, x := range f.Posts {
-		if x.Updated.After(updated) {
-			updated = x.Updated
+		if u := updatedOf(x); u.After(updated) {
+			updated = u
 		}
 		if x.Published.After(published) {
 			published = x.Published

@@ -27,13 +27,13 @@ type jsonItem struct {
 func (p *Plan) jsonHead(f *Feed) ([]byte, error) {
 	j := &jsonFeed{Items: []json.RawMessage{}}
 	j.Version = "https://jsonfeed.org/version/1.1"
-	j.Title = p.title(f)
+	j.Title = cleanText(p.title(f))
 	j.HomePageUrl = p.alternateURL(f)
 	j.FeedUrl = p.selfURL(f, JSON)
-	j.Description = p.description(f)
-	j.Language = p.Site.Language
-	if p.Site.Author != "" {
-		j.Authors = []*feeds.JSONAuthor{{Name: p.Site.Author}}
+	j.Description = cleanText(p.description(f))
+	j.Language = cleanText(p.Site.Language)
+	if name := strings.TrimSpace(cleanText(p.Site.Author)); name != "" {
+		j.Authors = []*feeds.JSONAuthor{{Name: name}}
 	}
 	return marshalJSON(j)
 }
@@ -41,29 +41,28 @@ func (p *Plan) jsonHead(f *Feed) ([]byte, error) {
 func (p *Plan) jsonItem(x *source.Post) ([]byte, error) {
 	it := &jsonItem{}
 	it.Id = p.IDs[x]
-	it.Url = x.Link
-	it.Title = x.Title
-	it.Summary = x.SummaryText
-	if p.Options.SummaryOnly || x.ContentHTML == "" {
-		it.ContentHTML = x.SummaryHTML
-	} else {
-		it.ContentHTML = x.ContentHTML
+	it.Url = cleanText(x.Link)
+	it.Title = postTitle(x)
+	it.Summary = summaryText(x)
+	// content_html is required (or content_text): without the full
+	// content, the summary stands in.
+	it.ContentHTML = contentHTML(x)
+	if p.Options.SummaryOnly || it.ContentHTML == "" {
+		it.ContentHTML = summaryHTML(x)
 	}
-	pub, upd := x.Published, x.Updated
+	pub, upd := x.Published, updatedOf(x)
 	it.PublishedDate = &pub
 	it.ModifiedDate = &upd
 	for _, a := range x.Authors {
-		it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a.Name, Url: a.URL})
-	}
-	seen := map[string]bool{}
-	for _, t := range append(append([]string(nil), x.Tags...), x.Categories...) {
-		if k := strings.ToLower(t); !seen[k] {
-			seen[k] = true
-			it.Tags = append(it.Tags, t)
+		// JSON Feed authors have no e-mail; an author needs a name or URL.
+		name, u := strings.TrimSpace(cleanText(a.Name)), absoluteURL(a.URL)
+		if name != "" || u != "" {
+			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: name, Url: u})
 		}
 	}
+	it.Tags = categoriesOf(x)
 	if x.Language != p.Site.Language {
-		it.Language = x.Language
+		it.Language = cleanText(x.Language)
 	}
 	return marshalJSON(it)
 }

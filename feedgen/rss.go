@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -40,15 +41,19 @@ type rssItem struct {
 	// Category shadows gorilla's single category.
 	Category []string `xml:"category"`
 	Creator  []string `xml:"dc:creator"`
+	// Updated is the item's last modification; RSS has no element of its
+	// own for it, and the Atom one is what readers (and the W3C
+	// validator) know in RSS.
+	Updated string `xml:"atom:updated,omitempty"`
 }
 
 func (p *Plan) rssHead(f *Feed, updated, published time.Time) ([]byte, error) {
 	ch := &rssChannel{}
-	ch.Title = p.title(f)
+	ch.Title = cleanText(p.title(f))
 	ch.Link = p.alternateURL(f)
-	ch.Description = p.description(f)
-	ch.Language = p.Site.Language
-	ch.Generator = generatorText(p.Site)
+	ch.Description = cleanText(p.description(f))
+	ch.Language = cleanText(p.Site.Language)
+	ch.Generator = cleanText(generatorText(p.Site))
 	ch.Docs = rssSpecURL
 	if !updated.IsZero() {
 		ch.LastBuildDate = updated.Format(time.RFC1123Z)
@@ -68,25 +73,47 @@ func (p *Plan) rssHead(f *Feed, updated, published time.Time) ([]byte, error) {
 func (p *Plan) rssItem(x *source.Post) ([]byte, error) {
 	id := p.IDs[x]
 	it := &rssItem{}
-	it.Title = x.Title
-	it.Link = x.Link
-	it.Description = x.SummaryHTML
-	if !p.Options.SummaryOnly && x.ContentHTML != "" {
-		it.Content = &feeds.RssContent{Content: x.ContentHTML}
+	it.Title = postTitle(x)
+	it.Link = cleanText(x.Link)
+	it.Description = summaryHTML(x)
+	if c := contentHTML(x); !p.Options.SummaryOnly && c != "" {
+		it.Content = &feeds.RssContent{Content: c}
 	}
 	perma := "false"
-	if id == x.Link {
+	if id == it.Link {
 		perma = "true"
 	}
 	it.Guid = &feeds.RssGuid{Id: id, IsPermaLink: perma}
 	it.PubDate = x.Published.Format(time.RFC1123Z)
-	for _, a := range x.Authors {
-		it.Creator = append(it.Creator, a.Name)
-		if a.Email != "" && it.Author == "" {
-			// RSS <author> must be an e-mail address; the name goes in parentheses.
-			it.Author = a.Email + " (" + a.Name + ")"
+	it.Updated = formatRFC3339(updatedOf(x))
+	it.Author, it.Creator = rssAuthors(x.Authors)
+	it.Category = categoriesOf(x)
+	return xml.MarshalIndent(it, "    ", "  ")
+}
+
+// rssAuthors credits a post's authors. RSS <author> holds one e-mail
+// address (the name may follow in parentheses) and dc:creator holds
+// names; an item with both draws the W3C validator's DuplicateSemantics
+// warning, so <author> is used only when it says everything (a single
+// author, with an e-mail) and dc:creator otherwise, one per name.
+func rssAuthors(authors []source.Author) (author string, creators []string) {
+	var named []source.Author
+	for _, a := range authors {
+		a.Name, a.Email = strings.TrimSpace(cleanText(a.Name)), strings.TrimSpace(cleanText(a.Email))
+		if a.Name != "" || a.Email != "" {
+			named = append(named, a)
 		}
 	}
-	it.Category = append(append(it.Category, x.Tags...), x.Categories...)
-	return xml.MarshalIndent(it, "    ", "  ")
+	if len(named) == 1 && named[0].Email != "" {
+		if named[0].Name == "" {
+			return named[0].Email, nil
+		}
+		return named[0].Email + " (" + named[0].Name + ")", nil
+	}
+	for _, a := range named {
+		if a.Name != "" {
+			creators = append(creators, a.Name)
+		}
+	}
+	return "", creators
 }

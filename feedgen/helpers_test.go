@@ -1,0 +1,176 @@
+package feedgen
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// t0 is the fixtures' reference time: whole seconds, so every format
+// (RFC 1123 in RSS, RFC 3339 elsewhere) carries it exactly.
+var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+var berlin = time.FixedZone("CEST", 2*60*60)
+
+func testSite() Site {
+	return Site{
+		Title:            "Example Blog",
+		Description:      "Notes on feeds & things",
+		URL:              "https://example.org/",
+		FeedsURL:         "https://example.org/feeds/",
+		Language:         "en-US",
+		Author:           "Site Owner",
+		TagURL:           "https://example.org/tags/:slug/",
+		CategoryURL:      "https://example.org/categories/:slug/",
+		Generator:        "syndicate",
+		GeneratorVersion: "1.0.0",
+		GeneratorURI:     "https://github.com/syndicate/syndicate",
+	}
+}
+
+// fixturePosts is the small fixed set behind the round-trip and golden
+// tests. Between them they use every field feedgen writes: several
+// authors with and without e-mail, an id that is not the link, markup
+// and "]]>" in titles and content, a post with an empty body and only a
+// plain-text summary, tags that differ only in case, tags that slug alike
+// (C and C++), a non-Latin tag, a time zone other than UTC and an update
+// later than the publication.
+func fixturePosts() []*source.Post {
+	return []*source.Post{
+		{
+			Path:        "posts/hello.md",
+			ID:          "https://example.org/2024/05/01/hello/",
+			Link:        "https://example.org/2024/05/01/hello/",
+			Title:       "Hello, World",
+			Published:   t0,
+			Updated:     t0.Add(2 * time.Hour),
+			Authors:     []source.Author{{Name: "Jane Doe", Email: "jane@example.org", URL: "https://jane.example.org/"}},
+			Tags:        []string{"Go", "Feeds"},
+			Categories:  []string{"Notes"},
+			Language:    "en-US",
+			ContentHTML: "<p>Hello <em>world</em>.</p>\n<p>Second paragraph with a <a href=\"https://example.org/2024/05/01/hello/#fn:1\">note</a>.</p>",
+			SummaryHTML: "<p>Hello <em>world</em>.</p>",
+			SummaryText: "Hello world.",
+		},
+		{
+			Path:        "posts/tom-and-jerry.md",
+			ID:          "tag:example.org,2024:tom-and-jerry",
+			Link:        "https://example.org/2024/04/30/tom-and-jerry/",
+			Title:       `Tom & Jerry's "<b>best</b>" ]]> moments`,
+			Published:   time.Date(2024, 4, 30, 14, 0, 0, 0, berlin),
+			Updated:     time.Date(2024, 4, 30, 18, 30, 0, 0, berlin),
+			Authors:     []source.Author{{Name: "Ann Example"}, {Name: "Bob Example", Email: "bob@example.org"}},
+			Tags:        []string{"go", "C++"},
+			Categories:  []string{"Notes", "Fun"},
+			Language:    "de",
+			ContentHTML: "<p>Code: <code>a[b[0]]&gt;c</code></p>\n<pre>x ]]> y &amp;&amp; a &lt; b</pre>",
+			SummaryHTML: "<p>Code and “quotes”.</p>",
+			SummaryText: "Code and “quotes”.",
+		},
+		{
+			Path:        "posts/empty-body.md",
+			ID:          "https://example.org/2024/04/29/empty/",
+			Link:        "https://example.org/2024/04/29/empty/",
+			Title:       "Nothing but a summary",
+			Published:   t0.Add(-72 * time.Hour),
+			Updated:     t0.Add(-72 * time.Hour),
+			Categories:  []string{"notes"},
+			Language:    "en-US",
+			SummaryText: "Just a & plain <summary>",
+			// ContentHTML and SummaryHTML empty: Rendered() must still
+			// hold, so the summary HTML stands for a rendered empty body.
+			SummaryHTML: "",
+			ContentHTML: " ",
+		},
+		{
+			Path:        "posts/greece.md",
+			ID:          "https://example.org/2024/04/20/greece/",
+			Link:        "https://example.org/2024/04/20/greece/",
+			Title:       "Ελλάδα – a trip",
+			Published:   t0.Add(-11 * 24 * time.Hour),
+			Updated:     t0.Add(-10 * 24 * time.Hour),
+			Authors:     []source.Author{{Name: "Zoë", URL: "https://zoe.example/"}},
+			Tags:        []string{"C", "日本語"},
+			Language:    "el",
+			ContentHTML: "<p>Καλημέρα</p>",
+			SummaryHTML: "<p>Καλημέρα</p>",
+			SummaryText: "Καλημέρα",
+		},
+	}
+}
+
+// fixtureLimit leaves the oldest fixture post out of the site feed.
+const fixtureLimit = 3
+
+func mustPlan(t testing.TB, site Site, opts Options, posts []*source.Post) *Plan {
+	t.Helper()
+	p, err := NewPlan(site, opts, posts)
+	if err != nil {
+		t.Fatalf("NewPlan: %v", err)
+	}
+	return p
+}
+
+func mustBuild(t testing.TB, site Site, opts Options, posts []*source.Post) (*Plan, *Snapshot) {
+	t.Helper()
+	p := mustPlan(t, site, opts, posts)
+	s, err := p.Build(context.Background())
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return p, s
+}
+
+func feedByPath(t testing.TB, p *Plan, dir string) *Feed {
+	t.Helper()
+	for _, f := range p.Feeds {
+		if f.Dir() == dir {
+			return f
+		}
+	}
+	var dirs []string
+	for _, f := range p.Feeds {
+		dirs = append(dirs, f.Dir())
+	}
+	t.Fatalf("no feed at %q; feeds: %q", dir, dirs)
+	return nil
+}
+
+// checkXML decodes an XML document strictly to its end, and checks that
+// it is UTF-8 without a character XML 1.0 forbids.
+func checkXML(t testing.TB, name string, body []byte) {
+	t.Helper()
+	checkChars(t, name, body)
+	d := xml.NewDecoder(strings.NewReader(string(body)))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", name, err)
+		}
+	}
+}
+
+// checkChars fails when body is not UTF-8 or holds a control character
+// other than tab and newline, or U+FFFE/U+FFFF.
+func checkChars(t testing.TB, name string, body []byte) {
+	t.Helper()
+	if !utf8.Valid(body) {
+		t.Fatalf("%s is not valid UTF-8", name)
+	}
+	for i, r := range string(body) {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7F && r <= 0x9F || r == 0xFFFE || r == 0xFFFF {
+			t.Fatalf("%s holds the control character %U at byte %d", name, r, i)
+		}
+	}
+}

@@ -1,0 +1,228 @@
+package feedgen
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	nethtml "golang.org/x/net/html"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// Every string that goes into a document passes through cleanText or
+// cleanHTML first. XML 1.0 forbids most C0 control characters, U+FFFE and
+// U+FFFF even as character references, and encoding/xml copies CDATA
+// sections (RSS content:encoded) byte for byte, so one stray control
+// character in a post would make a whole feed not well-formed.
+
+// forbidden reports a character XML 1.0 does not allow anywhere.
+func forbidden(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20:
+		return true
+	case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+		return true
+	}
+	return r > utf8.MaxRune
+}
+
+// control reports DEL and the C1 controls, allowed in XML but never
+// meant as text: they come from text decoded with the wrong charset.
+func control(r rune) bool { return r >= 0x7F && r <= 0x9F }
+
+// cleanText makes plain text safe for every format: characters XML
+// forbids and C1 controls are dropped, invalid UTF-8 becomes U+FFFD.
+func cleanText(s string) string {
+	if textIsClean(s, false) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b.WriteRune(utf8.RuneError)
+		case forbidden(r), control(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// cleanHTML makes an HTML fragment safe for every format: characters XML
+// forbids are dropped; C1 controls, U+FFFD and invalid UTF-8 become
+// character references, which HTML parsers read as the author most likely
+// meant (C1 references map to Windows-1252) and validators accept.
+func cleanHTML(s string) string {
+	if textIsClean(s, true) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString("&#xFFFD;")
+		case forbidden(r):
+		case control(r):
+			fmt.Fprintf(&b, "&#x%X;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// textIsClean is the fast path: true when cleaning would change nothing.
+func textIsClean(s string, markup bool) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && (n == 1 || markup) || forbidden(r) || control(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+func cleanAll(xs []string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		if x = strings.TrimSpace(cleanText(x)); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// summaryHTML is the item's summary as HTML; every item has one, even a
+// post with an empty body: the HTML summary, else the plain-text summary
+// escaped, else the title escaped.
+func summaryHTML(x *source.Post) string {
+	if s := strings.TrimSpace(x.SummaryHTML); s != "" {
+		return cleanHTML(s)
+	}
+	if s := strings.TrimSpace(cleanText(x.SummaryText)); s != "" {
+		return "<p>" + html.EscapeString(s) + "</p>"
+	}
+	return "<p>" + html.EscapeString(postTitle(x)) + "</p>"
+}
+
+// summaryText is the item's summary as plain text, for JSON Feed's
+// summary: the plain-text summary, else the text of the HTML one, else
+// the title.
+func summaryText(x *source.Post) string {
+	if s := strings.TrimSpace(cleanText(x.SummaryText)); s != "" {
+		return s
+	}
+	if s := htmlToText(x.SummaryHTML); s != "" {
+		return s
+	}
+	return postTitle(x)
+}
+
+// contentHTML is the full content, or "" when there is none: empty
+// content elements are left out rather than written empty.
+func contentHTML(x *source.Post) string {
+	if strings.TrimSpace(x.ContentHTML) == "" {
+		return ""
+	}
+	return cleanHTML(x.ContentHTML)
+}
+
+func postTitle(x *source.Post) string {
+	return strings.TrimSpace(cleanText(x.Title))
+}
+
+// htmlToText is the text of an HTML fragment with whitespace collapsed.
+func htmlToText(fragment string) string {
+	if strings.TrimSpace(fragment) == "" {
+		return ""
+	}
+	z := nethtml.NewTokenizer(strings.NewReader(fragment))
+	var b strings.Builder
+	skip := 0
+	for {
+		switch z.Next() {
+		case nethtml.ErrorToken:
+			return strings.Join(strings.Fields(cleanText(b.String())), " ")
+		case nethtml.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case nethtml.StartTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style":
+				skip++
+			case "br", "p", "div", "li":
+				b.WriteByte(' ')
+			}
+		case nethtml.EndTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style":
+				if skip > 0 {
+					skip--
+				}
+			case "p", "div", "li":
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// absoluteURL returns s when it is an absolute http(s) URL, else "".
+// Readers and validators reject relative URLs in author fields.
+func absoluteURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
+		return ""
+	}
+	return cleanText(strings.TrimSpace(s))
+}
+
+// updatedOf is the post's last modification, never before its
+// publication (nor zero).
+func updatedOf(x *source.Post) time.Time {
+	if x.Updated.Before(x.Published) {
+		return x.Published
+	}
+	return x.Updated
+}
+
+// categoriesOf lists a post's tags, then its categories, each name once:
+// a name used as both (or spelled twice in different case) is one
+// category to a reader.
+func categoriesOf(x *source.Post) []string {
+	var out []string
+	seen := make(map[string]bool, len(x.Tags)+len(x.Categories))
+	for _, list := range [][]string{x.Tags, x.Categories} {
+		for _, n := range cleanAll(list) {
+			if k := tagKey(n); !seen[k] {
+				seen[k] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
