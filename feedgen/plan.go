@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/syndicate/syndicate/source"
 )
@@ -51,15 +52,19 @@ type Plan struct {
 }
 
 // NewPlan selects the newest opts.Limit posts for the site feed and for
-// each tag and category. posts must be sorted newest first
-// (source.SortNewestFirst).
+// each tag and category. NewPlan orders a copy of posts newest first by
+// publication date, ties broken by path, id and link (the order of
+// source.SortNewestFirst), so every build lists the same posts in the
+// same order. Drafts, pages and posts without a link are left out.
 func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	if opts.Limit <= 0 {
 		return nil, fmt.Errorf("feeds limit must be positive, got %d", opts.Limit)
 	}
-	if len(opts.Formats) == 0 {
-		opts.Formats = Formats
+	formats, err := checkFormats(opts.Formats)
+	if err != nil {
+		return nil, err
 	}
+	opts.Formats = formats
 	siteURL, err := mustAbs("site url", site.URL)
 	if err != nil {
 		return nil, err
@@ -68,7 +73,11 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(site.Title) == "" {
+		site.Title = siteURL.Host // every format requires a title
+	}
 	p := &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL}
+	posts = p.publishable(posts)
 	p.assignIDs(posts)
 
 	p.Feeds = append(p.Feeds, &Feed{Kind: SiteFeed, Posts: newest(posts, opts.Limit)})
@@ -86,7 +95,61 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 			p.Needed = append(p.Needed, x)
 		}
 	}
+	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
 	return p, nil
+}
+
+// checkFormats rejects unknown formats and repeats; nil means all.
+func checkFormats(formats []Format) ([]Format, error) {
+	if len(formats) == 0 {
+		return Formats, nil
+	}
+	seen := map[Format]bool{}
+	var out []Format
+	for _, f := range formats {
+		switch f {
+		case RSS, Atom, JSON:
+		default:
+			return nil, fmt.Errorf("unknown feed format %q (want rss, atom or json)", string(f))
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// publishable is a copy of posts without drafts, pages and posts that
+// have no link, newest first.
+func (p *Plan) publishable(posts []*source.Post) []*source.Post {
+	out := make([]*source.Post, 0, len(posts))
+	for _, x := range posts {
+		switch {
+		case x == nil || x.Draft || x.Page:
+		case strings.TrimSpace(x.Link) == "":
+			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: "has no link; left out of the feeds"})
+		default:
+			out = append(out, x)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return newerThan(out[i], out[j]) })
+	return out
+}
+
+// newerThan orders posts newest first; ties are broken by path, id and
+// link so the order never depends on the input's.
+func newerThan(a, b *source.Post) bool {
+	if !a.Published.Equal(b.Published) {
+		return a.Published.After(b.Published)
+	}
+	if a.Path != b.Path {
+		return a.Path < b.Path
+	}
+	if a.ID != b.ID {
+		return a.ID < b.ID
+	}
+	return a.Link < b.Link
 }
 
 func newest(posts []*source.Post, n int) []*source.Post {
@@ -101,20 +164,26 @@ func newest(posts []*source.Post, n int) []*source.Post {
 func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Post) []string) []*Feed {
 	type group struct {
 		key      string
+		slug     string
 		spelling map[string]int
 		posts    []*source.Post
 	}
 	groups := map[string]*group{}
 	for _, x := range posts {
 		for _, n := range names(x) {
+			n = strings.TrimSpace(cleanText(n))
+			if n == "" {
+				continue
+			}
 			k := tagKey(n)
 			g := groups[k]
 			if g == nil {
-				g = &group{key: k, spelling: map[string]int{}}
+				g = &group{key: k, slug: Slugify(k), spelling: map[string]int{}}
 				groups[k] = g
 			}
 			g.spelling[n]++
-			if len(g.posts) < p.Options.Limit {
+			// A post naming one tag twice ("Go" and "go") is listed once.
+			if len(g.posts) < p.Options.Limit && (len(g.posts) == 0 || g.posts[len(g.posts)-1] != x) {
 				g.posts = append(g.posts, x)
 			}
 		}
@@ -122,33 +191,61 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 	// Slugs: names that slug alike each keep a feed; the name whose own
 	// form is the slug (or else the first in order) gets the plain slug,
 	// the others the slug plus a hash of their name.
-	bySlug := map[string][]*group{}
+	ordered := make([]*group, 0, len(groups))
 	for _, g := range groups {
-		s := Slugify(g.key)
-		bySlug[s] = append(bySlug[s], g)
+		ordered = append(ordered, g)
 	}
-	var feeds []*Feed
-	for slug, gs := range bySlug {
-		sort.Slice(gs, func(i, j int) bool {
-			ei, ej := gs[i].key == slug, gs[j].key == slug
-			if ei != ej {
-				return ei
-			}
-			return gs[i].key < gs[j].key
-		})
-		for i, g := range gs {
-			f := &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: slug, Posts: g.posts}
-			if i > 0 {
-				f.Slug = slug + "-" + nameHash(g.key)
-				p.Notices = append(p.Notices, Notice{Message: fmt.Sprintf(
-					"%s %q and %q both make the slug %q; %q is published under %s%s",
-					strings.TrimSuffix(string(kind), "s"), gs[0].key, g.key, slug, f.Name, kind, "/"+f.Slug+"/")})
-			}
-			feeds = append(feeds, f)
+	sort.Slice(ordered, func(i, j int) bool {
+		a, b := ordered[i], ordered[j]
+		if a.slug != b.slug {
+			return a.slug < b.slug
 		}
+		if ea, eb := a.key == a.slug, b.key == b.slug; ea != eb {
+			return ea
+		}
+		return a.key < b.key
+	})
+	feeds := make([]*Feed, 0, len(ordered))
+	owner := map[string]string{} // slug -> the key that has it plainly
+	used := make(map[string]bool, len(ordered))
+	var clashed []*group
+	for i, g := range ordered {
+		if i > 0 && ordered[i-1].slug == g.slug {
+			clashed = append(clashed, g)
+			continue
+		}
+		owner[g.slug] = g.key
+		used[g.slug] = true
+		feeds = append(feeds, &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: g.slug, Posts: g.posts})
+	}
+	for _, g := range clashed {
+		slug := uniqueSlug(g.slug, g.key, used)
+		used[slug] = true
+		f := &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: slug, Posts: g.posts}
+		feeds = append(feeds, f)
+		p.Notices = append(p.Notices, Notice{Message: fmt.Sprintf(
+			"%s %q and %q both make the slug %q; %q is published under %s/%s/",
+			strings.TrimSuffix(string(kind), "s"), owner[g.slug], g.key, g.slug, f.Name, kind, f.Slug)})
 	}
 	sort.Slice(feeds, func(i, j int) bool { return feeds[i].Slug < feeds[j].Slug })
 	return feeds
+}
+
+// uniqueSlug is base plus a hash of the name, longer or numbered in the
+// unlikely case that it is taken too.
+func uniqueSlug(base, key string, used map[string]bool) string {
+	sum := sha256.Sum256([]byte(key))
+	h := hex.EncodeToString(sum[:])
+	for _, n := range []int{8, 16, 64} {
+		if s := base + "-" + h[:n]; !used[s] {
+			return s
+		}
+	}
+	for i := 2; ; i++ {
+		if s := fmt.Sprintf("%s-%s-%d", base, h[:8], i); !used[s] {
+			return s
+		}
+	}
 }
 
 // preferredSpelling is the spelling most posts use, ties broken by order.
@@ -165,36 +262,68 @@ func preferredSpelling(counts map[string]int) string {
 // assignIDs makes ids unique: when several posts claim one id (copies,
 // translations sharing a canonical link), the earliest published keeps it
 // and each other gets a suffix derived from its path, stable across builds.
+// A post without an id uses its link.
 func (p *Plan) assignIDs(posts []*source.Post) {
 	p.IDs = make(map[*source.Post]string, len(posts))
 	byID := map[string][]*source.Post{}
+	var ids []string
 	for _, x := range posts {
-		byID[x.ID] = append(byID[x.ID], x)
+		id := strings.TrimSpace(cleanText(x.ID))
+		if id == "" {
+			id = strings.TrimSpace(cleanText(x.Link))
+		}
+		if byID[id] == nil {
+			ids = append(ids, id)
+		}
+		byID[id] = append(byID[id], x)
 	}
-	for id, xs := range byID {
+	taken := make(map[string]bool, len(posts))
+	for _, id := range ids {
+		taken[id] = true
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		xs := byID[id]
 		if len(xs) == 1 {
 			p.IDs[xs[0]] = id
 			continue
 		}
-		sort.Slice(xs, func(i, j int) bool {
+		sort.SliceStable(xs, func(i, j int) bool {
 			if !xs[i].Published.Equal(xs[j].Published) {
 				return xs[i].Published.Before(xs[j].Published)
 			}
 			return xs[i].Path < xs[j].Path
 		})
 		p.IDs[xs[0]] = id
+		sep := "#"
+		if strings.Contains(id, "#") {
+			sep = "-"
+		}
 		for _, x := range xs[1:] {
-			sum := sha256.Sum256([]byte(x.Path))
-			sep := "#"
-			if strings.Contains(id, "#") {
-				sep = "-"
+			// The path names the file for good; a post read from nowhere
+			// (no path) is told apart by its link and date instead.
+			seed := x.Path
+			if seed == "" {
+				seed = x.Link + "\x00" + x.Published.UTC().Format(time.RFC3339Nano) + "\x00" + x.Title
 			}
-			p.IDs[x] = id + sep + "dup-" + hex.EncodeToString(sum[:4])
+			sum := sha256.Sum256([]byte(seed))
+			dup := id + sep + "dup-" + hex.EncodeToString(sum[:4])
+			for i := 2; taken[dup]; i++ {
+				dup = fmt.Sprintf("%s%sdup-%s-%d", id, sep, hex.EncodeToString(sum[:4]), i)
+			}
+			taken[dup] = true
+			p.IDs[x] = dup
 			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: fmt.Sprintf(
-				"has the same id as %s (%s); published with id %s", xs[0].Path, id, p.IDs[x])})
+				"has the same id as %s (%s); published with id %s", nameOf(xs[0]), id, dup)})
 		}
 	}
-	sort.Slice(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
+}
+
+func nameOf(x *source.Post) string {
+	if x.Path != "" {
+		return x.Path
+	}
+	return x.Link
 }
 
 // selfURL is the public address of a feed document.
