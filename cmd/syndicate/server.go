@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/syndicate/syndicate/feedgen"
+)
+
+// feedServer serves the documents of the last good build from memory.
+//
+// It is an http.Handler of its own rather than a ServeMux: ServeMux answers
+// unclean paths ("//feed.rss", "/tags/../feed.rss") with a redirect to the
+// cleaned one, while a feed tree has exactly one name per document and
+// anything else is 404. Document paths are looked up verbatim in the
+// served set, so no request path is ever joined to a file system path.
+type feedServer struct {
+	// prefix is "" or a path without a trailing slash, e.g. "/feeds".
+	prefix       string
+	cacheControl string
+
+	// set is swapped whole by publish and loaded once per request.
+	set atomic.Pointer[servedSet]
+	// status describes the last rebuild and the last good one.
+	status atomic.Pointer[serveStatus]
+
+	// publishMu serialises publish's read-modify-write of set; rebuilds
+	// are serialised anyway, this keeps publish correct on its own.
+	publishMu sync.Mutex
+}
+
+var _ http.Handler = (*feedServer)(nil)
+
+func newFeedServer(prefix, cacheControl string) *feedServer {
+	return &feedServer{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl}
+}
+
+// servedSet is an immutable set of documents from one build.
+type servedSet struct {
+	docs map[string]*servedDoc
+}
+
+// servedDoc is one document and its encoded variants. It is shared between
+// consecutive sets as long as the document's bytes do not change, so that
+// the work of compressing it is done once per version.
+type servedDoc struct {
+	doc      *feedgen.Document
+	gzipETag string
+
+	gzipOnce sync.Once
+	gzipBody []byte // nil when gzip would not make it smaller
+}
+
+func newServedDoc(d *feedgen.Document) *servedDoc {
+	return &servedDoc{doc: d, gzipETag: variantETag(d.ETag, "gz")}
+}
+
+// variantETag derives the validator of an encoded variant from the
+// identity one: `"abc"` becomes `"abc-gz"`. Each encoding is a different
+// representation, so it needs a different strong validator (RFC 9110,
+// 8.8.3.3); deriving it means a 304 can be answered without compressing.
+func variantETag(etag, suffix string) string {
+	if strings.HasSuffix(etag, `"`) && len(etag) >= 2 {
+		return etag[:len(etag)-1] + "-" + suffix + `"`
+	}
+	return etag + "-" + suffix
+}
+
+// gzipped compresses the body on first use and keeps the result.
+func (d *servedDoc) gzipped() []byte {
+	d.gzipOnce.Do(func() {
+		var buf bytes.Buffer
+		buf.Grow(len(d.doc.Body) / 3)
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(d.doc.Body) // writes to a bytes.Buffer do not fail
+		zw.Close()
+		if buf.Len() < len(d.doc.Body) {
+			d.gzipBody = buf.Bytes()
+		}
+	})
+	return d.gzipBody
+}
+
+// sameVersion reports whether a new build's document can keep serving the
+// old one's bytes, validators and compressed variants.
+func sameVersion(old, d *feedgen.Document) bool {
+	return old.ETag == d.ETag && old.ContentType == d.ContentType &&
+		old.Modified.Equal(d.Modified) && bytes.Equal(old.Body, d.Body)
+}
+
+// publishStats counts what a publish changed.
+type publishStats struct {
+	Documents int // in the new set
+	Changed   int // added, replaced or removed
+}
+
+// publish swaps in a snapshot. Documents whose bytes did not change keep
+// their previous servedDoc (same *feedgen.Document, same ETag, compressed
+// variants already made); when nothing changed the served set itself is
+// kept, so a no-op rebuild is invisible to clients and caches.
+func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
+	old := s.set.Load()
+	next := &servedSet{docs: make(map[string]*servedDoc, len(snap.Docs))}
+	changed := 0
+	for path, d := range snap.Docs {
+		if old != nil {
+			if od := old.docs[path]; od != nil && sameVersion(od.doc, d) {
+				next.docs[path] = od
+				continue
+			}
+		}
+		next.docs[path] = newServedDoc(d)
+		changed++
+	}
+	if old != nil {
+		for path := range old.docs {
+			if _, ok := next.docs[path]; !ok {
+				changed++
+			}
+		}
+	}
+	st := publishStats{Documents: len(next.docs), Changed: changed}
+	if old != nil && changed == 0 {
+		return st
+	}
+	s.set.Store(next)
+	return st
+}
+
+// ServeHTTP routes: probes at the root and under the prefix, documents
+// under the prefix, 404 for anything else. Only GET and HEAD are allowed.
+func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := s.route(r)
+	if h == nil {
+		notFound(w)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h(w, r)
+}
+
+// route finds the handler for a request's path, or nil. It loads the
+// served set once, so the whole response comes from one build.
+func (s *feedServer) route(r *http.Request) http.HandlerFunc {
+	p := r.URL.Path
+	switch p {
+	case "/healthz", s.prefix + "/healthz":
+		return s.healthz
+	case "/readyz", s.prefix + "/readyz":
+		return s.readyz
+	}
+	key, ok := s.docKey(r)
+	if !ok {
+		return nil
+	}
+	set := s.set.Load()
+	if set == nil {
+		return s.unavailable
+	}
+	d := set.docs[key]
+	if d == nil {
+		return nil
+	}
+	return func(w http.ResponseWriter, r *http.Request) { s.serveDoc(w, r, d) }
+}
+
+// docKey turns a request path into a document path ("tags/go/feed.rss").
+// Percent-encoding is already decoded by net/http, so Unicode slugs match
+// their documents; an encoded slash (%2F) is part of a segment, not a
+// separator, and never names a document. Nothing is cleaned: "..",
+// "//" and backslashes simply match no document.
+func (s *feedServer) docKey(r *http.Request) (string, bool) {
+	p := r.URL.Path
+	if s.prefix != "" {
+		if !strings.HasPrefix(p, s.prefix+"/") {
+			return "", false
+		}
+		p = p[len(s.prefix):]
+	}
+	if len(p) < 2 || p[0] != '/' {
+		return "", false
+	}
+	if strings.Contains(strings.ToLower(r.URL.EscapedPath()), "%2f") {
+		return "", false
+	}
+	return p[1:], true
+}
+
+func notFound(w http.ResponseWriter) {
+	http.Error(w, "404 not found", http.StatusNotFound)
+}
+
+// unavailable answers feed requests before the first build has finished.
+func (s *feedServer) unavailable(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "5")
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "503 feeds are being built", http.StatusServiceUnavailable)
+}
+
+// serveDoc writes one document in the negotiated encoding.
+// http.ServeContent answers the conditional headers (If-None-Match with
+// weak comparison, lists and "*", winning over If-Modified-Since), Range
+// (on the bytes of the variant served) and HEAD; its 304 keeps ETag,
+// Cache-Control and Vary.
+func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
+	body, etag, coding := d.doc.Body, d.doc.ETag, ""
+	switch negotiateEncoding(r.Header.Values("Accept-Encoding")) {
+	case encodingGzip:
+		if gz := d.gzipped(); gz != nil {
+			body, etag, coding = gz, d.gzipETag, "gzip"
+		}
+	case encodingNone:
+		w.Header().Set("Vary", "Accept-Encoding")
+		http.Error(w, "406 no acceptable content coding (gzip or identity)", http.StatusNotAcceptable)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", d.doc.ContentType)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("ETag", etag)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if s.cacheControl != "" {
+		h.Set("Cache-Control", s.cacheControl)
+	}
+	if coding != "" {
+		h.Set("Content-Encoding", coding)
+	}
+	// ServeContent leaves Content-Length unset when Content-Encoding is
+	// set (for on-the-fly compressing wrappers), so it is set here; a
+	// range response overwrites it, a 304 or an error removes it.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	http.ServeContent(w, r, "", d.doc.Modified, bytes.NewReader(body))
+}
+
+// encoding is the outcome of Accept-Encoding negotiation.
+type encoding int
+
+const (
+	encodingIdentity encoding = iota
+	encodingGzip
+	encodingNone // neither gzip nor identity is acceptable: 406
+)
+
+// negotiateEncoding reads Accept-Encoding (RFC 9110, 12.5.3). gzip is
+// chosen whenever it is acceptable (q > 0, named or through "*") unless
+// identity is named with a higher q. identity is acceptable unless
+// excluded by "identity;q=0", or by "*;q=0" without identity named. No
+// header, or an empty one, means identity.
+func negotiateEncoding(values []string) encoding {
+	gzipQ, identityQ, starQ := -1.0, -1.0, -1.0
+	for _, v := range values {
+		for _, el := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(el, ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			q := qValue(params)
+			switch name {
+			case "gzip", "x-gzip":
+				gzipQ = max(gzipQ, q)
+			case "identity":
+				identityQ = q
+			case "*":
+				starQ = q
+			}
+		}
+	}
+	if gzipQ < 0 {
+		gzipQ = max(starQ, 0)
+	}
+	identityOK := identityQ > 0 || identityQ < 0 && starQ != 0
+	switch {
+	case gzipQ > 0 && (identityQ < 0 || gzipQ >= identityQ):
+		return encodingGzip
+	case identityOK:
+		return encodingIdentity
+	}
+	return encodingNone
+}
+
+// qValue reads the weight from ";q=0.5"-style parameters; 1 when absent,
+// 0 when malformed.
+func qValue(params string) float64 {
+	for _, p := range strings.Split(params, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || q < 0 || q > 1 {
+			return 0
+		}
+		return q
+	}
+	return 1
+}
