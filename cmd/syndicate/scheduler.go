@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// buildFunc runs the pipeline as of now; runBuild bound to a config.
+type buildFunc func(ctx context.Context, now time.Time) (*BuildResult, error)
+
+// rebuilder is the one path every rebuild takes, whatever triggered it
+// (start, schedule, SIGHUP): it holds a one-slot semaphore while building,
+// so two rebuilds never run at once, and a trigger arriving meanwhile
+// waits its turn rather than being dropped (a SIGHUP sent after an edit
+// must see the edit). A build that fails or panics leaves the served set
+// as it was.
+type rebuilder struct {
+	build  buildFunc
+	srv    *feedServer
+	log    *slog.Logger
+	now    func() time.Time
+	outDir string // written after each changed build when non-empty
+
+	sem        chan struct{}
+	outputDone bool // the output folder holds the served set; under sem
+}
+
+func newRebuilder(build buildFunc, srv *feedServer, log *slog.Logger, outDir string) *rebuilder {
+	return &rebuilder{build: build, srv: srv, log: log, now: time.Now, outDir: outDir, sem: make(chan struct{}, 1)}
+}
+
+// rebuild builds, publishes and records one rebuild. It returns the
+// build's error; a cancelled ctx (shutdown) is returned without being
+// recorded as a failure.
+func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
+	select {
+	case rb.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-rb.sem }()
+
+	start := time.Now()
+	res, err := rb.safeBuild(ctx, rb.now())
+	took := time.Since(start)
+	rep := &rebuildReport{
+		Time: start, Trigger: trigger, Result: "ok",
+		Duration: took.Round(time.Millisecond).String(), DurationMS: took.Milliseconds(),
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			rb.log.Info("rebuild cancelled", "trigger", trigger)
+			return err
+		}
+		rep.Result, rep.Error = "failed", err.Error()
+		rb.srv.record(rep)
+		rb.log.Error("rebuild failed; still serving the previous feeds", "trigger", trigger, "err", err, "duration", took.Round(time.Millisecond))
+		return err
+	}
+
+	st := rb.srv.publish(res.Snapshot)
+	if rb.outDir != "" && (st.Changed > 0 || !rb.outputDone) {
+		if err := res.Snapshot.WriteDir(rb.outDir); err != nil {
+			rep.OutputError = err.Error()
+			rb.outputDone = false
+			rb.log.Error("writing the output folder failed; serving the new feeds anyway", "dir", rb.outDir, "err", err)
+		} else {
+			rb.outputDone = true
+		}
+	}
+	rep.Counts = &rebuildCounts{
+		Read: res.Read, Posts: res.Published, Skipped: len(res.Skipped),
+		Feeds: res.Feeds, Documents: st.Documents, Changed: st.Changed,
+	}
+	rb.srv.record(rep)
+	for _, s := range res.Skipped {
+		rb.log.Warn("skipped file", "path", s.Path, "err", s.Err)
+	}
+	for _, w := range res.Warnings {
+		rb.log.Debug("build warning", "warning", w)
+	}
+	rb.log.Info("rebuild", "trigger", trigger, "posts", res.Published, "feeds", res.Feeds,
+		"documents", st.Documents, "changed", st.Changed, "skipped", len(res.Skipped),
+		"duration", took.Round(time.Millisecond))
+	return nil
+}
+
+// safeBuild turns a panic in the pipeline into an error, so the SIGHUP
+// path survives one too and the semaphore is always released.
+func (rb *rebuilder) safeBuild(ctx context.Context, now time.Time) (res *BuildResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rb.log.Error("rebuild panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res, err = nil, fmt.Errorf("rebuild panicked: %v", p)
+		}
+	}()
+	res, err = rb.build(ctx, now)
+	if err == nil && (res == nil || res.Snapshot == nil) {
+		err = errors.New("build returned no documents")
+	}
+	return res, err
+}
+
+// jobWrappers is the chain every scheduled job runs in. Order matters:
+// cron v3.0.1's SkipIfStillRunning puts its token back only when the job
+// returns normally, so a panic passing through it would make it skip
+// every later run. Recover is therefore listed after it, which puts it
+// inside: the panic stops there and SkipIfStillRunning sees a normal
+// return.
+func jobWrappers(l cron.Logger) []cron.JobWrapper {
+	return []cron.JobWrapper{cron.SkipIfStillRunning(l), cron.Recover(l)}
+}
+
+// startScheduler runs rebuilds on the schedule until Stop is called on the
+// returned cron; ctx is every scheduled rebuild's context.
+func startScheduler(ctx context.Context, sched cron.Schedule, rb *rebuilder, log *slog.Logger) *cron.Cron {
+	l := cronLogger{log}
+	c := cron.New(cron.WithChain(jobWrappers(l)...), cron.WithLogger(l))
+	c.Schedule(sched, cron.FuncJob(func() { rb.rebuild(ctx, "schedule") }))
+	c.Start()
+	return c
+}
+
+// rebuildOnSignal rebuilds once per signal received until ctx is done.
+// Signals arriving during a rebuild coalesce in the channel's buffer.
+func rebuildOnSignal(ctx context.Context, sig <-chan os.Signal, rb *rebuilder) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+			rb.log.Info("SIGHUP: rebuilding now")
+			rb.rebuild(ctx, "sighup")
+		}
+	}
+}
+
+// cronLogger adapts slog to cron.Logger. cron's routine messages (wake,
+// run, schedule) go to debug; a skipped run is worth an info line.
+type cronLogger struct{ l *slog.Logger }
+
+var _ cron.Logger = cronLogger{}
+
+func (c cronLogger) Info(msg string, kv ...any) {
+	level := slog.LevelDebug
+	if msg == "skip" {
+		level, msg = slog.LevelInfo, "skip: the previous scheduled rebuild is still running"
+	}
+	c.l.Log(context.Background(), level, "cron: "+msg, kv...)
+}
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
