@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,6 +205,14 @@ func (c *Config) Validate() error {
 		bad("server.path_prefix", "%q must start with /", p)
 	}
 	c.Server.PathPrefix = strings.TrimSuffix(c.Server.PathPrefix, "/")
+	if _, port, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		bad("server.listen", "%q must be host:port or :port, e.g. :8080 or 127.0.0.1:8080", c.Server.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("server.listen", "%q: port must be a number from 0 to 65535", c.Server.Listen)
+	}
+	if strings.ContainsFunc(c.Server.CacheControl, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		bad("server.cache_control", "%q must not contain control characters", c.Server.CacheControl)
+	}
 	switch c.Log.Format {
 	case "text", "json":
 	default:
