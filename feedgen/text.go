@@ -85,24 +85,41 @@ func cleanHTML(s string) string {
 }
 
 // textIsClean is the fast path: true when cleaning would change nothing.
+// In valid UTF-8 the characters to find have fixed encodings: ASCII
+// controls, C1 controls (0xC2 0x80-0x9F) and U+FFFD-U+FFFF (0xEF 0xBF
+// 0xBD-0xBF), so a byte scan finds them without decoding.
 func textIsClean(s string, markup bool) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
-				return false
-			}
-			i++
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !suspect[s[i]] {
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && (n == 1 || markup) || forbidden(r) || control(r) {
+		switch c := s[i]; {
+		case c == 0xC2:
+			if i+1 < len(s) && s[i+1] <= 0x9F {
+				return false
+			}
+		case c == 0xEF:
+			if i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] >= 0xBE || markup && s[i+2] == 0xBD) {
+				return false
+			}
+		default: // a control character
 			return false
 		}
-		i += n
 	}
 	return true
 }
+
+// suspect marks the bytes textIsClean looks at twice.
+var suspect = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n' && c != '\r'
+	}
+	t[0x7F], t[0xC2], t[0xEF] = true, true, true
+	return t
+}()
 
 func cleanAll(xs []string) []string {
 	out := make([]string, 0, len(xs))

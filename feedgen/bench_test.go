@@ -1,0 +1,172 @@
+package feedgen
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// benchCorpus is a large generated site: 10,000 rendered posts of about
+// 4 KB each, tags drawn Zipf-like from 2,000 (a few very common, a long
+// tail of rare ones, some in non-Latin scripts), 30 categories.
+var benchCorpus = sync.OnceValue(func() []*source.Post { return generatePosts(10_000, 2_000, 30) })
+
+func generatePosts(n, nTags, nCats int) []*source.Post {
+	rng := rand.New(rand.NewPCG(2024, 5))
+	scripts := []string{"tag", "тег", "標籤", "वर्ग", "وسم", "ετικέτα"}
+	tags := make([]string, nTags)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("%s %d", scripts[i%len(scripts)], i)
+		if i%50 == 0 {
+			tags[i] = strings.ToUpper(tags[i]) // case variants fold together
+		}
+	}
+	zipf := rand.NewZipf(rng, 1.2, 2, uint64(nTags-1))
+	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua & < > “quoted” ünïcödé 日本語")
+	para := func() string {
+		var b strings.Builder
+		b.WriteString("<p>")
+		for i := range 60 + rng.IntN(40) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			w := words[rng.IntN(len(words))]
+			switch w {
+			case "&":
+				w = "&amp;"
+			case "<":
+				w = "&lt;"
+			case ">":
+				w = "&gt;"
+			}
+			b.WriteString(w)
+		}
+		b.WriteString("</p>\n")
+		return b.String()
+	}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	posts := make([]*source.Post, n)
+	for i := range posts {
+		var content strings.Builder
+		for content.Len() < 4000 {
+			content.WriteString(para())
+		}
+		content.WriteString("<pre><code>x ]]> y</code></pre>")
+		link := fmt.Sprintf("https://example.org/%d/post-%05d/", 2000+i/400, i)
+		var ptags []string
+		for range 1 + rng.IntN(5) {
+			ptags = append(ptags, tags[zipf.Uint64()])
+		}
+		published := base.Add(-time.Duration(i/3) * 37 * time.Minute) // some share a time
+		summary := para()
+		posts[i] = &source.Post{
+			Path:        fmt.Sprintf("posts/%05d.md", i),
+			ID:          link,
+			Link:        link,
+			Title:       fmt.Sprintf("Post %d: %s & more", i, words[i%len(words)]),
+			Published:   published,
+			Updated:     published.Add(time.Duration(rng.IntN(100)) * time.Hour),
+			Authors:     []source.Author{{Name: "Author " + fmt.Sprint(i%7), Email: fmt.Sprintf("a%d@example.org", i%7)}},
+			Tags:        ptags,
+			Categories:  []string{fmt.Sprintf("Category %d", rng.IntN(nCats))},
+			Language:    "en",
+			ContentHTML: content.String(),
+			SummaryHTML: summary,
+			SummaryText: htmlToText(summary),
+		}
+	}
+	source.SortNewestFirst(posts)
+	return posts
+}
+
+func benchSite() Site {
+	s := testSite()
+	s.Language = "en"
+	return s
+}
+
+func BenchmarkNewPlan(b *testing.B) {
+	posts := benchCorpus()
+	b.ReportAllocs()
+	var plan *Plan
+	for b.Loop() {
+		var err error
+		if plan, err = NewPlan(benchSite(), Options{Limit: 20}, posts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(plan.Feeds)), "feeds")
+	b.ReportMetric(float64(len(plan.Needed)), "needed-posts")
+}
+
+func BenchmarkBuild(b *testing.B) {
+	posts := benchCorpus()
+	plan, err := NewPlan(benchSite(), Options{Limit: 20}, posts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var snap *Snapshot
+	for b.Loop() {
+		if snap, err = plan.Build(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var size int64
+	for _, d := range snap.Docs {
+		size += int64(len(d.Body))
+	}
+	b.SetBytes(size)
+	b.ReportMetric(float64(len(snap.Docs)), "docs")
+}
+
+func BenchmarkSlugify(b *testing.B) {
+	names := []string{"Go", "C++", "日本語", "Ελλάδα", "हिन्दी भाषा", "A rather long tag name, with punctuation!"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, n := range names {
+			Slugify(n)
+		}
+	}
+}
+
+// TestGeneratedCorpus runs the benchmark's corpus, scaled down, through
+// the invariants every build must keep: unique ids and slugs, limits,
+// newest-first order and well-formed documents.
+func TestGeneratedCorpus(t *testing.T) {
+	posts := generatePosts(600, 120, 5)
+	plan, snap := mustBuild(t, benchSite(), Options{Limit: 20}, posts)
+	slugs := map[string]bool{}
+	for _, f := range plan.Feeds {
+		if slugs[f.Dir()] {
+			t.Errorf("two feeds in %s", f.Dir())
+		}
+		slugs[f.Dir()] = true
+		if len(f.Posts) > 20 || len(f.Posts) == 0 && f.Kind != SiteFeed {
+			t.Errorf("%s lists %d posts", f.Dir(), len(f.Posts))
+		}
+		seen := map[string]bool{}
+		for i, x := range f.Posts {
+			if seen[plan.IDs[x]] {
+				t.Errorf("%s: id %s twice", f.Dir(), plan.IDs[x])
+			}
+			seen[plan.IDs[x]] = true
+			if i > 0 && newerThan(x, f.Posts[i-1]) {
+				t.Errorf("%s: not newest first at %d", f.Dir(), i)
+			}
+		}
+	}
+	for _, p := range snap.Paths {
+		if strings.HasSuffix(p, ".json") {
+			checkChars(t, p, snap.Docs[p].Body)
+		} else {
+			checkXML(t, p, snap.Docs[p].Body)
+		}
+	}
+}
