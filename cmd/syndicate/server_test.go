@@ -565,3 +565,26 @@ func TestVariantETag(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkServeFeed(b *testing.B) {
+	s := newFeedServer("/feeds", "public, max-age=300")
+	snap := testSnapshot("A")
+	s.publish(snap)
+	etag := snap.Docs["feed.rss"].ETag
+	for _, bc := range []struct {
+		name string
+		hdr  []string
+	}{
+		{"identity", nil},
+		{"gzip", []string{"Accept-Encoding", "gzip"}},
+		{"304", []string{"If-None-Match", etag}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if w := do(s, "GET", "/feeds/feed.rss", bc.hdr...); w.Code >= 400 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}
