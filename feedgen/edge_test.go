@@ -572,3 +572,32 @@ func TestDeterminism(t *testing.T) {
 		etags[s1.Docs[p].ETag] = p
 	}
 }
+
+// TestTitlesArePlainText: markup and character references that exports
+// leave in titles are reduced to text; plain text that merely looks
+// like markup is kept as written.
+func TestTitlesArePlainText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"<em>Go</em> &amp; feeds &#8211; part&nbsp;2", "Go & feeds – part 2"},
+		{"Tom &amp; Jerry", "Tom & Jerry"},
+		{"Why <b>bold</b>?", "Why bold?"},
+		{"Why <div> is a block", "Why <div> is a block"},
+		{"a < b && c > d", "a < b && c > d"},
+		{"AT&T; R&D", "AT&T; R&D"},
+		{"Closing </notatag> stays", "Closing </notatag> stays"},
+		{"<br/>", "<br/>"},
+	} {
+		x := simplePost("a.md", t0)
+		x.Title = tc.in
+		_, snap := mustBuild(t, testSite(), Options{Limit: 5}, []*source.Post{x})
+		for _, p := range []string{"feed.rss", "feed.atom", "feed.json"} {
+			f, err := gofeed.NewParser().Parse(bytes.NewReader(snap.Docs[p].Body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Items[0].Title; got != tc.want {
+				t.Errorf("%s: title %q became %q, want %q", p, tc.in, got, tc.want)
+			}
+		}
+	}
+}

@@ -63,7 +63,7 @@ func fixturePosts() []*source.Post {
 			Path:        "posts/tom-and-jerry.md",
 			ID:          "tag:example.org,2024:tom-and-jerry",
 			Link:        "https://example.org/2024/04/30/tom-and-jerry/",
-			Title:       `Tom & Jerry's "<b>best</b>" ]]> moments`,
+			Title:       `Tom & Jerry's "best" <moments> ]]> & more`,
 			Published:   time.Date(2024, 4, 30, 14, 0, 0, 0, berlin),
 			Updated:     time.Date(2024, 4, 30, 18, 30, 0, 0, berlin),
 			Authors:     []source.Author{{Name: "Ann Example"}, {Name: "Bob Example", Email: "bob@example.org"}},

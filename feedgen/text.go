@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	nethtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/syndicate/syndicate/source"
 )
@@ -166,9 +168,25 @@ func contentHTML(x *source.Post) string {
 	return cleanHTML(x.ContentHTML)
 }
 
+// postTitle is the post's title as plain text. Titles are plain text in
+// every format, but exports often carry markup or entities in them
+// ("<em>Go</em> &#8211; notes"), which readers would show literally and
+// the W3C validator flags: a title with an end tag of an HTML element or
+// a character reference is read as HTML and reduced to its text.
 func postTitle(x *source.Post) string {
-	return strings.TrimSpace(cleanText(x.Title))
+	s := strings.TrimSpace(cleanText(x.Title))
+	for _, m := range markupInTitle.FindAllStringSubmatch(s, -1) {
+		if m[1] != "" && atom.Lookup([]byte(strings.ToLower(m[1]))) != 0 || m[2] != "" && html.UnescapeString(m[0]) != m[0] {
+			if t := htmlToText(s); t != "" {
+				return t
+			}
+			break
+		}
+	}
+	return s
 }
+
+var markupInTitle = regexp.MustCompile(`</([A-Za-z][A-Za-z0-9]*)\s*>|&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);`)
 
 // htmlToText is the text of an HTML fragment with whitespace collapsed.
 func htmlToText(fragment string) string {
