@@ -1,0 +1,94 @@
+package feedgen
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// feedcheckScript is the shared validator suite (../shared/feedcheck from
+// the repository root); $FEEDCHECK overrides it.
+func feedcheckScript(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("feedcheck runs external validators and readers; skipped with -short")
+	}
+	script := os.Getenv("FEEDCHECK")
+	if script == "" {
+		script = filepath.Join("..", "..", "shared", "feedcheck", "feedcheck")
+	}
+	script, err := filepath.Abs(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(script); err != nil || info.IsDir() {
+		t.Skipf("no feedcheck at %s (set FEEDCHECK)", script)
+	}
+	// feedcheck runs under Debian's python3, where python3-feedparser
+	// lives; without it and xmllint it would judge little.
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		t.Skip("xmllint missing (../shared/feedcheck/setup.sh installs it)")
+	}
+	py := "/usr/bin/python3"
+	if _, err := os.Stat(py); err != nil {
+		py = "python3"
+	}
+	if err := exec.Command(py, "-c", "import feedparser").Run(); err != nil {
+		t.Skip("python3 feedparser missing (../shared/feedcheck/setup.sh installs it)")
+	}
+	return script
+}
+
+var feedcheckSummary = regexp.MustCompile(`(?m)^(\d+) passed, (\d+) failed$`)
+
+// TestFeedcheck writes the fixtures, plus posts with the hard cases
+// (control characters, two posts claiming one link, no authors, a
+// plain-text summary), as a tree and runs feedcheck --strict on it: every
+// document must pass every available checker without a warning.
+func TestFeedcheck(t *testing.T) {
+	script := feedcheckScript(t)
+	posts := fixturePosts()
+	ctl := simplePost("hard/control.md", t0.Add(-time.Hour), "Go")
+	ctl.Title = "Control\x01 characters\u0085 and \ufffd"
+	ctl.ContentHTML = "<p>form\x0cfeed, next line\u0085, replacement \ufffd, bad \xff byte</p>"
+	ctl.Authors = []source.Author{{Name: "Ann\x00", Email: "ann@example.org"}}
+	dup := simplePost("hard/translation.md", t0.Add(-2*time.Hour))
+	dup.ID, dup.Link = posts[0].ID, posts[0].Link
+	dup.Language = "fr"
+	plain := simplePost("hard/plain.md", t0.Add(-3*time.Hour))
+	plain.SummaryHTML, plain.SummaryText, plain.ContentHTML = "", "Fish & chips <b>", "<p>Body</p>"
+	plain.Authors = nil
+	posts = append(posts, ctl, dup, plain)
+
+	site := testSite()
+	plan, snap := mustBuild(t, site, Options{Limit: 10}, posts)
+	if len(plan.Notices) == 0 {
+		t.Error("the duplicate link was not reported")
+	}
+	dir := filepath.Join(t.TempDir(), "public")
+	if err := snap.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, script, "--strict", "-q", "--public-url", site.FeedsURL, dir)
+	out, err := cmd.CombinedOutput()
+	m := feedcheckSummary.FindSubmatch(out)
+	if err != nil || m == nil || string(m[2]) != "0" {
+		var problems []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "==") || strings.Contains(line, "[FAIL]") || strings.Contains(line, "[WARN]") {
+				problems = append(problems, line)
+			}
+		}
+		t.Fatalf("feedcheck --strict: %v\n%s\n\nfull output:\n%s", err, strings.Join(problems, "\n"), out)
+	}
+	t.Logf("feedcheck: %s", m[0])
+}
