@@ -61,6 +61,34 @@ func splitFrontMatter(data []byte) (map[string]any, int, error) {
 	return m, len(data) - len(rest), nil
 }
 
+// keyLine is the line of the file where a top-level front matter key is
+// set, or 0 when it cannot tell; block is the file up to the body.
+func keyLine(block []byte, key string) int {
+	line := 0
+	for len(block) > 0 {
+		var l []byte
+		l, block, _ = bytes.Cut(block, []byte("\n"))
+		line++
+		l = bytes.TrimLeft(l, " \t")
+		if len(l) > 0 && (l[0] == '"' || l[0] == '\'') {
+			q := l[0]
+			if rest, ok := bytes.CutPrefix(l[1:], []byte(key)); ok && len(rest) > 0 && rest[0] == q {
+				l = rest[1:]
+			} else {
+				continue
+			}
+		} else if rest, ok := bytes.CutPrefix(l, []byte(key)); ok {
+			l = rest
+		} else {
+			continue
+		}
+		if l = bytes.TrimLeft(l, " \t"); len(l) > 0 && (l[0] == ':' || l[0] == '=') {
+			return line
+		}
+	}
+	return 0
+}
+
 // leadingBlankLines is the length of the lines, blank or white space only,
 // before the first line with text (the rule adrg/frontmatter follows).
 func leadingBlankLines(data []byte) int {
@@ -247,7 +275,7 @@ func (d *yamlDecoder) value(n *yaml.Node, depth int) (any, error) {
 		return d.value(n.Alias, depth+1)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
-		lines := make(map[string]int, len(n.Content)/2)
+		lines := make(map[string]bool, len(n.Content)/2)
 		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
@@ -258,10 +286,10 @@ func (d *yamlDecoder) value(n *yaml.Node, depth int) (any, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("yaml: line %d: a key must be a single value, not a %s", k.Line, kindName(k))
 			}
-			if l, dup := lines[k.Value]; dup {
-				return nil, fmt.Errorf("yaml: line %d: key %q already defined at line %d", k.Line, k.Value, l)
+			if lines[k.Value] {
+				return nil, fmt.Errorf("yaml: line %d: key %q is defined twice", k.Line, k.Value)
 			}
-			lines[k.Value] = k.Line
+			lines[k.Value] = true
 			x, err := d.value(val, depth+1)
 			if err != nil {
 				return nil, err

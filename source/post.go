@@ -80,7 +80,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 // Errors callers may test for with errors.Is.
 var (
 	// ErrNoFrontMatter: the file has no front matter block at all.
-	ErrNoFrontMatter = errors.New("no front matter")
+	ErrNoFrontMatter = errors.New(`no front matter (a post starts with a "---", "+++" or "{" block)`)
 	// ErrUnclosedFrontMatter: a front matter block opens but never closes.
 	ErrUnclosedFrontMatter = errors.New("front matter is not closed")
 	// ErrNoTitle: a post needs a title to appear in any reader.

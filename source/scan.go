@@ -1,9 +1,11 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -39,7 +41,9 @@ type Config struct {
 type Result struct {
 	// Posts are the publishable posts, newest first (ties by path).
 	Posts []*Post
-	// Read counts Markdown files looked at.
+	// Read counts Markdown files looked at; each is then a post, a draft,
+	// a page, a future post or skipped, so Read == len(Posts) + Drafts +
+	// Pages + Future + len(Skipped).
 	Read int
 	// Drafts, Pages and Future count files read but not published.
 	Drafts, Pages, Future int
@@ -101,7 +105,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Read: len(files), Skipped: walkErrs}
+	res := &Result{Read: len(files) + len(walkErrs), Skipped: walkErrs}
 	now := s.cfg.Now()
 
 	type outcome struct {
@@ -141,7 +145,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 		}
 	}
 	SortNewestFirst(res.Posts)
-	sort.Slice(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
+	sort.SliceStable(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
 	return res, nil
 }
 
@@ -158,7 +162,8 @@ func SortNewestFirst(posts []*Post) {
 }
 
 // walk lists Markdown files, skipping hidden names and symlinks that lead
-// outside the content directory.
+// outside the content directory. Symlinked folders are not followed (so
+// loops cannot happen); a symlinked file is read when it stays inside.
 func (s *Scanner) walk() ([]string, []*FileError, error) {
 	info, err := os.Stat(s.root)
 	if err != nil {
@@ -167,17 +172,18 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 	if !info.IsDir() {
 		return nil, nil, fmt.Errorf("content directory %s is not a directory", s.root)
 	}
+	// Walk the real folder: WalkDir would not enter a symlinked root.
 	realRoot, err := filepath.EvalSymlinks(s.root)
 	if err != nil {
 		return nil, nil, fmt.Errorf("content directory: %w", err)
 	}
 	var files []string
 	var skipped []*FileError
-	err = filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(s.root, p)
+	err = filepath.WalkDir(realRoot, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(realRoot, p)
 		rel = filepath.ToSlash(rel)
 		if err != nil {
-			if p == s.root {
+			if p == realRoot {
 				return err
 			}
 			skipped = append(skipped, &FileError{Path: rel, Err: err})
@@ -187,7 +193,7 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 			return nil
 		}
 		name := d.Name()
-		if p != s.root && strings.HasPrefix(name, ".") {
+		if p != realRoot && strings.HasPrefix(name, ".") {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -203,14 +209,25 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 		if d.Type()&fs.ModeSymlink != 0 {
 			target, err := filepath.EvalSymlinks(p)
 			if err != nil {
-				skipped = append(skipped, &FileError{Path: rel, Err: fmt.Errorf("broken symlink: %w", err)})
+				skipped = append(skipped, &FileError{Path: rel, Err: fmt.Errorf("symlink cannot be followed (missing target or a loop): %w", err)})
 				return nil
 			}
 			if !within(realRoot, target) {
 				skipped = append(skipped, &FileError{Path: rel, Err: errors.New("symlink points outside the content directory; not followed")})
 				return nil
 			}
+			ti, err := os.Stat(target)
+			if err != nil {
+				skipped = append(skipped, &FileError{Path: rel, Err: err})
+				return nil
+			}
+			if !ti.Mode().IsRegular() {
+				skipped = append(skipped, &FileError{Path: rel, Err: errors.New("symlink target is not a regular file")})
+				return nil
+			}
 		} else if !d.Type().IsRegular() {
+			// A FIFO or device would block or never end.
+			skipped = append(skipped, &FileError{Path: rel, Err: errors.New("not a regular file")})
 			return nil
 		}
 		files = append(files, rel)
@@ -225,7 +242,7 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 
 func within(root, p string) bool {
 	r, err := filepath.Rel(root, p)
-	return err == nil && r != ".." && !strings.HasPrefix(r, "../")
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
 
 // load reads and cleans one file.
@@ -240,31 +257,23 @@ func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if info.Size() > s.cfg.MaxFileSize {
-		return nil, nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", info.Size(), s.cfg.MaxFileSize)
+	if !info.Mode().IsRegular() {
+		return nil, nil, errors.New("not a regular file")
 	}
-	data := make([]byte, info.Size())
-	n, err := readFull(f, data)
-	if err != nil {
+	limit := s.cfg.MaxFileSize
+	if info.Size() > limit {
+		return nil, nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", info.Size(), limit)
+	}
+	data := make([]byte, 0, info.Size()+1)
+	buf := bytes.NewBuffer(data)
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, nil, err
 	}
-	data, err = clean(data[:n])
-	return data, info, err
-}
-
-func readFull(f *os.File, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := f.Read(buf[n:])
-		n += m
-		if err != nil {
-			if errors.Is(err, os.ErrClosed) || m == 0 {
-				break
-			}
-			return n, err
-		}
+	if int64(buf.Len()) > limit {
+		return nil, nil, fmt.Errorf("file grew past the %d-byte limit while being read", limit)
 	}
-	return n, nil
+	data, err = clean(buf.Bytes())
+	return data, info, err
 }
 
 func fileError(rel string, err error) *FileError {
@@ -291,6 +300,10 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 	}
 	p, warns, err := s.normalise(rel, meta(fm))
 	if err != nil {
+		var ke *keyError
+		if errors.As(err, &ke) {
+			err = &lineError{line: keyLine(data[:offset], ke.key), err: err}
+		}
 		return nil, warns, fileError(rel, err)
 	}
 	p.bodyOffset = int64(offset)
@@ -298,6 +311,15 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 	p.modTime = info.ModTime()
 	return p, warns, nil
 }
+
+// keyError blames a front matter key, so the file's line can be found.
+type keyError struct {
+	key string
+	err error
+}
+
+func (e *keyError) Error() string { return e.key + ": " + e.err.Error() }
+func (e *keyError) Unwrap() error { return e.err }
 
 // normalise maps the many dialects' names onto one Post.
 func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
@@ -350,7 +372,7 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 			if p.Draft || p.Page {
 				break
 			}
-			return nil, warns, fmt.Errorf("%s: %w", k, err)
+			return nil, warns, &keyError{k, err}
 		}
 		p.Published, pubKey = t, k
 		break
@@ -401,7 +423,7 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	if k, v := m.first(linkKeys); v != nil {
 		link, err := resolveLink(s.site, str(v))
 		if err != nil {
-			return nil, warns, fmt.Errorf("%s: %w", k, err)
+			return nil, warns, &keyError{k, err}
 		}
 		p.Link = link
 	} else {

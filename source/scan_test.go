@@ -1,0 +1,447 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// copyTree copies a testdata folder into a fresh temporary directory, so a
+// test can add symlinks and special files to it.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("symlinks not supported: %v", err)
+	}
+}
+
+// TestBadContent scans a corpus of malformed and awkward files next to
+// good ones: every good post is published, every bad file is reported
+// exactly once with its path, a reason and, where the parser gives one,
+// its line.
+func TestBadContent(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "bad"))
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "outside.md"), []byte(fm("title: Outside", "date: 2024-01-01")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, filepath.Join(outside, "outside.md"), filepath.Join(root, "link-outside.md"))
+	symlink(t, outside, filepath.Join(root, "dir-outside"))
+	symlink(t, "loop.md", filepath.Join(root, "loop.md"))
+	symlink(t, "loop-b.md", filepath.Join(root, "loop-a.md"))
+	symlink(t, "loop-a.md", filepath.Join(root, "loop-b.md"))
+	symlink(t, ".", filepath.Join(root, "nested", "dir-loop"))
+	symlink(t, "missing.md", filepath.Join(root, "dangling.md"))
+	symlink(t, "nested/deeper", filepath.Join(root, "dir-alias"))
+	symlink(t, "good-1.md", filepath.Join(root, "link-inside.md"))
+	symlink(t, "nested", filepath.Join(root, "dir-as-post.md"))
+	fifo := filepath.Join(root, "fifo.md")
+	if err := syscall.Mkfifo(fifo, 0o644); err == nil {
+		symlink(t, "fifo.md", filepath.Join(root, "link-to-fifo.md"))
+	}
+	unreadable := os.Geteuid() != 0 // root reads anything
+	if unreadable {
+		if err := os.WriteFile(filepath.Join(root, "unreadable.md"), []byte(fm("title: U", "date: 2024-01-01")), 0o000); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	done := make(chan *Result, 1)
+	go func() { done <- scan(t, root) }()
+	var res *Result
+	select {
+	case res = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Scan did not finish: a symlink loop or a FIFO made it hang")
+	}
+
+	wantPosts := []string{
+		"good-cr.md", "good-only-front-matter.md", "good-controls.md", "good-bom-crlf.md",
+		"good-json.md", "good-toml.md", "nested/deeper/good-nested.markdown", "good-1.md",
+		"link-inside.md",
+	}
+	sort.Strings(wantPosts)
+	var gotPosts []string
+	for _, p := range res.Posts {
+		gotPosts = append(gotPosts, p.Path)
+	}
+	sort.Strings(gotPosts)
+	equal(t, "published", gotPosts, wantPosts)
+
+	type reason struct {
+		line int
+		want string
+	}
+	wantSkipped := map[string]reason{
+		"bad-date.md":             {3, `date: invalid date "2024-02-30": day out of range`},
+		"bad-link.md":             {4, `canonical: link "javascript:alert(1)" is not http(s)`},
+		"bad-zone.md":             {3, `date: invalid date "2024-01-01T10:00:00+25:00": time zone offset hour out of range`},
+		"binary.md":               {1, "not valid UTF-8"},
+		"blank.md":                {0, "file is empty"},
+		"broken-json.md":          {4, "front matter (JSON): invalid character '}'"},
+		"broken-toml.md":          {4, "front matter (TOML): expected a comma"},
+		"broken-yaml.md":          {3, "front matter (YAML): did not find expected ',' or ']'"},
+		"comment-front-matter.md": {1, "front matter is empty"},
+		"duplicate-key.md":        {3, `front matter (YAML): key "title" is defined twice`},
+		"empty-front-matter.md":   {1, "front matter is empty"},
+		"empty-title.md":          {0, "missing or empty title"},
+		"empty.md":                {0, "file is empty"},
+		"latin1.md":               {2, "not valid UTF-8 (byte offset 14)"},
+		"list.md":                 {2, "front matter (YAML): front matter must be a mapping of keys to values, not a list"},
+		"no-date.md":              {0, "no publication date"},
+		"no-front-matter.md":      {0, "no front matter"},
+		"no-title.md":             {0, "missing or empty title"},
+		"scalar.md":               {2, "not a single value"},
+		"unclosed-json.md":        {4, "front matter (JSON)"},
+		"unclosed-toml.md":        {1, `front matter is not closed: no closing "+++" line`},
+		"unclosed.md":             {1, `front matter is not closed: no closing "---" line`},
+		"link-outside.md":         {0, "symlink points outside the content directory; not followed"},
+		"loop.md":                 {0, "symlink"},
+		"loop-a.md":               {0, "symlink"},
+		"loop-b.md":               {0, "symlink"},
+		"dangling.md":             {0, "symlink"},
+		"dir-as-post.md":          {0, "not a regular file"},
+	}
+	if _, err := os.Lstat(fifo); err == nil {
+		wantSkipped["fifo.md"] = reason{0, "not a regular file"}
+		wantSkipped["link-to-fifo.md"] = reason{0, "not a regular file"}
+	}
+	if unreadable {
+		wantSkipped["unreadable.md"] = reason{0, "permission denied"}
+	}
+	seen := map[string]int{}
+	for _, e := range res.Skipped {
+		seen[e.Path]++
+		w, ok := wantSkipped[e.Path]
+		switch {
+		case !ok:
+			t.Errorf("unexpected skip: %v", e)
+		case !strings.Contains(e.Error(), w.want) || e.Line != w.line:
+			t.Errorf("%s: got %q (line %d), want %q (line %d)", e.Path, e.Error(), e.Line, w.want, w.line)
+		case !strings.HasPrefix(e.Error(), e.Path+":"):
+			t.Errorf("%q does not start with the path", e.Error())
+		}
+	}
+	for p := range wantSkipped {
+		if seen[p] != 1 {
+			t.Errorf("%s reported %d times, want once", p, seen[p])
+		}
+	}
+	if got, want := res.Read, len(wantPosts)+len(wantSkipped); got != want {
+		t.Errorf("Read = %d, want %d", got, want)
+	}
+	if res.Read != len(res.Posts)+res.Drafts+res.Pages+res.Future+len(res.Skipped) {
+		t.Errorf("Read %d is not posts + drafts + pages + future + skipped", res.Read)
+	}
+	for _, w := range res.Warnings {
+		t.Errorf("unexpected warning: %v", w)
+	}
+	if !sort.SliceIsSorted(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path }) {
+		t.Error("Skipped is not sorted by path")
+	}
+
+	// Everything published renders, including the awkward ones.
+	sc, _ := NewScanner(root, testConfig())
+	if errs := sc.Render(context.Background(), res.Posts); len(errs) > 0 {
+		t.Fatalf("Render: %v", errs)
+	}
+	byPath := map[string]*Post{}
+	for _, p := range res.Posts {
+		byPath[p.Path] = p
+	}
+	checks := []struct {
+		path, field, want string
+	}{
+		{"good-only-front-matter.md", "summary", "Good with only front matter"},
+		{"good-only-front-matter.md", "content", ""},
+		{"good-bom-crlf.md", "content", "<p>Windows line endings.</p>\n<p>Second paragraph.</p>"},
+		{"good-cr.md", "content", "<p>Classic Mac line endings.</p>"},
+		{"good-controls.md", "title", "Good controls and ]]> too"},
+		{"good-controls.md", "content", "<p>Bell and NUL and form feed and ]]&gt; in the body.</p>"},
+		{"link-inside.md", "content", "<p>First good post.</p>"},
+	}
+	for _, c := range checks {
+		p := byPath[c.path]
+		if p == nil {
+			continue // reported above
+		}
+		got := map[string]string{"summary": p.SummaryText, "content": p.ContentHTML, "title": p.Title}[c.field]
+		if got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.path, c.field, got, c.want)
+		}
+	}
+	if p := byPath["good-only-front-matter.md"]; p != nil && !p.Rendered() {
+		t.Error("a post with only front matter does not count as rendered")
+	}
+}
+
+func TestSymlinkedRoot(t *testing.T) {
+	real := writeTree(t, map[string]string{"a.md": fm("title: A", dateLine), "sub/b.md": fm("title: B", dateLine)})
+	link := filepath.Join(t.TempDir(), "content")
+	symlink(t, real, link)
+	res := scan(t, link)
+	if len(res.Posts) != 2 || len(res.Skipped) != 0 {
+		t.Fatalf("through a symlinked content folder: %d posts, skipped %v; want 2, none", len(res.Posts), res.Skipped)
+	}
+	equal(t, "paths", []string{res.Posts[0].Path, res.Posts[1].Path}, []string{"a.md", "sub/b.md"})
+	renderPost(t, link, res.Posts[0])
+}
+
+func TestWhatIsRead(t *testing.T) {
+	good := fm("title: T", dateLine)
+	root := writeTree(t, map[string]string{
+		"a.md":                  good,
+		"b.markdown":            good,
+		"C.MD":                  good,
+		"d.mdx":                 good,
+		"e.txt":                 good,
+		"f.html":                good,
+		"md":                    good,
+		".hidden.md":            good,
+		".drafts/g.md":          good,
+		"sub/.git/h.md":         good,
+		"sub/i.md":              good,
+		"sub/.hidden/deep/j.md": good,
+		"_index.md":             fm("title: Home"),
+	})
+	res := scan(t, root)
+	var got []string
+	for _, p := range res.Posts {
+		got = append(got, p.Path)
+	}
+	equal(t, "posts", got, []string{"C.MD", "a.md", "b.markdown", "sub/i.md"})
+	if res.Read != 5 || res.Pages != 1 {
+		t.Errorf("Read %d, Pages %d; want 5, 1", res.Read, res.Pages)
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	t.Run("missing folder", func(t *testing.T) {
+		sc, _ := NewScanner(filepath.Join(t.TempDir(), "nope"), testConfig())
+		if _, err := sc.Scan(context.Background()); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("err = %v, want not exist", err)
+		}
+	})
+	t.Run("a file, not a folder", func(t *testing.T) {
+		root := writeTree(t, map[string]string{"a.md": "x"})
+		sc, _ := NewScanner(filepath.Join(root, "a.md"), testConfig())
+		if _, err := sc.Scan(context.Background()); err == nil || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		files := map[string]string{}
+		for i := range 50 {
+			files[filepath.Join("p", string(rune('a'+i%26))+strings.Repeat("x", i)+".md")] = fm("title: T", dateLine)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		sc, _ := NewScanner(writeTree(t, files), testConfig())
+		if _, err := sc.Scan(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	})
+}
+
+func TestMaxFileSize(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxFileSize = 100
+	root := writeTree(t, map[string]string{
+		"small.md": fm("title: S", dateLine),
+		"big.md":   fm("title: B", dateLine) + strings.Repeat("x", 100),
+	})
+	res := scanWith(t, root, cfg)
+	if len(res.Posts) != 1 || len(res.Skipped) != 1 || res.Skipped[0].Path != "big.md" ||
+		!strings.Contains(res.Skipped[0].Error(), "larger than the 100-byte limit") {
+		t.Errorf("posts %d, skipped %v", len(res.Posts), res.Skipped)
+	}
+}
+
+// TestLargePost reads and renders a 20 MB post.
+func TestLargePost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 MB post")
+	}
+	var b strings.Builder
+	b.WriteString(fm("title: Large", dateLine))
+	para := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 20) + "\n\n"
+	for b.Len() < 20<<20 {
+		b.WriteString(para)
+	}
+	root := writeTree(t, map[string]string{"large.md": b.String()})
+	res := scan(t, root)
+	if len(res.Posts) != 1 {
+		t.Fatalf("skipped: %v", res.Skipped)
+	}
+	p := res.Posts[0]
+	renderPost(t, root, p)
+	if len(p.ContentHTML) < 20<<20 || !strings.HasSuffix(p.SummaryText, "…") || len([]rune(p.SummaryText)) > 301 {
+		t.Errorf("content %d bytes, summary %q", len(p.ContentHTML), p.SummaryText)
+	}
+}
+
+func TestRenderNoticesChangedFile(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": fm("title: A", dateLine)})
+	res := scan(t, root)
+	if err := os.WriteFile(filepath.Join(root, "a.md"), []byte(fm("title: A", dateLine)+"More text.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := NewScanner(root, testConfig())
+	errs := sc.Render(context.Background(), res.Posts)
+	if len(errs) != 1 || errs[0].Path != "a.md" || !strings.Contains(errs[0].Error(), "changed") {
+		t.Errorf("errs = %v, want a.md changed", errs)
+	}
+	if res.Posts[0].Rendered() {
+		t.Error("a post whose file changed was rendered")
+	}
+	if err := os.Remove(filepath.Join(root, "a.md")); err != nil {
+		t.Fatal(err)
+	}
+	if errs := sc.Render(context.Background(), res.Posts); len(errs) != 1 || !errors.Is(errs[0], fs.ErrNotExist) {
+		t.Errorf("errs = %v, want not exist", errs)
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	root := copyTree(t, filepath.Join("testdata", "bad"))
+	for _, d := range []string{"easypress", "hugo-toml", "hugo-yaml", "jekyll", "eleventy", "zola", "json"} {
+		src := filepath.Join("testdata", "dialects", d)
+		dst := copyTree(t, src)
+		if err := os.Rename(dst, filepath.Join(root, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Many posts on the same instant exercise the tie-break.
+	for i := range 40 {
+		name := filepath.Join(root, "same", string(rune('z'-i%26))+strings.Repeat("q", i/26)+".md")
+		_ = os.MkdirAll(filepath.Dir(name), 0o755)
+		if err := os.WriteFile(name, []byte(fm("title: Same", dateLine, "tags: [x, y]")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type snapshot struct {
+		Posts           []Post
+		Skipped, Warned []string
+		Counts          [4]int
+	}
+	take := func(workers int) snapshot {
+		cfg := testConfig()
+		cfg.Workers = workers
+		res := scanWith(t, root, cfg)
+		sc, _ := NewScanner(root, cfg)
+		if errs := sc.Render(context.Background(), res.Posts); len(errs) > 0 {
+			t.Fatalf("Render: %v", errs)
+		}
+		var s snapshot
+		for _, p := range res.Posts {
+			s.Posts = append(s.Posts, *p)
+		}
+		for _, e := range res.Skipped {
+			s.Skipped = append(s.Skipped, e.Error())
+		}
+		for _, e := range res.Warnings {
+			s.Warned = append(s.Warned, e.Error())
+		}
+		s.Counts = [4]int{res.Read, res.Drafts, res.Pages, res.Future}
+		return s
+	}
+	first := take(1)
+	for _, w := range []int{1, 3, 16} {
+		if got := take(w); !reflect.DeepEqual(got, first) {
+			t.Errorf("scan with %d workers differs from the first scan", w)
+		}
+	}
+	for i := 1; i < len(first.Posts); i++ {
+		a, b := first.Posts[i-1], first.Posts[i]
+		if a.Published.Before(b.Published) || a.Published.Equal(b.Published) && a.Path >= b.Path {
+			t.Errorf("order: %s (%v) before %s (%v)", a.Path, a.Published, b.Path, b.Published)
+		}
+	}
+}
+
+func TestSortNewestFirst(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 1, day, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name string
+		in   []*Post
+		want []string
+	}{
+		{"empty", nil, nil},
+		{"newest first", []*Post{{Path: "a", Published: d(1)}, {Path: "b", Published: d(3)}, {Path: "c", Published: d(2)}}, []string{"b", "c", "a"}},
+		{"ties by path", []*Post{{Path: "c", Published: d(1)}, {Path: "a", Published: d(1)}, {Path: "b", Published: d(1)}}, []string{"a", "b", "c"}},
+		{"same instant, different zones", []*Post{
+			{Path: "z", Published: d(2)},
+			{Path: "y", Published: d(2).In(time.FixedZone("X", 3600))},
+		}, []string{"y", "z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			SortNewestFirst(tt.in)
+			var got []string
+			for _, p := range tt.in {
+				got = append(got, p.Path)
+			}
+			equal(t, "order", got, tt.want)
+		})
+	}
+}
+
+func TestFileError(t *testing.T) {
+	e := &FileError{Path: "a/b.md", Line: 3, Err: ErrNoTitle}
+	if e.Error() != "a/b.md:3: missing or empty title" || !errors.Is(e, ErrNoTitle) {
+		t.Errorf("Error() = %q, Is(ErrNoTitle) = %v", e.Error(), errors.Is(e, ErrNoTitle))
+	}
+	e.Line = 0
+	if e.Error() != "a/b.md: missing or empty title" {
+		t.Errorf("Error() = %q", e.Error())
+	}
+	var fe *FileError
+	if err := error(e); !errors.As(err, &fe) {
+		t.Error("errors.As cannot find *FileError")
+	}
+	for name, content := range map[string]string{
+		"no-title.md":      fm(dateLine),
+		"no-date.md":       fm("title: T"),
+		"no-front.md":      "text",
+		"unclosed.md":      "---\ntitle: T\n",
+		"unclosed-toml.md": "+++\ntitle = 'T'\n",
+	} {
+		want := map[string]error{"no-title.md": ErrNoTitle, "no-date.md": ErrNoDate, "no-front.md": ErrNoFrontMatter,
+			"unclosed.md": ErrUnclosedFrontMatter, "unclosed-toml.md": ErrUnclosedFrontMatter}[name]
+		if e := scanErr(t, name, content); !errors.Is(e, want) {
+			t.Errorf("%s: %v is not %v", name, e, want)
+		}
+	}
+}
