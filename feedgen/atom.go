@@ -82,7 +82,7 @@ func (p *Plan) atomEntry(x *source.Post) ([]byte, error) {
 	for _, au := range x.Authors {
 		// atom:name is required; an author known only by e-mail is
 		// named by it.
-		name, email := strings.TrimSpace(cleanText(au.Name)), strings.TrimSpace(cleanText(au.Email))
+		name, email := strings.TrimSpace(cleanText(au.Name)), validEmail(au.Email)
 		if name == "" {
 			name = email
 		}

@@ -24,7 +24,8 @@ type Document struct {
 	Body        []byte
 	// ETag is a strong validator of Body, quoted.
 	ETag string
-	// Modified is the newest update of the document's items.
+	// Modified is the newest update of the document's items; zero for a
+	// feed without items.
 	Modified time.Time
 }
 
@@ -151,10 +152,11 @@ func (p *Plan) document(f *Feed, format Format, items map[*source.Post]*encodedI
 		head, err = p.rssHead(f, updated, published)
 		closing, sep, lead = "</channel>", "\n", "\n"
 	case Atom:
-		if updated.IsZero() {
-			updated = time.Unix(0, 0).UTC() // an empty feed still needs <updated>
+		feedUpdated := updated
+		if feedUpdated.IsZero() {
+			feedUpdated = time.Unix(0, 0).UTC() // an empty feed still needs <updated>
 		}
-		head, err = p.atomHead(f, updated)
+		head, err = p.atomHead(f, feedUpdated)
 		closing, sep, lead = "</feed>", "\n", "\n"
 	case JSON:
 		head, err = p.jsonHead(f)

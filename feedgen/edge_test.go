@@ -177,6 +177,9 @@ func TestEmptyFeed(t *testing.T) {
 		if path != "feed.json" {
 			checkXML(t, path, body)
 		}
+		if m := snap.Docs[path].Modified; !m.IsZero() {
+			t.Errorf("%s: Modified %v, want zero for a feed without items", path, m)
+		}
 		f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", path, err, body)
@@ -217,6 +220,36 @@ func TestFeedAuthorWhenPostsHaveNone(t *testing.T) {
 		jb := snap.Docs["feed.json"].Body
 		if has := bytes.Contains(jb, []byte(`"authors"`)); has != (tc.siteAuthor != "") {
 			t.Errorf("site author %q: JSON authors present = %v:\n%s", tc.siteAuthor, has, jb)
+		}
+	}
+}
+
+func TestAuthorEmails(t *testing.T) {
+	for _, tc := range []struct{ email, want string }{
+		{"jane@example.org", "jane@example.org"},
+		{" jane@example.org ", "jane@example.org"},
+		{"Jane <jane@example.org>", ""},
+		{"jane at example dot org", ""},
+		{"jane@", ""},
+	} {
+		x := simplePost("a.md", t0)
+		x.Authors = []source.Author{{Name: "Jane", Email: tc.email}}
+		_, snap := mustBuild(t, testSite(), Options{Limit: 5}, []*source.Post{x})
+		rf, _ := (&rss.Parser{}).Parse(bytes.NewReader(snap.Docs["feed.rss"].Body))
+		af, _ := (&atom.Parser{}).Parse(bytes.NewReader(snap.Docs["feed.atom"].Body))
+		wantRSS := "Jane"
+		if tc.want != "" {
+			wantRSS = tc.want + " (Jane)"
+		}
+		gotRSS := rf.Items[0].Author
+		if rf.Items[0].DublinCoreExt != nil {
+			gotRSS += strings.Join(rf.Items[0].DublinCoreExt.Creator, ",")
+		}
+		if gotRSS != wantRSS {
+			t.Errorf("e-mail %q: RSS author/dc:creator %q, want %q", tc.email, gotRSS, wantRSS)
+		}
+		if got := af.Entries[0].Authors[0].Email; got != tc.want {
+			t.Errorf("e-mail %q: Atom email %q, want %q", tc.email, got, tc.want)
 		}
 	}
 }
@@ -380,11 +413,29 @@ func TestMissingIDUsesLink(t *testing.T) {
 	if plan.IDs[x] != x.Link || plan.IDs[y] != y.Link {
 		t.Errorf("ids %q, want the links", ids(plan, []*source.Post{x, y}))
 	}
-	z := simplePost("c.md", t0)
-	z.Link = ""
-	plan = mustPlan(t, testSite(), Options{Limit: 10}, []*source.Post{x, z})
-	if len(plan.Needed) != 1 || len(plan.Notices) != 1 || plan.Notices[0].Path != "c.md" {
-		t.Errorf("a post without a link: needed %q, notices %v", paths(plan.Needed), plan.Notices)
+	for _, link := range []string{"", "/relative/", "mailto:x@example.org", "example.org/x"} {
+		z := simplePost("c.md", t0)
+		z.Link = link
+		plan = mustPlan(t, testSite(), Options{Limit: 10}, []*source.Post{x, z})
+		if len(plan.Needed) != 1 || len(plan.Notices) != 1 || plan.Notices[0].Path != "c.md" {
+			t.Errorf("a post with link %q: needed %q, notices %v", link, paths(plan.Needed), plan.Notices)
+		}
+	}
+	// An id that is no absolute URI cannot be an Atom id: the link is used.
+	for _, id := range []string{"42", "my post", "/relative/"} {
+		z := simplePost("c.md", t0)
+		z.ID = id
+		plan = mustPlan(t, testSite(), Options{Limit: 10}, []*source.Post{z})
+		if plan.IDs[z] != z.Link || len(plan.Notices) != 1 {
+			t.Errorf("id %q: used %q, notices %v", id, plan.IDs[z], plan.Notices)
+		}
+	}
+	for _, id := range []string{"tag:example.org,2024:x", "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", "https://example.org/?p=42"} {
+		z := simplePost("c.md", t0)
+		z.ID = id
+		if plan = mustPlan(t, testSite(), Options{Limit: 10}, []*source.Post{z}); plan.IDs[z] != id {
+			t.Errorf("id %q replaced by %q", id, plan.IDs[z])
+		}
 	}
 }
 
@@ -489,6 +540,8 @@ func TestPlanErrors(t *testing.T) {
 		{"unknown format", nil, Options{Limit: 1, Formats: []Format{"xml"}}, "xml"},
 		{"relative site url", func(s Site) Site { s.URL = "/blog/"; return s }, Options{Limit: 1}, "site url"},
 		{"no feeds url", func(s Site) Site { s.FeedsURL = ""; return s }, Options{Limit: 1}, "feeds url"},
+		{"relative tag url", func(s Site) Site { s.TagURL = "/tags/:slug/"; return s }, Options{Limit: 1}, "tag url"},
+		{"relative category url", func(s Site) Site { s.CategoryURL = "categories/:slug"; return s }, Options{Limit: 1}, "category url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			site := good

@@ -73,6 +73,13 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, pattern := range []struct{ key, url string }{{"tag url", site.TagURL}, {"category url", site.CategoryURL}} {
+		if pattern.url != "" {
+			if _, err := mustAbs(pattern.key, strings.ReplaceAll(pattern.url, ":slug", "slug")); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if strings.TrimSpace(site.Title) == "" {
 		site.Title = siteURL.Host // every format requires a title
 	}
@@ -129,6 +136,8 @@ func (p *Plan) publishable(posts []*source.Post) []*source.Post {
 		case x == nil || x.Draft || x.Page:
 		case strings.TrimSpace(x.Link) == "":
 			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: "has no link; left out of the feeds"})
+		case absoluteURL(x.Link) == "":
+			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: fmt.Sprintf("link %q is not an absolute http(s) URL; left out of the feeds", x.Link)})
 		default:
 			out = append(out, x)
 		}
@@ -269,6 +278,10 @@ func (p *Plan) assignIDs(posts []*source.Post) {
 	var ids []string
 	for _, x := range posts {
 		id := strings.TrimSpace(cleanText(x.ID))
+		if id != "" && !isAbsoluteURI(id) {
+			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: fmt.Sprintf("id %q is not an absolute URI; the link is used instead", x.ID)})
+			id = ""
+		}
 		if id == "" {
 			id = strings.TrimSpace(cleanText(x.Link))
 		}

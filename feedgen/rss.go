@@ -99,7 +99,7 @@ func (p *Plan) rssItem(x *source.Post) ([]byte, error) {
 func rssAuthors(authors []source.Author) (author string, creators []string) {
 	var named []source.Author
 	for _, a := range authors {
-		a.Name, a.Email = strings.TrimSpace(cleanText(a.Name)), strings.TrimSpace(cleanText(a.Email))
+		a.Name, a.Email = strings.TrimSpace(cleanText(a.Name)), validEmail(a.Email)
 		if a.Name != "" || a.Email != "" {
 			named = append(named, a)
 		}

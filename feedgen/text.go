@@ -3,6 +3,7 @@ package feedgen
 import (
 	"fmt"
 	"html"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -260,4 +261,23 @@ func categoriesOf(x *source.Post) []string {
 		}
 	}
 	return out
+}
+
+// isAbsoluteURI reports whether an id can be an Atom id and an RSS guid:
+// an absolute URI such as https://..., tag:... or urn:uuid:....
+func isAbsoluteURI(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != "" && (u.Host != "" || u.Opaque != "") && !strings.ContainsAny(s, " \t\n<>\"")
+}
+
+// validEmail returns s when it is a bare e-mail address (addr-spec),
+// else "": RSS <author> and Atom <email> reject anything else, and a
+// name with an address ("Jane <jane@example.org>") belongs in the name.
+func validEmail(s string) string {
+	s = strings.TrimSpace(cleanText(s))
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return ""
+	}
+	return s
 }
