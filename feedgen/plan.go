@@ -55,7 +55,8 @@ type Plan struct {
 // each tag and category. NewPlan orders a copy of posts newest first by
 // publication date, ties broken by path, id and link (the order of
 // source.SortNewestFirst), so every build lists the same posts in the
-// same order. Drafts, pages and posts without a link are left out.
+// same order. Drafts and pages are left out, and so are posts without an
+// absolute link (reported in Notices).
 func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	if opts.Limit <= 0 {
 		return nil, fmt.Errorf("feeds limit must be positive, got %d", opts.Limit)
@@ -109,7 +110,7 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 // checkFormats rejects unknown formats and repeats; nil means all.
 func checkFormats(formats []Format) ([]Format, error) {
 	if len(formats) == 0 {
-		return Formats, nil
+		return append([]Format(nil), Formats...), nil
 	}
 	seen := map[Format]bool{}
 	var out []Format
