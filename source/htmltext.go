@@ -14,12 +14,16 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 
 // absolutize rewrites every relative URL (href, src, srcset, ...) in a
 // sanitised fragment against base, including fragment-only links.
+//
+// Without an absolute base, relative URLs stay as they are, but srcset
+// candidates that are not http(s) are still dropped: the sanitiser cannot
+// judge a list of URLs.
 func absolutize(fragment []byte, base string) []byte {
 	b, err := url.Parse(base)
 	if err != nil || !b.IsAbs() {
-		return fragment
+		b = nil
 	}
-	if !bytes.ContainsAny(fragment, "=") {
+	if !bytes.ContainsAny(fragment, "=") || b == nil && !bytes.Contains(fragment, []byte("srcset")) {
 		return fragment
 	}
 	z := html.NewTokenizer(bytes.NewReader(fragment))
@@ -39,7 +43,7 @@ func absolutize(fragment []byte, base string) []byte {
 		changed := false
 		for i, a := range tok.Attr {
 			switch {
-			case urlAttrs[a.Key]:
+			case urlAttrs[a.Key] && b != nil:
 				if v, ok := resolveRef(b, a.Val); ok {
 					tok.Attr[i].Val, changed = v, changed || v != a.Val
 				}
@@ -84,10 +88,12 @@ func resolveSrcset(base *url.URL, v string) string {
 		if err != nil {
 			continue
 		}
-		if u.IsAbs() && u.Scheme != "http" && u.Scheme != "https" {
+		if u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" {
 			continue
 		}
-		f[0] = base.ResolveReference(u).String()
+		if base != nil {
+			f[0] = base.ResolveReference(u).String()
+		}
 		out = append(out, strings.Join(f, " "))
 	}
 	return strings.Join(out, ", ")
@@ -131,7 +137,7 @@ func paragraphs(fragment string) []string {
 	var cur strings.Builder
 	skip := 0 // nesting depth inside an element that is not prose
 	flush := func() {
-		if t := strings.Join(strings.Fields(cur.String()), " "); t != "" {
+		if t := strings.Join(strings.Fields(cleanText(cur.String())), " "); t != "" {
 			paras = append(paras, t)
 		}
 		cur.Reset()

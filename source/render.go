@@ -22,7 +22,15 @@ import (
 
 // markdown is built once: goldmark converters are safe for concurrent use.
 var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.GFM, extension.Footnote),
+	// GFM, spelt out so table alignment comes as the align attribute the
+	// sanitiser keeps (goldmark's default is a style attribute it drops).
+	goldmark.WithExtensions(
+		extension.Linkify,
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough,
+		extension.TaskList,
+		extension.Footnote,
+	),
 	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	// Raw HTML is kept (WordPress exports are mostly HTML) and made safe
 	// by the sanitiser afterwards.
@@ -94,12 +102,16 @@ func (s *Scanner) render(p *Post) error {
 		return errors.New("file changed during the build")
 	}
 	body := data[p.bodyOffset:]
+	if nestingCost(body) > maxNestingCost {
+		return ErrTooDeep
+	}
 	RenderBody(p, body)
 	return nil
 }
 
 // RenderBody turns a post's Markdown body into safe, absolute HTML and
-// derives its summary.
+// derives its summary. A body nested too deeply to render in reasonable
+// time (Scanner.Render reports it as ErrTooDeep) becomes preformatted text.
 func RenderBody(p *Post, body []byte) {
 	p.ContentHTML = toHTML(body, p.Link)
 	switch {
@@ -116,13 +128,56 @@ func RenderBody(p *Post, body []byte) {
 		if p.SummaryText == "" {
 			p.SummaryText = p.Title // readers need something to show
 		}
-		p.SummaryHTML = "<p>" + html.EscapeString(p.SummaryText) + "</p>"
+		p.SummaryHTML = escapeSpecials("<p>" + html.EscapeString(p.SummaryText) + "</p>")
 	}
+}
+
+// maxNestingCost bounds the work goldmark does on deeply nested
+// containers. Its cost grows with the square of each line's container
+// prefix ("> > > ", list markers, indentation): a few MB of lines each
+// nested a thousand levels deep would take minutes. Real posts stay far
+// below the bound (10,000 lines indented 300 columns is 9e8).
+const maxNestingCost = 1_000_000_000
+
+// ErrTooDeep: the Markdown nests containers too deeply to render in
+// reasonable time.
+var ErrTooDeep = errors.New("Markdown nests blockquotes or lists too deeply to render")
+
+// nestingCost sums the squares of the lines' container prefixes, stopping
+// once it passes the bound.
+func nestingCost(md []byte) int {
+	cost := 0
+	for len(md) > 0 && cost <= maxNestingCost {
+		w := 0
+	prefix:
+		for _, c := range md {
+			switch c {
+			case '\t':
+				w += 4
+			case ' ', '>', '-', '*', '+', '.', ')', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+				w++
+			default:
+				break prefix
+			}
+		}
+		cost += w * w
+		i := bytes.IndexByte(md, '\n')
+		if i < 0 {
+			break
+		}
+		md = md[i+1:]
+	}
+	return cost
 }
 
 // toHTML renders Markdown (with raw HTML), sanitises it, makes every URL
 // absolute against base and escapes characters feeds must not carry raw.
+// Markdown nested too deeply for goldmark (see maxNestingCost) is shown
+// as preformatted text instead.
 func toHTML(md []byte, base string) string {
+	if nestingCost(md) > maxNestingCost {
+		return escapeSpecials("<pre>" + html.EscapeString(string(md)) + "</pre>")
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(md) + len(md)/4)
 	if err := markdown.Convert(md, &buf); err != nil {
@@ -135,23 +190,41 @@ func toHTML(md []byte, base string) string {
 }
 
 // escapeSpecials writes C1 controls, U+FFFD and non-characters as numeric
-// references: valid in XML, but readers and validators choke on them raw.
+// references (valid in XML, but readers and validators choke on them raw)
+// and drops the C0 controls XML forbids even as references, which
+// entities such as &#1; in a post produce.
 func escapeSpecials(s string) string {
 	special := func(r rune) bool {
-		return (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError || r == 0xfffe || r == 0xffff
+		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
+			r >= 0x7f && r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff
 	}
 	if strings.IndexFunc(s, special) < 0 {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s) + 16)
 	for _, r := range s {
-		if special(r) {
+		switch {
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r':
+			// XML 1.0 forbids it; drop.
+		case special(r):
 			fmt.Fprintf(&b, "&#x%X;", r)
-			continue
+		default:
+			b.WriteRune(r)
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// cleanText drops from plain text the controls and non-characters that
+// have no place in a title or summary; U+FFFD stays, it is a character.
+func cleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || r == 0xfffe || r == 0xffff {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // autoSummary takes the first paragraphs of the text up to about max

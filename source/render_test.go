@@ -1,0 +1,373 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+const testLink = "https://example.org/blog/2024/01/02/post/"
+
+func render(body string) *Post {
+	p := &Post{Title: "The title", Link: testLink}
+	RenderBody(p, []byte(body))
+	return p
+}
+
+func TestGFM(t *testing.T) {
+	tests := []struct {
+		name string
+		md   string
+		want []string
+	}{
+		{"table", "| a | b |\n|:--|--:|\n| 1 | 2 |\n", []string{"<table>", "<th align=\"left\">a</th>", "<td align=\"right\">2</td>"}},
+		{"strikethrough", "~~gone~~", []string{"<del>gone</del>"}},
+		{"autolink www", "see www.example.com now", []string{`<a href="http://www.example.com" rel="nofollow">www.example.com</a>`}},
+		{"autolink https", "see https://example.com/x?y=1 now", []string{`<a href="https://example.com/x?y=1" rel="nofollow">https://example.com/x?y=1</a>`}},
+		{"autolink angle", "<https://example.com/>", []string{`<a href="https://example.com/" rel="nofollow">https://example.com/</a>`}},
+		{"task list", "- [x] done\n- [ ] todo\n", []string{`<li><input checked="" disabled="" type="checkbox"> done</li>`, `<li><input disabled="" type="checkbox"> todo</li>`}},
+		{"footnote", "Text[^1].\n\n[^1]: The note.\n", []string{
+			`<sup id="fnref:1"><a href="` + testLink + `#fn:1" class="footnote-ref" role="doc-noteref" rel="nofollow">1</a></sup>`,
+			`<div class="footnotes" role="doc-endnotes">`,
+			`<li id="fn:1">`,
+			`<a href="` + testLink + `#fnref:1" class="footnote-backref" role="doc-backlink" rel="nofollow">`,
+		}},
+		{"heading ids", "## Hello world", []string{`<h2 id="hello-world">Hello world</h2>`}},
+		{"raw HTML kept", "<figure><img src=\"a.png\" alt=\"A\"><figcaption>Cap</figcaption></figure>", []string{`<figure><img src="` + testLink + `a.png" alt="A"><figcaption>Cap</figcaption></figure>`}},
+		{"code", "```go\nx := 1 < 2\n```", []string{"<pre><code>x := 1 &lt; 2\n</code></pre>"}},
+		{"picture", `<picture><source srcset="a.webp 1x, b.webp 2x" type="image/webp"><img src="a.jpg" alt=""></picture>`, []string{
+			`<source srcset="` + testLink + `a.webp 1x, ` + testLink + `b.webp 2x" type="image/webp">`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := render(tt.md).ContentHTML
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output lacks %s\ngot: %s", w, got)
+				}
+			}
+			assertSafe(t, got)
+		})
+	}
+}
+
+// xssCorpus is hostile input, raw HTML and Markdown alike.
+var xssCorpus = []string{
+	`<script>alert(1)</script>`,
+	`<SCRIPT SRC=//evil.example/x.js></SCRIPT>`,
+	`<scr<script>ipt>alert(1)</scr</script>ipt>`,
+	`<img src=x onerror=alert(1)>`,
+	`<img src="x" OnError="alert(1)">`,
+	`<body onload=alert(1)>`,
+	`<svg onload=alert(1)><script>alert(2)</script></svg>`,
+	`<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>`,
+	`<math><a xlink:href="javascript:alert(1)">x</a></math>`,
+	`<iframe srcdoc="<script>alert(1)</script>"></iframe>`,
+	`<iframe src="javascript:alert(1)"></iframe>`,
+	`<object data="javascript:alert(1)"></object>`,
+	`<embed src="data:text/html,<script>alert(1)</script>">`,
+	`<a href="javascript:alert(1)">x</a>`,
+	`<a href="JaVaScRiPt:alert(1)">x</a>`,
+	`<a href=" javascript:alert(1)">x</a>`,
+	`<a href="java&#x09;script:alert(1)">x</a>`,
+	`<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>`,
+	`<a href="&#x6A;avascript&colon;alert(1)">x</a>`,
+	`<a href="javascript&#58;alert(1)">x</a>`,
+	`<a href="vbscript:msgbox(1)">x</a>`,
+	`<a href="VBScript:msgbox(1)">x</a>`,
+	`<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`,
+	`<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">`,
+	`<img srcset="javascript:alert(1) 1x, data:image/png;base64,AAAA 2x, ok.png 3x">`,
+	`<form action="javascript:alert(1)"><button formaction="javascript:alert(2)">x</button></form>`,
+	`<div style="background:url(javascript:alert(1))">x</div>`,
+	`<div style="width: expression(alert(1))">x</div>`,
+	`<style>body{background:url("javascript:alert(1)")}</style>`,
+	`<link rel="stylesheet" href="javascript:alert(1)">`,
+	`<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
+	`<base href="javascript:alert(1)//">`,
+	`<details open ontoggle=alert(1)>x</details>`,
+	`<video poster="javascript:alert(1)"><source src="javascript:alert(2)"></video>`,
+	`<input type="image" src="javascript:alert(1)">`,
+	`<input type="text" onfocus="alert(1)" autofocus>`,
+	`<table background="javascript:alert(1)"><tr><td>x</td></tr></table>`,
+	`<a href="#" onclick="alert(1)">x</a>`,
+	`<template><script>alert(1)</script></template>`,
+	`<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`,
+	`<!--<script>alert(1)</script>-->`,
+	`<![CDATA[<script>alert(1)</script>]]>`,
+	`[x](javascript:alert(1))`,
+	`[x](JAVASCRIPT:alert(1))`,
+	`[x](javascript&#58;alert(1))`,
+	`[x](<javascript:alert(1)>)`,
+	`[x]( javascript:alert(1) )`,
+	`[x](vbscript:msgbox(1))`,
+	`[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
+	"[x][r]\n\n[r]: javascript:alert(1)",
+	`![x](javascript:alert(1))`,
+	`![x](data:image/svg+xml,<svg onload=alert(1)>)`,
+	`<javascript:alert(1)>`,
+	"`<script>` in code is text",
+	"```html\n<script>alert(1)</script>\n```",
+	`<a href="https://ok.example/" target="_blank" onmouseover="alert(1)">ok</a>`,
+	`<img src="x.png" alt="x" onerror="alert(1)" / >`,
+	`<a href="https://ok.example/"onclick=alert(1)>x</a>`,
+	`<p/onmouseover=alert(1)>x</p>`,
+	`<x onclick=alert(1)>x</x>`,
+	"<scr\x00ipt>alert(1)</scr\x00ipt>",
+}
+
+func TestSanitise(t *testing.T) {
+	for i, in := range xssCorpus {
+		t.Run(fmt.Sprintf("%02d", i), func(t *testing.T) {
+			p := render(in)
+			assertSafe(t, p.ContentHTML)
+			assertSafe(t, p.SummaryHTML)
+			// The same input as a front matter summary.
+			q := &Post{Title: "T", Link: testLink, frontSummary: in}
+			RenderBody(q, nil)
+			assertSafe(t, q.SummaryHTML)
+		})
+	}
+}
+
+var (
+	badElements = map[string]bool{
+		"script": true, "style": true, "iframe": true, "frame": true, "frameset": true, "object": true,
+		"embed": true, "applet": true, "svg": true, "math": true, "form": true, "button": true, "base": true,
+		"meta": true, "link": true, "template": true, "noscript": true, "textarea": true, "select": true, "body": true,
+	}
+	urlAttributes = map[string]bool{
+		"href": true, "src": true, "poster": true, "cite": true, "longdesc": true, "action": true,
+		"formaction": true, "background": true, "data": true, "xlink:href": true, "lowsrc": true, "dynsrc": true,
+	}
+	scriptish = regexp.MustCompile(`(?i)<\s*/?\s*script`)
+)
+
+// assertSafe parses HTML the way a reader would and fails on anything
+// that could run script: dangerous elements, event handlers, style, and
+// any URL that is not absolute http(s) or mailto.
+func assertSafe(t *testing.T, fragment string) {
+	t.Helper()
+	if scriptish.MatchString(fragment) {
+		t.Errorf("output contains a script tag: %s", fragment)
+	}
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		tok := z.Token()
+		if badElements[tok.Data] {
+			t.Errorf("output contains <%s>: %s", tok.Data, fragment)
+		}
+		for _, a := range tok.Attr {
+			k := strings.ToLower(a.Key)
+			switch {
+			case strings.HasPrefix(k, "on"), k == "style", k == "srcdoc", k == "formaction":
+				t.Errorf("output has attribute %s=%q: %s", a.Key, a.Val, fragment)
+			case tok.Data == "input" && k == "type" && a.Val != "checkbox":
+				t.Errorf("output has an input of type %q: %s", a.Val, fragment)
+			case urlAttributes[k]:
+				checkURL(t, k, a.Val, fragment)
+			case k == "srcset":
+				for _, c := range strings.Split(a.Val, ",") {
+					if f := strings.Fields(c); len(f) > 0 {
+						checkURL(t, k, f[0], fragment)
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkURL(t *testing.T, attr, v, fragment string) {
+	t.Helper()
+	clean := strings.ToLower(strings.Map(func(r rune) rune {
+		if r <= ' ' {
+			return -1
+		}
+		return r
+	}, v))
+	if !strings.HasPrefix(clean, "https://") && !strings.HasPrefix(clean, "http://") && !strings.HasPrefix(clean, "mailto:") {
+		t.Errorf("%s=%q is not an absolute http(s) or mailto URL: %s", attr, v, fragment)
+	}
+}
+
+func TestAbsoluteURLs(t *testing.T) {
+	tests := []struct {
+		name, md, want string
+	}{
+		{"markdown link", "[a](other/)", `href="https://example.org/blog/2024/01/02/post/other/"`},
+		{"markdown root-relative", "[a](/about/)", `href="https://example.org/about/"`},
+		{"markdown parent", "[a](../x.html)", `href="https://example.org/blog/2024/01/02/x.html"`},
+		{"markdown image", "![i](img/a.png)", `src="https://example.org/blog/2024/01/02/post/img/a.png"`},
+		{"markdown reference", "[a][r]\n\n[r]: b.html", `href="https://example.org/blog/2024/01/02/post/b.html"`},
+		{"fragment only", "[a](#section)", `href="https://example.org/blog/2024/01/02/post/#section"`},
+		{"query only", "[a](?page=2)", `href="https://example.org/blog/2024/01/02/post/?page=2"`},
+		{"protocol-relative", "[a](//cdn.example/x.js)", `href="https://cdn.example/x.js"`},
+		{"absolute untouched", "[a](http://other.example/x)", `href="http://other.example/x"`},
+		{"mailto untouched", "[a](mailto:me@example.org)", `href="mailto:me@example.org"`},
+		{"raw a", `<a href="rel.html">a</a>`, `href="https://example.org/blog/2024/01/02/post/rel.html"`},
+		{"raw img", `<img src="/wp-content/uploads/a.jpg" alt="">`, `src="https://example.org/wp-content/uploads/a.jpg"`},
+		{"raw img srcset", `<img src="a.jpg" srcset="a-300.jpg 300w, /b-600.jpg 600w" sizes="(max-width: 600px) 100vw, 600px" alt="">`,
+			`srcset="https://example.org/blog/2024/01/02/post/a-300.jpg 300w, https://example.org/b-600.jpg 600w"`},
+		{"srcset without descriptors", `<img src="a.jpg" srcset="a.jpg, b.jpg 2x">`,
+			`srcset="https://example.org/blog/2024/01/02/post/a.jpg, https://example.org/blog/2024/01/02/post/b.jpg 2x"`},
+		{"raw blockquote cite", `<blockquote cite="src.html">q</blockquote>`, `cite="https://example.org/blog/2024/01/02/post/src.html"`},
+		{"raw fragment", `<a href="#top">top</a>`, `href="https://example.org/blog/2024/01/02/post/#top"`},
+		{"entity in URL", `<a href="a.html?x=1&amp;y=2">a</a>`, `href="https://example.org/blog/2024/01/02/post/a.html?x=1&amp;y=2"`},
+		{"spaces percent-encoded", `[a](<my file.pdf>)`, `href="https://example.org/blog/2024/01/02/post/my%20file.pdf"`},
+		{"unicode path", "[a](café/)", `href="https://example.org/blog/2024/01/02/post/caf%C3%A9/"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := render(tt.md).ContentHTML
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got %s\nwant it to contain %s", got, tt.want)
+			}
+			assertSafe(t, got)
+		})
+	}
+}
+
+func TestNoLinkLeavesURLsAlone(t *testing.T) {
+	p := &Post{Title: "T"}
+	RenderBody(p, []byte(`[a](rel/) <img srcset="javascript:alert(1) 1x, ok.png 2x">`))
+	if !strings.Contains(p.ContentHTML, `href="rel/"`) || strings.Contains(p.ContentHTML, "javascript") {
+		t.Errorf("got %s", p.ContentHTML)
+	}
+}
+
+func TestSpecialCharacters(t *testing.T) {
+	tests := []struct {
+		name, md string
+		want     []string
+	}{
+		{"C1 control", "a\u0085b \u009fc", []string{"a&#x85;b &#x9F;c"}},
+		{"replacement character", "bad \ufffd byte", []string{"bad &#xFFFD; byte"}},
+		{"non-characters", "x\ufffey\uffffz", []string{"x&#xFFFE;y&#xFFFF;z"}},
+		{"C1 from an entity", "a&#x85;b", []string{"a&#x85;b"}},
+		{"Windows-1252 remap of &#133;", "<p>a&#133;b</p>", []string{"a…b"}},
+		{"NUL becomes U+FFFD", "a&#0;b", []string{"a&#xFFFD;b"}},
+		{"XML-forbidden entity", "a&#1;b&#x1F;c", nil},
+		{"CDATA end", "a ]]> b", []string{"a ]]&gt; b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := render(tt.md)
+			for _, s := range []string{p.ContentHTML, p.SummaryHTML} {
+				for _, w := range tt.want {
+					if s == p.ContentHTML && !strings.Contains(s, w) {
+						t.Errorf("content %q lacks %q", s, w)
+					}
+				}
+				checkXMLText(t, s, true)
+			}
+			checkXMLText(t, p.SummaryText, false)
+		})
+	}
+}
+
+// checkXMLText fails on characters XML forbids and, in HTML, on raw C1
+// controls and U+FFFD (which must be character references there). Plain
+// text must not carry controls at all.
+func checkXMLText(t *testing.T, s string, isHTML bool) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Errorf("not UTF-8: %q", s)
+	}
+	for _, r := range s {
+		switch {
+		case r < 0x20 && r != '\n' && r != '\t' && r != '\r':
+			t.Errorf("XML-forbidden U+%04X in %q", r, s)
+		case r >= 0x7f && r <= 0x9f:
+			t.Errorf("raw control U+%04X in %q", r, s)
+		case isHTML && (r == 0xfffd || r == 0xfffe || r == 0xffff):
+			t.Errorf("raw U+%04X in HTML %q", r, s)
+		case r == 0xfffe || r == 0xffff:
+			t.Errorf("non-character U+%04X in %q", r, s)
+		}
+	}
+	if isHTML {
+		for _, m := range regexp.MustCompile(`&#(x[0-9a-fA-F]+|[0-9]+);`).FindAllStringSubmatch(s, -1) {
+			var n int
+			if m[1][0] == 'x' {
+				fmt.Sscanf(m[1][1:], "%x", &n)
+			} else {
+				fmt.Sscanf(m[1], "%d", &n)
+			}
+			if n < 0x20 && n != '\n' && n != '\t' && n != '\r' {
+				t.Errorf("XML-forbidden reference %s in %q", m[0], s)
+			}
+		}
+	}
+}
+
+func TestDeepNesting(t *testing.T) {
+	tests := []struct {
+		name string
+		md   string
+	}{
+		{"10,000 nested blockquotes", strings.Repeat(">", 10000) + " deep"},
+		{"10,000 nested lists on one line", strings.Repeat("- ", 10000) + "x"},
+		{"10,000 nested ordered lists", strings.Repeat("1. ", 10000) + "x"},
+		{"10,000 nested divs", strings.Repeat("<div>", 10000) + "x"},
+		{"10,000 nested emphasis", strings.Repeat("*", 10000) + "x" + strings.Repeat("*", 10000)},
+		{"10,000 brackets", strings.Repeat("[", 10000) + "x" + strings.Repeat("](y)", 10000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := render(tt.md)
+			assertSafe(t, p.ContentHTML)
+			if p.SummaryText == "" {
+				t.Error("empty summary")
+			}
+		})
+	}
+}
+
+func TestNestingTooDeep(t *testing.T) {
+	var b strings.Builder
+	for i := range 1500 {
+		b.WriteString(strings.Repeat("> ", i) + "x\n")
+	}
+	deep := b.String()
+	t.Run("RenderBody falls back to text", func(t *testing.T) {
+		start := time.Now()
+		p := render(deep + "<script>alert(1)</script>")
+		if time.Since(start) > 10*time.Second {
+			t.Errorf("took %v", time.Since(start))
+		}
+		if !strings.HasPrefix(p.ContentHTML, "<pre>x\n&gt; x\n&gt; &gt; x\n") {
+			t.Errorf("content starts %q", p.ContentHTML[:40])
+		}
+		assertSafe(t, p.ContentHTML)
+	})
+	t.Run("Render reports it", func(t *testing.T) {
+		root := writeTree(t, map[string]string{"deep.md": fm("title: Deep", dateLine) + deep})
+		res := scan(t, root)
+		sc, _ := NewScanner(root, testConfig())
+		errs := sc.Render(context.Background(), res.Posts)
+		if len(errs) != 1 || !errors.Is(errs[0], ErrTooDeep) || errs[0].Path != "deep.md" {
+			t.Errorf("errs = %v, want deep.md: %v", errs, ErrTooDeep)
+		}
+	})
+	t.Run("real indentation is fine", func(t *testing.T) {
+		code := "```\n" + strings.Repeat(strings.Repeat(" ", 200)+"x\n", 10000) + "```\n"
+		if c := nestingCost([]byte(code)); c > maxNestingCost {
+			t.Errorf("cost of a long indented listing = %d", c)
+		}
+	})
+}
