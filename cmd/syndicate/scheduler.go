@@ -27,6 +27,9 @@ type rebuilder struct {
 	log    *slog.Logger
 	now    func() time.Time
 	outDir string // written after each changed build when non-empty
+	// redact, when set, rewrites error text before /readyz shows it (for
+	// example hiding the server's folder layout); logs keep the full text.
+	redact func(string) string
 
 	sem        chan struct{}
 	outputDone bool // the output folder holds the served set; under sem
@@ -59,7 +62,7 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 			rb.log.Info("rebuild cancelled", "trigger", trigger)
 			return err
 		}
-		rep.Result, rep.Error = "failed", err.Error()
+		rep.Result, rep.Error = "failed", rb.public(err)
 		rb.srv.record(rep)
 		rb.log.Error("rebuild failed; still serving the previous feeds", "trigger", trigger, "err", err, "duration", took.Round(time.Millisecond))
 		return err
@@ -68,7 +71,7 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 	st := rb.srv.publish(res.Snapshot)
 	if rb.outDir != "" && (st.Changed > 0 || !rb.outputDone) {
 		if err := res.Snapshot.WriteDir(rb.outDir); err != nil {
-			rep.OutputError = err.Error()
+			rep.OutputError = rb.public(err)
 			rb.outputDone = false
 			rb.log.Error("writing the output folder failed; serving the new feeds anyway", "dir", rb.outDir, "err", err)
 		} else {
@@ -90,6 +93,14 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 		"documents", st.Documents, "changed", st.Changed, "skipped", len(res.Skipped),
 		"duration", took.Round(time.Millisecond))
 	return nil
+}
+
+// public is an error's text as /readyz may show it.
+func (rb *rebuilder) public(err error) string {
+	if rb.redact == nil {
+		return err.Error()
+	}
+	return rb.redact(err.Error())
 }
 
 // safeBuild turns a panic in the pipeline into an error, so the SIGHUP

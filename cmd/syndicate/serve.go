@@ -12,24 +12,49 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 )
 
 var filepathAbs = filepath.Abs
 
-// HTTP server limits. Feeds are small and fetched by machines: a client
-// gets 10 s to send its request and 60 s to read a response.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 32 << 10
-	// shutdownTimeout bounds the wait for in-flight requests and a running
-	// rebuild on SIGTERM; below Docker's default 10 s stop grace period.
-	shutdownTimeout = 8 * time.Second
-)
+// serverTimeouts are the HTTP server's limits. Feeds are small and
+// fetched by machines: a client gets 5 s to send its request line and
+// headers, 10 s for the whole request and 60 s to read a response.
+// Tests shrink them to see slow clients cut off quickly.
+type serverTimeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+	// MaxHeaderBytes bounds the request line and headers together; a
+	// longer URL or header block is answered 431 and the connection closed.
+	MaxHeaderBytes int
+}
+
+var defaultTimeouts = serverTimeouts{
+	ReadHeader:     5 * time.Second,
+	Read:           10 * time.Second,
+	Write:          60 * time.Second,
+	Idle:           120 * time.Second,
+	MaxHeaderBytes: 32 << 10,
+}
+
+// shutdownTimeout bounds the wait for in-flight requests and a running
+// rebuild on SIGTERM; below Docker's default 10 s stop grace period.
+const shutdownTimeout = 8 * time.Second
+
+// newHTTPServer is the http.Server serve runs, with its limits.
+func newHTTPServer(h http.Handler, log *slog.Logger, t serverTimeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    t.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
 
 // cmdServe builds once, then serves the feeds from memory and rebuilds on
 // the schedule and on SIGHUP until ctx is cancelled (SIGTERM, SIGINT).
@@ -88,26 +113,12 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 	if cfg.Server.AccessLog {
 		handler = accessLog(log)(handler)
 	}
-	hs := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(handler, log, defaultTimeouts)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", cfg.Server.PathPrefix, "schedule", cfg.Schedule)
 
-	outDir := ""
-	if cfg.Server.WriteOutput {
-		outDir = cfg.resolve(cfg.OutputDir)
-	}
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
-		return runBuild(ctx, cfg, now)
-	}, srv, log, outDir)
+	rb := newServeRebuilder(cfg, srv, log)
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
 		code := exitFailed
@@ -153,6 +164,69 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 	}
 	log.Info("stopped")
 	return code
+}
+
+// newServeRebuilder is serve's rebuilder: runBuild on cfg, the output
+// folder written when server.write_output is on, and folder names hidden
+// from /readyz.
+func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilder {
+	contentDir := cfg.resolve(cfg.ContentDir)
+	outDir := ""
+	if cfg.Server.WriteOutput {
+		outDir = cfg.resolve(cfg.OutputDir)
+	}
+	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
+		return runBuild(ctx, cfg, now)
+	}, srv, log, outDir)
+	outAbs := cfg.resolve(cfg.OutputDir)
+	folders := map[string]string{
+		contentDir:           "<content_dir>",
+		outAbs:               "<output_dir>",
+		filepath.Dir(outAbs): "<output_dir>/..",
+	}
+	if cfg.path != "" {
+		folders[filepath.Dir(cfg.path)] = "<config_dir>"
+	}
+	rb.redact = folderRedactor(folders)
+	return rb
+}
+
+// folderRedactor replaces each folder's path (as given, cleaned and made
+// absolute) with its label, longest paths first so that a folder inside
+// another keeps its own label. /readyz is reachable through the proxy:
+// it says what failed without telling the internet where things live.
+func folderRedactor(folders map[string]string) func(string) string {
+	type pair struct{ old, new string }
+	var pairs []pair
+	seen := map[string]bool{}
+	for dir, label := range folders {
+		if dir == "" {
+			continue
+		}
+		forms := []string{dir, filepath.Clean(dir)}
+		if abs, err := filepathAbs(dir); err == nil {
+			forms = append(forms, abs)
+		}
+		for _, f := range forms {
+			if f == "." || f == "/" || seen[f] {
+				continue
+			}
+			seen[f] = true
+			pairs = append(pairs, pair{f, label})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if len(pairs[i].old) != len(pairs[j].old) {
+			return len(pairs[i].old) > len(pairs[j].old)
+		}
+		return pairs[i].old < pairs[j].old
+	})
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.old, p.new)
+	}
+	r := strings.NewReplacer(args...)
+	return r.Replace
 }
 
 // shutdownHTTP stops accepting connections and waits for in-flight
