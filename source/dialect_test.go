@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -224,5 +225,50 @@ func TestSampleRender(t *testing.T) {
 		if !bytes.Contains([]byte(p.ContentHTML), []byte(want)) {
 			t.Errorf("content lacks %q", want)
 		}
+	}
+}
+
+func TestDialectRender(t *testing.T) {
+	tests := []struct {
+		dir, path string
+		summary   string
+		content   []string
+	}{
+		{"jekyll", "_posts/2024-05-06-jekyll-post.md", "Jekyll body.", []string{"<p>After the fold.</p>"}},
+		{"hugo-toml", "posts/offset.md", "A short description.", []string{"<p>Body of the <strong>TOML</strong> post.</p>"}},
+		{"hugo-toml", "posts/date-only.md", "Date only.", nil},
+		{"hugo-yaml", "posts/my-bundle/index.md", "See the other post and notes.", []string{
+			`<img src="https://example.org/blog/2024/04/01/my-bundle/cover.jpg" alt="cover" title="Cover">`,
+			`<a href="https://example.org/blog/2024/04/01/other/" rel="nofollow">the other post</a>`,
+			`<a href="https://example.org/blog/2024/04/01/my-bundle/#notes" rel="nofollow">notes</a>`,
+		}},
+		{"eleventy", "posts/eleventy-post.md", "Custom excerpt.", nil},
+		{"zola", "blog/zola-post.md", "Zola description", []string{"<p>Zola body.</p>"}},
+		{"json", "json-post.md", "JSON body.", nil},
+		{"json", "one-line.md", "One-line JSON body.", []string{"<p>One-line JSON body.</p>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			root := filepath.Join("testdata", "dialects", tt.dir)
+			var p *Post
+			for _, x := range scan(t, root).Posts {
+				if x.Path == tt.path {
+					p = x
+				}
+			}
+			if p == nil {
+				t.Fatalf("%s not published", tt.path)
+			}
+			renderPost(t, root, p)
+			if p.SummaryText != tt.summary {
+				t.Errorf("SummaryText = %q, want %q", p.SummaryText, tt.summary)
+			}
+			for _, w := range tt.content {
+				if !strings.Contains(p.ContentHTML, w) {
+					t.Errorf("content lacks %s\ngot: %s", w, p.ContentHTML)
+				}
+			}
+			assertSafe(t, p.ContentHTML)
+		})
 	}
 }
