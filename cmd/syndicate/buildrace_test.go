@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// buildPost writes posts/build.md, the newest post, titled "Build N" and
+// tagged Go, so feed.rss and every tags/go feed name the build that wrote
+// them.
+func buildPost(content string, n int) error {
+	body := fmt.Sprintf("---\ntitle: \"Build %d\"\ndate: 2024-07-01T00:00:00Z\ntags: [\"Go\"]\n---\nWritten for build %d.%s\n", n, n, strings.Repeat(" More text.", n%5))
+	return os.WriteFile(filepath.Join(content, "posts", "build.md"), []byte(body), 0o644)
+}
+
+var buildTitle = regexp.MustCompile(`Build (\d+)`)
+
+// runBuildCmd runs `syndicate build` in-process and returns its exit code
+// and stderr.
+func runBuildCmd(cfgPath, out string) (int, string) {
+	var stderr syncBuffer
+	code := run(context.Background(), []string{"build", "--config", cfgPath, "--out", out}, io.Discard, &stderr)
+	return code, stderr.String()
+}
+
+// TestBuildWhileServedStatically: `syndicate build` runs 20 times with
+// changing content into a folder that readers (a static web server's
+// view) walk and read all along. No read fails, every file is a complete,
+// well-formed document, and no reader ever sees an older build after a
+// newer one, across all files it reads.
+func TestBuildWhileServedStatically(t *testing.T) {
+	const builds, readers, readsPerBuild = 20, 4, 40
+	content := copyContent(t)
+	_, cfgPath := writeConfig(t, content, "")
+	parent := t.TempDir()
+	out := filepath.Join(parent, "public")
+	mustDo(t, buildPost(content, 0))
+	if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+		t.Fatalf("first build: exit %d\n%s", code, stderr)
+	}
+
+	// Files that name the build, and files that are simply read.
+	named := []string{"feed.rss", "tags/go/feed.json", "tags/go/feed.atom", "feed.json"}
+	var reads atomic.Int64
+	var stop atomic.Bool
+	errs := make(chan error, 64)
+	report := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+	var wg sync.WaitGroup
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seen := 0 // newest build this reader has seen
+			check := func(rel string, b []byte) {
+				if err := checkWellFormed(rel, b); err != nil {
+					report(fmt.Errorf("reader %d: %s: %v", r, rel, err))
+					return
+				}
+				m := buildTitle.FindSubmatch(b)
+				if m == nil {
+					if strings.Contains(rel, "go/") || !strings.Contains(rel, "/") {
+						report(fmt.Errorf("reader %d: %s names no build", r, rel))
+					}
+					return
+				}
+				n, _ := strconv.Atoi(string(m[1]))
+				if n < seen {
+					report(fmt.Errorf("reader %d: %s is from build %d after build %d was seen", r, rel, n, seen))
+				}
+				seen = max(seen, n)
+			}
+			for i := 0; !stop.Load(); i++ {
+				if i%5 == 4 {
+					// Walk the whole tree as a directory listing would.
+					err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+						if err != nil {
+							return err
+						}
+						if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+							return nil
+						}
+						b, err := os.ReadFile(p)
+						if err != nil {
+							return err
+						}
+						rel, _ := filepath.Rel(out, p)
+						check(filepath.ToSlash(rel), b)
+						return nil
+					})
+					if err != nil {
+						report(fmt.Errorf("reader %d: walking the tree: %v", r, err))
+					}
+				} else {
+					rel := named[(i+r)%len(named)]
+					b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rel)))
+					if err != nil {
+						report(fmt.Errorf("reader %d: %v", r, err))
+					} else {
+						check(rel, b)
+					}
+				}
+				reads.Add(1)
+			}
+		}()
+	}
+
+	for n := 1; n <= builds; n++ {
+		// Let the readers run between builds: counted, not timed.
+		for reads.Load() < int64(n*readsPerBuild) {
+			time.Sleep(100 * time.Microsecond)
+		}
+		mustDo(t, buildPost(content, n))
+		// Another post grows and shrinks, so files change size. (The set
+		// of feeds stays the same: a tag that disappears can make a
+		// directory listing name a file the next tree lacks, which is
+		// how any static tree behaves, torn or not.)
+		second := secondPost + strings.Repeat("Grown. ", 200*(n%3))
+		mustDo(t, os.WriteFile(filepath.Join(content, "posts", "second.md"), []byte(second), 0o644))
+		if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+			t.Fatalf("build %d: exit %d\n%s", n, code, stderr)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "feed.rss"))
+	if err != nil || !bytes.Contains(b, []byte(fmt.Sprintf("Build %d<", builds))) {
+		t.Errorf("the last build is not in place: %v", err)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Errorf("left beside the output folder: %v", entries)
+	}
+	t.Logf("%d reads during %d builds", reads.Load(), builds)
+}
+
+const secondPost = "---\ntitle: \"Second post\"\ndate: 2024-03-04T08:30:00Z\ntags: [\"Go\", \"Ünïcode tag\"]\ncategories: [\"Notes\"]\n---\nBack again.\n"
+
+// snapshotTree records a folder's files, their mtimes and the folder's
+// identity, to prove a failed build did not touch it.
+type treeState struct {
+	files map[string]string
+	times map[string]time.Time
+	info  os.FileInfo
+}
+
+func snapshotTree(t *testing.T, dir string) treeState {
+	t.Helper()
+	st := treeState{files: treeFiles(t, dir), times: map[string]time.Time{}}
+	for p := range st.files {
+		info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
+		mustDo(t, err)
+		st.times[p] = info.ModTime()
+	}
+	info, err := os.Stat(dir)
+	mustDo(t, err)
+	st.info = info
+	return st
+}
+
+func (st treeState) same(t *testing.T, dir string) error {
+	t.Helper()
+	now := snapshotTree(t, dir)
+	if !os.SameFile(st.info, now.info) {
+		return errors.New("the output folder was replaced")
+	}
+	if !equalMaps(st.files, now.files) {
+		return errors.New("files changed")
+	}
+	for p, tm := range st.times {
+		if !now.times[p].Equal(tm) {
+			return fmt.Errorf("%s: modification time changed", p)
+		}
+	}
+	return nil
+}
+
+// TestFailedBuildLeavesOutputUntouched: a build that fails, before or
+// while writing, exits 1 with its reason and leaves the previous output
+// exactly as it was (same folder, files and times), with nothing left
+// beside it.
+func TestFailedBuildLeavesOutputUntouched(t *testing.T) {
+	tests := []struct {
+		name        string
+		break_, fix func(t *testing.T, content string)
+		reason      string
+	}{
+		{
+			"content folder missing",
+			func(t *testing.T, content string) { mustDo(t, os.Rename(content, content+".away")) },
+			func(t *testing.T, content string) { mustDo(t, os.Rename(content+".away", content)) },
+			"content directory",
+		},
+		{
+			"content folder is a file",
+			func(t *testing.T, content string) {
+				mustDo(t, os.Rename(content, content+".away"))
+				mustDo(t, os.WriteFile(content, nil, 0o644))
+			},
+			func(t *testing.T, content string) {
+				mustDo(t, os.Remove(content))
+				mustDo(t, os.Rename(content+".away", content))
+			},
+			"not a directory",
+		},
+		{
+			"disk full while writing",
+			func(t *testing.T, content string) { limitFileSize(t, 256) },
+			func(t *testing.T, content string) { unlimitFileSize(t) },
+			"file too large",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			content := copyContent(t)
+			_, cfgPath := writeConfig(t, content, "")
+			parent := t.TempDir()
+			out := filepath.Join(parent, "public")
+			if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+				t.Fatalf("first build: exit %d\n%s", code, stderr)
+			}
+			before := snapshotTree(t, out)
+			mustDo(t, buildPost(content, 1)) // the failed build would change the feeds
+
+			tc.break_(t, content)
+			code, stderr := runBuildCmd(cfgPath, out)
+			tc.fix(t, content)
+			if code != exitFailed || !strings.Contains(stderr, tc.reason) {
+				t.Errorf("exit %d, want %d with %q:\n%s", code, exitFailed, tc.reason, stderr)
+			}
+			if err := before.same(t, out); err != nil {
+				t.Error(err)
+			}
+			if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+				t.Errorf("left beside the output folder: %v", entries)
+			}
+			// And the next build, with the cause gone, goes through.
+			if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+				t.Fatalf("build after the fault: exit %d\n%s", code, stderr)
+			}
+			if b, _ := os.ReadFile(filepath.Join(out, "feed.rss")); !bytes.Contains(b, []byte("Build 1<")) {
+				t.Error("the build after the fault did not write the new post")
+			}
+		})
+	}
+}
