@@ -20,7 +20,10 @@ import (
 
 // Config holds the site-wide defaults posts fall back on.
 type Config struct {
-	// SiteURL is the site's home page; relative links resolve against it.
+	// SiteURL is the site's home page, an absolute http(s) URL; relative
+	// links resolve against it. It names a folder: "https://example.org/blog"
+	// is read as "https://example.org/blog/", and a front matter link
+	// "/notes/x/" lands below it unless it already starts with "/blog/".
 	SiteURL string
 	// Permalink builds a post's link when its front matter names none.
 	// Default "/:year/:month/:day/:slug/".
