@@ -217,6 +217,15 @@ func frontMatterError(delim string, base int, err error) error {
 // yamlToMap decodes YAML keeping timestamps as their source text, so a date
 // without a zone can be read in the site's time zone instead of UTC.
 func yamlToMap(data []byte, v any) error {
+	if m, ok := fastYAML(data); ok && len(m) > 0 {
+		*(v.(*map[string]any)) = m
+		return nil
+	}
+	return yamlNodesToMap(data, v)
+}
+
+// yamlNodesToMap is the general path: yaml.v3 nodes, converted by hand.
+func yamlNodesToMap(data []byte, v any) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return err

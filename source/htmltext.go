@@ -18,6 +18,11 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 // Without an absolute base, relative URLs stay as they are, but srcset
 // candidates that are not http(s) are still dropped: the sanitiser cannot
 // judge a list of URLs.
+//
+// It relies on the sanitiser's canonical output (x/net/html's serialiser):
+// every '<' in it opens a tag and every '>' closes one, since text is
+// escaped, and attribute values are double-quoted with '"', '<' and '>'
+// escaped. That lets it scan bytes instead of tokenising the whole post.
 func absolutize(fragment []byte, base string) []byte {
 	b, err := url.Parse(base)
 	if err != nil || !b.IsAbs() {
@@ -26,40 +31,66 @@ func absolutize(fragment []byte, base string) []byte {
 	if !bytes.ContainsAny(fragment, "=") || b == nil && !bytes.Contains(fragment, []byte("srcset")) {
 		return fragment
 	}
-	z := html.NewTokenizer(bytes.NewReader(fragment))
-	var out bytes.Buffer
-	out.Grow(len(fragment) + 256)
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
+	var out []byte // nil until the first change
+	done := 0      // fragment[:done] is already in out
+	for i := 0; i < len(fragment); {
+		lt := bytes.IndexByte(fragment[i:], '<')
+		if lt < 0 {
 			break
 		}
-		raw := z.Raw()
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			out.Write(raw)
-			continue
+		start := i + lt
+		gt := bytes.IndexByte(fragment[start:], '>')
+		if gt < 0 {
+			break
 		}
-		tok := z.Token()
-		changed := false
-		for i, a := range tok.Attr {
+		end := start + gt
+		tag := fragment[start:end]
+		i = end + 1
+		// Attributes: name="value" pairs after the tag name.
+		for j := 0; j < len(tag); {
+			eq := bytes.Index(tag[j:], []byte(`="`))
+			if eq < 0 {
+				break
+			}
+			nameEnd := j + eq
+			nameStart := bytes.LastIndexByte(tag[:nameEnd], ' ') + 1
+			valStart := nameEnd + 2
+			q := bytes.IndexByte(tag[valStart:], '"')
+			if q < 0 {
+				break
+			}
+			valEnd := valStart + q
+			j = valEnd + 1
+			name := string(tag[nameStart:nameEnd])
+			var nv string
+			changed := false
 			switch {
-			case urlAttrs[a.Key] && b != nil:
-				if v, ok := resolveRef(b, a.Val); ok {
-					tok.Attr[i].Val, changed = v, changed || v != a.Val
+			case urlAttrs[name] && b != nil:
+				val := html.UnescapeString(string(tag[valStart:valEnd]))
+				if v, ok := resolveRef(b, val); ok && v != val {
+					nv, changed = v, true
 				}
-			case a.Key == "srcset":
-				if v := resolveSrcset(b, a.Val); v != a.Val {
-					tok.Attr[i].Val, changed = v, true
+			case name == "srcset":
+				val := html.UnescapeString(string(tag[valStart:valEnd]))
+				if v := resolveSrcset(b, val); v != val {
+					nv, changed = v, true
 				}
 			}
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = make([]byte, 0, len(fragment)+256)
+			}
+			out = append(out, fragment[done:start+valStart]...)
+			out = append(out, html.EscapeString(nv)...)
+			done = start + valEnd
 		}
-		if !changed {
-			out.Write(raw)
-			continue
-		}
-		out.WriteString(tok.String())
 	}
-	return out.Bytes()
+	if out == nil {
+		return fragment
+	}
+	return append(out, fragment[done:]...)
 }
 
 func resolveRef(base *url.URL, ref string) (string, bool) {
@@ -130,19 +161,26 @@ func notProse(z *html.Tokenizer, a atom.Atom, hasAttr bool) bool {
 }
 
 // paragraphs returns the text of each block of an HTML fragment, with
-// white space collapsed; footnotes are left out.
-func paragraphs(fragment string) []string {
+// white space collapsed; footnotes are left out. With limit > 0 it stops
+// once the paragraphs hold at least limit bytes, so a summary of a long
+// post does not tokenise all of it.
+func paragraphs(fragment string, limit int) []string {
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	var paras []string
+	total := 0
 	var cur strings.Builder
 	skip := 0 // nesting depth inside an element that is not prose
 	flush := func() {
 		if t := strings.Join(strings.Fields(cleanText(cur.String())), " "); t != "" {
 			paras = append(paras, t)
+			total += len(t) + 1
 		}
 		cur.Reset()
 	}
 	for {
+		if limit > 0 && total >= limit {
+			return paras
+		}
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
@@ -181,5 +219,5 @@ func paragraphs(fragment string) []string {
 // plainText is the text of an HTML fragment, paragraphs separated by a
 // blank line, white space collapsed.
 func plainText(fragment string) string {
-	return strings.Join(paragraphs(fragment), "\n\n")
+	return strings.Join(paragraphs(fragment, 0), "\n\n")
 }

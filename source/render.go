@@ -231,7 +231,9 @@ func cleanText(s string) string {
 // characters, cut on a word boundary.
 func autoSummary(contentHTML string, max int) string {
 	var out []rune
-	for _, para := range paragraphs(contentHTML) {
+	// A character takes at most four bytes, so this many bytes of text
+	// always hold enough characters.
+	for _, para := range paragraphs(contentHTML, 4*(max+max/5)) {
 		if len(out) > 0 {
 			out = append(out, ' ')
 		}
