@@ -91,6 +91,9 @@ func (s *Scanner) Render(ctx context.Context, posts []*Post) []*FileError {
 }
 
 func (s *Scanner) render(p *Post) error {
+	if p.Rendered() {
+		return nil // from the cache: its file has not changed
+	}
 	data, info, err := s.load(p.Path)
 	if err != nil {
 		return err
@@ -106,6 +109,9 @@ func (s *Scanner) render(p *Post) error {
 		return ErrTooDeep
 	}
 	RenderBody(p, body)
+	if s.cfg.Cache != nil {
+		s.cfg.Cache.storeRendered(p)
+	}
 	return nil
 }
 

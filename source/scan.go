@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io"
 	"io/fs"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"sync/atomic"
 	"strings"
 	"time"
 
@@ -38,6 +40,12 @@ type Config struct {
 	Workers int
 	// MaxFileSize rejects larger files. Default 32 MiB.
 	MaxFileSize int64
+	// Cache, when set, keeps per-file results between scans (see Cache).
+	Cache *Cache
+	// CacheKey names everything outside this Config that a cached result
+	// depends on, such as the program's version; a cache made under
+	// another key is emptied.
+	CacheKey string
 }
 
 // Result is what a scan found.
@@ -61,6 +69,8 @@ type Scanner struct {
 	root string
 	cfg  Config
 	site *url.URL
+	// reads counts files opened, so tests can tell what the cache saved.
+	reads atomic.Int64
 }
 
 // NewScanner checks cfg once so that each file does not have to.
@@ -97,7 +107,20 @@ func NewScanner(root string, cfg Config) (*Scanner, error) {
 		u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 		s.site = u
 	}
+	if cfg.Cache != nil {
+		cfg.Cache.reset(s.cacheKey())
+	}
 	return s, nil
+}
+
+// cacheKey covers every setting that changes what a file yields.
+func (s *Scanner) cacheKey() string {
+	site := ""
+	if s.site != nil {
+		site = s.site.String()
+	}
+	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d", cacheFormat, s.cfg.CacheKey, site,
+		s.cfg.Permalink, s.cfg.Location, s.cfg.Author, s.cfg.Language, s.cfg.MaxFileSize)
 }
 
 // Scan walks the content directory and reads every post's front matter.
@@ -146,6 +169,9 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 		default:
 			res.Posts = append(res.Posts, o.post)
 		}
+	}
+	if s.cfg.Cache != nil {
+		s.cfg.Cache.prune()
 	}
 	SortNewestFirst(res.Posts)
 	sort.SliceStable(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
@@ -250,6 +276,7 @@ func within(root, p string) bool {
 
 // load reads and cleans one file.
 func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
+	s.reads.Add(1)
 	full := filepath.Join(s.root, filepath.FromSlash(rel))
 	f, err := os.Open(full)
 	if err != nil {
@@ -290,16 +317,64 @@ func fileError(rel string, err error) *FileError {
 
 // readPost parses one file's front matter into a Post (no HTML yet).
 func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
+	c := s.cfg.Cache
+	if c == nil {
+		p, warns, ferr, _, _ := s.parseFile(rel)
+		return p, warns, ferr
+	}
+	if info, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(rel))); err == nil {
+		confirm := func() (uint64, error) {
+			data, _, err := s.load(rel)
+			return crc64.Checksum(data, crcTable), err
+		}
+		if e, ok := c.lookup(rel, info, confirm); ok {
+			if e.post != nil {
+				return clonePost(e.post), e.warns, nil
+			}
+			return nil, e.warns, e.err
+		}
+	}
+	p, warns, ferr, info, hash := s.parseFile(rel)
+	if info == nil {
+		return p, warns, ferr // unreadable: ask again next time
+	}
+	e := &cacheEntry{
+		size: info.Size(), mtime: info.ModTime().UnixNano(), hash: hash,
+		trusted: time.Since(info.ModTime()) > racyWindow,
+		err:     ferr, warns: warns,
+	}
+	if p != nil {
+		e.post = clonePost(p)
+	}
+	c.put(rel, e)
+	return p, warns, ferr
+}
+
+// parseFile reads one file's front matter into a Post (no HTML yet). It
+// also returns the file's info and a hash of its text when it could be
+// read, for the cache.
+func (s *Scanner) parseFile(rel string) (*Post, []*FileError, *FileError, os.FileInfo, uint64) {
+	p, warns, ferr, info, data := s.parseData(rel)
+	if info == nil {
+		return p, warns, ferr, nil, 0
+	}
+	return p, warns, ferr, info, crc64.Checksum(data, crcTable)
+}
+
+func (s *Scanner) parseData(rel string) (*Post, []*FileError, *FileError, os.FileInfo, []byte) {
 	data, info, err := s.load(rel)
 	if err != nil {
-		return nil, nil, fileError(rel, err)
+		if info != nil {
+			return nil, nil, fileError(rel, err), info, data
+		}
+		return nil, nil, fileError(rel, err), nil, nil
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
-		return nil, nil, fileError(rel, errors.New("file is empty"))
+		return nil, nil, fileError(rel, errors.New("file is empty")), info, data
 	}
 	fm, offset, err := splitFrontMatter(data)
 	if err != nil {
-		return nil, nil, fileError(rel, err)
+		return nil, nil, fileError(rel, err), info, data
 	}
 	p, warns, err := s.normalise(rel, meta(fm))
 	if err != nil {
@@ -307,12 +382,12 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 		if errors.As(err, &ke) {
 			err = &lineError{line: keyLine(data[:offset], ke.key), err: err}
 		}
-		return nil, warns, fileError(rel, err)
+		return nil, warns, fileError(rel, err), info, data
 	}
 	p.bodyOffset = int64(offset)
 	p.size = info.Size()
 	p.modTime = info.ModTime()
-	return p, warns, nil
+	return p, warns, nil, info, data
 }
 
 // keyError blames a front matter key, so the file's line can be found.

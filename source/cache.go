@@ -1,0 +1,442 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"hash/crc64"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Cache remembers what each file gave the last time it was read (its
+// post, or why it was skipped) and the post's rendered HTML, keyed by
+// path, size and modification time. A scan with a cache reads only files
+// that changed, and renders only posts whose file changed.
+//
+// Modification times can lie (two edits within one clock tick, a restored
+// backup), so an entry whose file was modified shortly before it was read
+// is confirmed by a hash of the file's contents before it is trusted.
+//
+// A Cache is safe for concurrent use. Its entries are valid for one
+// scanner configuration only: NewScanner empties a cache made for another.
+type Cache struct {
+	mu      sync.Mutex
+	key     string
+	entries map[string]*cacheEntry
+	// seen marks the paths the last scan looked at, so Prune can drop
+	// deleted files.
+	seen map[string]bool
+}
+
+type cacheEntry struct {
+	size    int64
+	mtime   int64 // UnixNano
+	hash    uint64
+	trusted bool // mtime was old enough at read time to rule out a same-tick edit
+
+	post  *Post // nil when the file was skipped
+	err   *FileError
+	warns []*FileError
+}
+
+// racyWindow: a file modified less than this long before it was read may
+// be modified again without its mtime changing.
+const racyWindow = 2 * time.Second
+
+var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{entries: map[string]*cacheEntry{}, seen: map[string]bool{}}
+}
+
+// Len is the number of files the cache knows.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+// reset empties the cache unless it was made for key.
+func (c *Cache) reset(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key != key {
+		c.key = key
+		c.entries = map[string]*cacheEntry{}
+	}
+	c.seen = map[string]bool{}
+}
+
+func (c *Cache) get(rel string) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen[rel] = true
+	return c.entries[rel]
+}
+
+func (c *Cache) put(rel string, e *cacheEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[rel] = e
+}
+
+// prune forgets files the last scan did not see.
+func (c *Cache) prune() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for rel := range c.entries {
+		if !c.seen[rel] {
+			delete(c.entries, rel)
+		}
+	}
+}
+
+// storeRendered keeps a post's HTML for the next scan, if its file is
+// still the one the entry describes.
+func (c *Cache) storeRendered(p *Post) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[p.Path]
+	if e == nil || e.post == nil || e.size != p.size || e.mtime != p.modTime.UnixNano() {
+		return
+	}
+	cp := *e.post
+	cp.ContentHTML, cp.SummaryHTML, cp.SummaryText = p.ContentHTML, p.SummaryHTML, p.SummaryText
+	e.post = &cp
+}
+
+// lookup returns the cached outcome for a file whose current size and
+// modification time are given, or ok=false when the file must be read.
+// confirm reads the file's hash for entries that are not yet trusted.
+func (c *Cache) lookup(rel string, info os.FileInfo, confirm func() (uint64, error)) (*cacheEntry, bool) {
+	e := c.get(rel)
+	if e == nil || e.size != info.Size() || e.mtime != info.ModTime().UnixNano() {
+		return nil, false
+	}
+	if !e.trusted {
+		h, err := confirm()
+		if err != nil || h != e.hash {
+			return nil, false
+		}
+		if time.Since(info.ModTime()) > racyWindow {
+			c.mu.Lock()
+			e.trusted = true
+			c.mu.Unlock()
+		}
+	}
+	return e, true
+}
+
+// clonePost gives each scan its own Post, so a build may fill in fields
+// without touching the cache's copy.
+func clonePost(p *Post) *Post {
+	cp := *p
+	return &cp
+}
+
+// On-disk format: magic, then a body of length-prefixed fields, then a
+// CRC-32C of the body. Bump cacheFormat whenever Post or this encoding
+// changes; a file of another version is discarded.
+const (
+	cacheMagic  = "syndicate-cache"
+	cacheFormat = 1
+)
+
+// ErrCacheInvalid: the cache file is corrupt, truncated, of another
+// version or for another configuration; it is discarded, never trusted.
+var ErrCacheInvalid = errors.New("cache file is invalid")
+
+// Save writes the cache to path atomically (a temporary file renamed
+// into place), so a crash never leaves a half-written cache.
+func (c *Cache) Save(path string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cache-*")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	bw := bufio.NewWriterSize(io.MultiWriter(tmp, crc), 1<<20)
+	w := &cacheWriter{w: bw}
+	w.raw([]byte(cacheMagic))
+	w.uvarint(cacheFormat)
+	w.str(c.key)
+	w.uvarint(uint64(len(c.entries)))
+	for rel, e := range c.entries {
+		w.str(rel)
+		w.varint(e.size)
+		w.varint(e.mtime)
+		w.u64(e.hash)
+		w.bool(e.trusted)
+		w.fileErrors([]*FileError{e.err})
+		w.fileErrors(e.warns)
+		w.bool(e.post != nil)
+		if e.post != nil {
+			w.post(e.post)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cache: %w", err)
+	}
+	var sum [4]byte
+	binary.LittleEndian.PutUint32(sum[:], crc.Sum32())
+	if _, err := tmp.Write(sum[:]); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// LoadCache reads a cache file written by Save. A missing file gives an
+// empty cache and no error; a corrupt or foreign one gives an empty cache
+// and an error wrapping ErrCacheInvalid, for the caller to warn about.
+func LoadCache(path string) (*Cache, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return NewCache(), nil
+	}
+	if err != nil {
+		return NewCache(), fmt.Errorf("cache: %w", err)
+	}
+	c, err := decodeCache(data)
+	if err != nil {
+		return NewCache(), fmt.Errorf("%w: %s: %v", ErrCacheInvalid, path, err)
+	}
+	return c, nil
+}
+
+func decodeCache(data []byte) (c *Cache, err error) {
+	if len(data) < len(cacheMagic)+4 || !bytes.HasPrefix(data, []byte(cacheMagic)) {
+		return nil, errors.New("not a syndicate cache")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)) != sum {
+		return nil, errors.New("checksum mismatch")
+	}
+	r := &cacheReader{b: body[len(cacheMagic):]}
+	defer func() {
+		if p := recover(); p != nil {
+			if _, ok := p.(cacheShort); !ok {
+				panic(p)
+			}
+			c, err = nil, errors.New("truncated")
+		}
+	}()
+	if v := r.uvarint(); v != cacheFormat {
+		return nil, fmt.Errorf("format %d, want %d", v, cacheFormat)
+	}
+	c = NewCache()
+	c.key = r.str()
+	n := r.uvarint()
+	if n > uint64(len(body)) {
+		return nil, errors.New("bad entry count")
+	}
+	for i := uint64(0); i < n; i++ {
+		rel := r.str()
+		e := &cacheEntry{size: r.varint(), mtime: r.varint(), hash: r.u64(), trusted: r.bool()}
+		if errs := r.fileErrors(); len(errs) > 0 {
+			e.err = errs[0]
+			e.err.Path = rel
+		}
+		e.warns = r.fileErrors()
+		for _, w := range e.warns {
+			w.Path = rel
+		}
+		if r.bool() {
+			e.post = r.post()
+		}
+		c.entries[rel] = e
+	}
+	if len(r.b) != 0 {
+		return nil, errors.New("trailing bytes")
+	}
+	return c, nil
+}
+
+type cacheWriter struct {
+	w   *bufio.Writer
+	buf [binary.MaxVarintLen64]byte
+}
+
+func (w *cacheWriter) raw(b []byte)     { w.w.Write(b) }
+func (w *cacheWriter) uvarint(v uint64) { w.w.Write(binary.AppendUvarint(w.buf[:0], v)) }
+func (w *cacheWriter) varint(v int64)   { w.w.Write(binary.AppendVarint(w.buf[:0], v)) }
+func (w *cacheWriter) u64(v uint64)     { w.w.Write(binary.LittleEndian.AppendUint64(w.buf[:0], v)) }
+func (w *cacheWriter) str(s string)     { w.uvarint(uint64(len(s))); w.w.WriteString(s) }
+func (w *cacheWriter) bool(b bool) {
+	if b {
+		w.w.WriteByte(1)
+	} else {
+		w.w.WriteByte(0)
+	}
+}
+func (w *cacheWriter) strs(s []string) {
+	w.uvarint(uint64(len(s)))
+	for _, x := range s {
+		w.str(x)
+	}
+}
+func (w *cacheWriter) time(t time.Time) {
+	b, _ := t.MarshalBinary()
+	w.str(string(b))
+}
+func (w *cacheWriter) fileErrors(errs []*FileError) {
+	n := 0
+	for _, e := range errs {
+		if e != nil {
+			n++
+		}
+	}
+	w.uvarint(uint64(n))
+	for _, e := range errs {
+		if e != nil {
+			w.uvarint(uint64(e.Line))
+			w.str(e.Err.Error())
+		}
+	}
+}
+func (w *cacheWriter) post(p *Post) {
+	w.str(p.Path)
+	w.str(p.ID)
+	w.str(p.Link)
+	w.str(p.Slug)
+	w.str(p.Title)
+	w.time(p.Published)
+	w.time(p.Updated)
+	w.uvarint(uint64(len(p.Authors)))
+	for _, a := range p.Authors {
+		w.str(a.Name)
+		w.str(a.Email)
+		w.str(a.URL)
+	}
+	w.strs(p.Tags)
+	w.strs(p.Categories)
+	w.str(p.Language)
+	w.str(p.SiteName)
+	w.bool(p.Draft)
+	w.bool(p.Page)
+	w.str(p.frontSummary)
+	w.varint(p.bodyOffset)
+	w.varint(p.size)
+	w.time(p.modTime)
+	w.str(p.ContentHTML)
+	w.str(p.SummaryHTML)
+	w.str(p.SummaryText)
+}
+
+// cacheShort is panicked by cacheReader on truncated input and turned
+// into an error by decodeCache.
+type cacheShort struct{}
+
+type cacheReader struct{ b []byte }
+
+func (r *cacheReader) need(n uint64) {
+	if n > uint64(len(r.b)) {
+		panic(cacheShort{})
+	}
+}
+func (r *cacheReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		panic(cacheShort{})
+	}
+	r.b = r.b[n:]
+	return v
+}
+func (r *cacheReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		panic(cacheShort{})
+	}
+	r.b = r.b[n:]
+	return v
+}
+func (r *cacheReader) u64() uint64 {
+	r.need(8)
+	v := binary.LittleEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+func (r *cacheReader) bool() bool {
+	r.need(1)
+	v := r.b[0] == 1
+	r.b = r.b[1:]
+	return v
+}
+func (r *cacheReader) str() string {
+	n := r.uvarint()
+	r.need(n)
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+func (r *cacheReader) strs() []string {
+	n := r.uvarint()
+	r.need(n)                // each string takes at least one byte
+	out := make([]string, n) // never nil, as the scanner's lists
+
+	for i := range out {
+		out[i] = r.str()
+	}
+	return out
+}
+func (r *cacheReader) time() time.Time {
+	var t time.Time
+	if err := t.UnmarshalBinary([]byte(r.str())); err != nil {
+		panic(cacheShort{})
+	}
+	return t
+}
+func (r *cacheReader) fileErrors() []*FileError {
+	n := r.uvarint()
+	r.need(n)
+	var out []*FileError
+	for i := uint64(0); i < n; i++ {
+		line := r.uvarint()
+		out = append(out, &FileError{Line: int(line), Err: errors.New(r.str())})
+	}
+	return out
+}
+func (r *cacheReader) post() *Post {
+	p := &Post{Path: r.str(), ID: r.str(), Link: r.str(), Slug: r.str(), Title: r.str()}
+	p.Published = r.time()
+	p.Updated = r.time()
+	n := r.uvarint()
+	r.need(n)
+	for i := uint64(0); i < n; i++ {
+		p.Authors = append(p.Authors, Author{Name: r.str(), Email: r.str(), URL: r.str()})
+	}
+	p.Tags = r.strs()
+	p.Categories = r.strs()
+	p.Language = r.str()
+	p.SiteName = r.str()
+	p.Draft = r.bool()
+	p.Page = r.bool()
+	p.frontSummary = r.str()
+	p.bodyOffset = r.varint()
+	p.size = r.varint()
+	p.modTime = r.time()
+	p.ContentHTML = r.str()
+	p.SummaryHTML = r.str()
+	p.SummaryText = r.str()
+	return p
+}

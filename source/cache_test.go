@@ -1,0 +1,228 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+const cachePost = "---\ntitle: \"Cached\"\ndate: 2024-01-02\ntags: [a, b]\n---\nHello *world* with [a link](/x/).\n"
+
+// ageFiles sets every file's mtime an hour back, past the racy window.
+func ageFiles(t *testing.T, root string) {
+	t.Helper()
+	old := time.Now().Add(-time.Hour)
+	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+}
+
+func scanRender(t *testing.T, root string, cfg Config) (*Scanner, *Result) {
+	t.Helper()
+	sc, err := NewScanner(root, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sc.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var todo []*Post
+	for _, p := range res.Posts {
+		if !p.Rendered() {
+			todo = append(todo, p)
+		}
+	}
+	if errs := sc.Render(context.Background(), todo); len(errs) > 0 {
+		t.Fatalf("render: %v", errs)
+	}
+	return sc, res
+}
+
+func TestCacheSkipsUnchangedFiles(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost, "b.md": cachePost, "bad.md": "---\ntitle: [\n---\n"})
+	ageFiles(t, root)
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+
+	sc1, res1 := scanRender(t, root, cfg)
+	if got := sc1.reads.Load(); got != 3+2 { // three scanned, two rendered
+		t.Fatalf("first build read %d files, want 5", got)
+	}
+	sc2, res2 := scanRender(t, root, cfg)
+	if got := sc2.reads.Load(); got != 0 {
+		t.Errorf("second build read %d files, want 0", got)
+	}
+	if !reflect.DeepEqual(res1, res2) {
+		t.Errorf("cached scan differs:\nfirst  %+v\nsecond %+v", res1, res2)
+	}
+	if len(res2.Skipped) != 1 || res2.Skipped[0].Path != "bad.md" {
+		t.Errorf("cached skip lost: %v", res2.Skipped)
+	}
+	if res2.Posts[0] == res1.Posts[0] {
+		t.Error("scans share a Post; each scan must get its own copy")
+	}
+}
+
+func TestCacheRereadsChangedFiles(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost, "b.md": cachePost})
+	ageFiles(t, root)
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+	scanRender(t, root, cfg)
+
+	// Same size, new mtime, new text: read and rendered again.
+	edited := []byte(cachePost[:len(cachePost)-6] + "Earth\n")
+	if len(edited) != len(cachePost) {
+		t.Fatal("test edit must keep the size")
+	}
+	os.WriteFile(filepath.Join(root, "a.md"), edited, 0o644)
+	sc, res := scanRender(t, root, cfg)
+	if got := sc.reads.Load(); got != 2 { // a.md scanned and rendered; a fresh mtime is confirmed by hash
+		t.Errorf("read %d files, want 2", got)
+	}
+	for _, p := range res.Posts {
+		if p.Path == "a.md" && !contains(p.ContentHTML, "Earth") {
+			t.Errorf("a.md not re-rendered: %s", p.ContentHTML)
+		}
+	}
+
+	// Deleted files disappear from the cache.
+	os.Remove(filepath.Join(root, "b.md"))
+	scanRender(t, root, cfg)
+	if cfg.Cache.Len() != 1 {
+		t.Errorf("cache holds %d files after a deletion, want 1", cfg.Cache.Len())
+	}
+}
+
+func TestCacheConfirmsRacyEntriesByHash(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost})
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+	scanRender(t, root, cfg) // fresh mtime: entry not trusted yet
+
+	// Rewrite with other text of the same size and put the same mtime back:
+	// only the content hash can tell.
+	full := filepath.Join(root, "a.md")
+	info, _ := os.Stat(full)
+	edited := []byte(cachePost[:len(cachePost)-6] + "Earth\n")
+	os.WriteFile(full, edited, 0o644)
+	os.Chtimes(full, info.ModTime(), info.ModTime())
+
+	_, res := scanRender(t, root, cfg)
+	if !contains(res.Posts[0].ContentHTML, "Earth") {
+		t.Errorf("same-mtime edit of a recent file was missed: %s", res.Posts[0].ContentHTML)
+	}
+}
+
+func TestCacheInvalidatedByConfig(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost})
+	ageFiles(t, root)
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+	scanRender(t, root, cfg)
+	cfg.SiteURL = "https://other.example/"
+	sc, res := scanRender(t, root, cfg)
+	if sc.reads.Load() == 0 {
+		t.Error("a config change must not reuse the cache")
+	}
+	if got := res.Posts[0].Link; got != "https://other.example/2024/01/02/a/" {
+		t.Errorf("link = %s", got)
+	}
+	cfg.CacheKey = "another version"
+	if sc, _ := scanRender(t, root, cfg); sc.reads.Load() == 0 {
+		t.Error("a new CacheKey must not reuse the cache")
+	}
+}
+
+func TestCacheSaveLoad(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost, "b.md": "---\ntitle: B\ndate: 2024-03-01T10:00:00+02:00\nauthor: {name: X, email: x@example.org}\ndescription: sum\n---\nbody\n", "bad.md": "---\ntitle: x\n"})
+	ageFiles(t, root)
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+	_, res1 := scanRender(t, root, cfg)
+	path := filepath.Join(t.TempDir(), "sub", "cache.bin")
+	if err := cfg.Cache.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadCache(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Cache = loaded
+	sc, res2 := scanRender(t, root, cfg)
+	if sc.reads.Load() != 0 {
+		t.Errorf("a loaded cache read %d files", sc.reads.Load())
+	}
+	if len(res1.Posts) != len(res2.Posts) {
+		t.Fatalf("posts: %d vs %d", len(res1.Posts), len(res2.Posts))
+	}
+	for i := range res1.Posts {
+		a, b := *res1.Posts[i], *res2.Posts[i]
+		if !a.Published.Equal(b.Published) || !a.Updated.Equal(b.Updated) || !a.modTime.Equal(b.modTime) {
+			t.Errorf("times differ for %s", a.Path)
+		}
+		a.Published, a.Updated, a.modTime = time.Time{}, time.Time{}, time.Time{}
+		b.Published, b.Updated, b.modTime = time.Time{}, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("post differs after Save/Load:\n%+v\n%+v", a, b)
+		}
+	}
+	if len(res2.Skipped) != 1 || res2.Skipped[0].Error() != res1.Skipped[0].Error() {
+		t.Errorf("skipped after load: %v, before: %v", res2.Skipped, res1.Skipped)
+	}
+}
+
+func TestLoadCacheRejectsBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	c := NewCache()
+	c.reset("k")
+	c.put("a.md", &cacheEntry{size: 1, post: &Post{Path: "a.md", Title: "T"}})
+	good := filepath.Join(dir, "good")
+	if err := c.Save(good); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(good)
+	flipped := append([]byte(nil), data...)
+	flipped[len(flipped)/2] ^= 0x40
+	cases := map[string][]byte{
+		"flipped byte": flipped,
+		"truncated":    data[:len(data)-7],
+		"foreign":      []byte("PK\x03\x04 not a cache at all"),
+		"empty":        {},
+	}
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			os.WriteFile(p, b, 0o644)
+			c, err := LoadCache(p)
+			if !errors.Is(err, ErrCacheInvalid) {
+				t.Errorf("err = %v, want ErrCacheInvalid", err)
+			}
+			if c == nil || c.Len() != 0 {
+				t.Error("a bad cache file must give an empty cache")
+			}
+		})
+	}
+	if c, err := LoadCache(filepath.Join(dir, "missing")); err != nil || c.Len() != 0 {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func contains(s, sub string) bool { return len(sub) == 0 || len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
