@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/source"
 )
 
 // Config is config.yaml. Unknown keys are errors so typos surface.
@@ -30,12 +31,19 @@ type Config struct {
 	Schedule   string       `yaml:"schedule"`
 	Server     ServerConfig `yaml:"server"`
 	Log        LogConfig    `yaml:"log"`
+	// CacheDir keeps parsed and rendered posts between runs; default
+	// syndicate/ under the user's cache folder (XDG_CACHE_HOME).
+	CacheDir string `yaml:"cache_dir"`
 
 	// path is the file the config came from; relative paths in it are
 	// relative to its folder.
 	path     string
 	location *time.Location
 	formats  []feedgen.Format
+	// cache, when set, is used by runBuild (build loads it from CacheDir,
+	// serve keeps one in memory across rebuilds).
+	cache     *source.Cache
+	cacheFile string
 }
 
 // SiteConfig describes the publication.

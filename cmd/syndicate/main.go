@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -97,6 +98,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	content := fs.String("content", "", "content `folder` (overrides content_dir)")
 	out := fs.String("out", "", "output `folder` (overrides output_dir)")
 	strict := fs.Bool("strict", false, "exit 1 if any file was skipped")
+	noCache := fs.Bool("no-cache", false, "ignore the cache in cache_dir: read and render every post")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -118,11 +120,21 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *out != "" {
 		cfg.OutputDir = absPath(*out)
 	}
+	if err := cfg.checkCacheDir(); err != nil {
+		fmt.Fprintf(stderr, "syndicate: config: %v\n", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cachePath := ""
+	if !*noCache {
+		cachePath = loadCache(cfg, log)
+	}
 	res, err := runBuild(ctx, cfg, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "syndicate: build failed: %v\n", err)
 		return exitFailed
 	}
+	saveCache(cfg, cachePath, log)
 	for _, s := range res.Skipped {
 		fmt.Fprintf(stderr, "skipped %v\n", s)
 	}

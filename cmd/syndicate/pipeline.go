@@ -37,6 +37,8 @@ func runBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, er
 		Author:    cfg.Site.Author,
 		Language:  cfg.Site.Language,
 		Now:       func() time.Time { return now },
+		Cache:     cfg.cache,
+		CacheKey:  programKey(),
 	})
 	if err != nil {
 		return nil, err

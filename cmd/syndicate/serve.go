@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/syndicate/syndicate/source"
 )
 
 var filepathAbs = filepath.Abs
@@ -81,6 +83,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Server.Listen = *listen
 	}
 	log := newLogger(cfg.Log, stderr)
+	if err := cfg.checkCacheDir(); err != nil {
+		fmt.Fprintf(stderr, "syndicate: config: %v\n", err)
+		return exitUsage
+	}
+	cfg.cacheFile = loadCache(cfg, log)
+	defer saveCache(cfg, cfg.cacheFile, log)
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", cfg.Server.Listen, "err", err)
@@ -118,6 +126,10 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", cfg.Server.PathPrefix, "schedule", cfg.Schedule)
 
+	// Rebuilds read and render only files that changed since the last one.
+	if cfg.cache == nil {
+		cfg.cache = source.NewCache()
+	}
 	rb := newServeRebuilder(cfg, srv, log)
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
@@ -131,6 +143,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 		return code
 	}
 
+	saveCache(cfg, cfg.cacheFile, log) // a restart after a crash starts warm
 	c := startScheduler(ctx, sched, rb, log)
 	hupDone := make(chan struct{})
 	go func() {
