@@ -131,6 +131,7 @@ func TestBuildWhileServedStatically(t *testing.T) {
 		}()
 	}
 
+	t.Cleanup(func() { stop.Store(true); wg.Wait() }) // also after a t.Fatal below
 	for n := 1; n <= builds; n++ {
 		// Let the readers run between builds: counted, not timed.
 		for reads.Load() < int64(n*readsPerBuild) {
