@@ -43,7 +43,7 @@ func fastYAML(data []byte) (map[string]any, bool) {
 		if bytes.IndexByte(line, '\t') >= 0 {
 			return nil, false
 		}
-		trimmed := bytes.TrimSpace(line)
+		trimmed := trimASCII(line)
 		if len(trimmed) == 0 || trimmed[0] == '#' {
 			continue
 		}
@@ -58,7 +58,7 @@ func fastYAML(data []byte) (map[string]any, bool) {
 			} else if indent != listIndent {
 				return nil, false
 			}
-			v, ok := scalar(bytes.TrimSpace(trimmed[2:]))
+			v, ok := scalar(trimASCII(trimmed[2:]))
 			if !ok {
 				return nil, false
 			}
@@ -85,7 +85,7 @@ func fastYAML(data []byte) (map[string]any, bool) {
 		if _, dup := m[k]; dup {
 			return nil, false
 		}
-		rest = bytes.TrimSpace(rest)
+		rest = trimASCII(rest)
 		if len(rest) == 0 || rest[0] == '#' {
 			listKey = k
 			m[k] = nil // placeholder so duplicates are caught
@@ -106,7 +106,16 @@ func fastYAML(data []byte) (map[string]any, bool) {
 		m[k] = v
 	}
 	flush()
+	if len(m) == 0 {
+		return nil, false // only comments: yaml.v3 says what that is
+	}
 	return m, true
+}
+
+// trimASCII trims the white space YAML knows (space, tab, CR); Unicode
+// spaces such as U+2000 are content to YAML, so they are not trimmed.
+func trimASCII(b []byte) []byte {
+	return bytes.Trim(b, " \t\r")
 }
 
 func plainKey(k []byte) bool {
@@ -123,7 +132,7 @@ func flowList(s []byte) ([]any, bool) {
 	if s[len(s)-1] != ']' {
 		return nil, false
 	}
-	inner := bytes.TrimSpace(s[1 : len(s)-1])
+	inner := trimASCII(s[1 : len(s)-1])
 	out := []any{}
 	for len(inner) > 0 {
 		var item []byte
@@ -133,13 +142,13 @@ func flowList(s []byte) ([]any, bool) {
 			if end < 0 {
 				return nil, false
 			}
-			item, inner = inner[:end+1], bytes.TrimSpace(inner[end+1:])
+			item, inner = inner[:end+1], trimASCII(inner[end+1:])
 		default:
 			i := bytes.IndexByte(inner, ',')
 			if i < 0 {
-				item, inner = bytes.TrimSpace(inner), nil
+				item, inner = trimASCII(inner), nil
 			} else {
-				item, inner = bytes.TrimSpace(inner[:i]), inner[i:]
+				item, inner = trimASCII(inner[:i]), inner[i:]
 			}
 			if bytes.ContainsAny(item, "[]{}") {
 				return nil, false
@@ -157,7 +166,7 @@ func flowList(s []byte) ([]any, bool) {
 			if inner[0] != ',' {
 				return nil, false
 			}
-			inner = bytes.TrimSpace(inner[1:])
+			inner = trimASCII(inner[1:])
 			if len(inner) == 0 {
 				return nil, false // trailing comma: leave it to yaml.v3
 			}
@@ -243,7 +252,7 @@ func scalar(s []byte) (any, bool) {
 }
 
 func onlyComment(rest []byte) bool {
-	rest = bytes.TrimSpace(rest)
+	rest = trimASCII(rest)
 	return len(rest) == 0 || rest[0] == '#' && len(rest) > 0
 }
 

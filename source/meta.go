@@ -94,6 +94,12 @@ func str(v any) string {
 // C1 controls and U+FFFD, which entities can produce, are dropped.
 func text(s string) string {
 	s = html.UnescapeString(s)
+	// Markup in a plain-text field is removed, as WordPress's feeds do
+	// (strip_tags): some readers render titles as HTML, and
+	// "<img src=x onerror=...>" must reach none of them.
+	if strings.IndexByte(s, '<') >= 0 {
+		s = markupLike.ReplaceAllString(s, " ")
+	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0xfffd || r == 0xfffe || r == 0xffff {
 			return ' '
@@ -395,8 +401,8 @@ func resolveLink(site *url.URL, raw string) (string, error) {
 		return "", fmt.Errorf("bad link %q: %v", raw, err)
 	}
 	if u.IsAbs() {
-		if u.Scheme != "http" && u.Scheme != "https" {
-			return "", fmt.Errorf("link %q is not http(s)", raw)
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return "", fmt.Errorf("link %q is not an absolute http(s) URL", raw)
 		}
 		return u.String(), nil
 	}
@@ -438,3 +444,7 @@ func expandPermalink(pattern string, p *Post) string {
 }
 
 var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// markupLike matches what a browser would read as a tag or comment: "<"
+// followed by a letter, "/", "!" or "?", up to the next ">" (or the end).
+var markupLike = regexp.MustCompile(`<[A-Za-z/!?][^>]*(>|$)`)

@@ -85,6 +85,11 @@ var (
 	ErrUnclosedFrontMatter = errors.New("front matter is not closed")
 	// ErrNoTitle: a post needs a title to appear in any reader.
 	ErrNoTitle = errors.New("missing or empty title")
+	// ErrNoContent: the content folder holds no Markdown file at all,
+	// which is far more often a missing volume or a wrong path than a
+	// site with nothing to say; publishing empty feeds would drop every
+	// subscriber's items.
+	ErrNoContent = errors.New("content directory has no Markdown files (.md, .markdown)")
 	// ErrNoDate: no date in front matter, file name or folders.
 	ErrNoDate = errors.New("no publication date (front matter, YYYY-MM-DD- file name or YYYY/MM/DD folders)")
 )

@@ -212,13 +212,13 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 		rel, _ := filepath.Rel(realRoot, p)
 		rel = filepath.ToSlash(rel)
 		if err != nil {
-			if p == realRoot {
-				return err
+			if p == realRoot || d == nil || d.IsDir() {
+				// A folder that cannot be read would silently take its
+				// posts out of every feed (think of an unmounted volume):
+				// the scan fails instead, and the last good feeds stay.
+				return fmt.Errorf("cannot read folder %s: %w", rel, err)
 			}
 			skipped = append(skipped, &FileError{Path: rel, Err: err})
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
 			return nil
 		}
 		name := d.Name()
@@ -264,6 +264,9 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("content directory: %w", err)
+	}
+	if len(files) == 0 && len(skipped) == 0 {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNoContent, s.root)
 	}
 	sort.Strings(files)
 	return files, skipped, nil

@@ -106,7 +106,7 @@ func TestBadContent(t *testing.T) {
 	}
 	wantSkipped := map[string]reason{
 		"bad-date.md":             {3, `date: invalid date "2024-02-30": day out of range`},
-		"bad-link.md":             {4, `canonical: link "javascript:alert(1)" is not http(s)`},
+		"bad-link.md":             {4, `canonical: link "javascript:alert(1)" is not an absolute http(s) URL`},
 		"bad-zone.md":             {3, `date: invalid date "2024-01-01T10:00:00+25:00": time zone offset hour out of range`},
 		"binary.md":               {1, "not valid UTF-8"},
 		"blank.md":                {0, "file is empty"},
