@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
