@@ -114,7 +114,7 @@ func BenchmarkBuild(b *testing.B) {
 	b.ReportAllocs()
 	var snap *Snapshot
 	for b.Loop() {
-		if snap, err = plan.Build(context.Background()); err != nil {
+		if snap, err = plan.Build(context.Background(), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -124,6 +124,46 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.SetBytes(size)
 	b.ReportMetric(float64(len(snap.Docs)), "docs")
+}
+
+// withOneChange is posts with a copy of one recent post (in the site
+// feed, its tags' and its category's) edited; the others are shared.
+func withOneChange(posts []*source.Post, edit string) []*source.Post {
+	out := append([]*source.Post(nil), posts...)
+	x := *out[5]
+	x.ContentHTML += "<p>" + edit + "</p>"
+	out[5] = &x
+	return out
+}
+
+// BenchmarkBuildIncremental is serve's rebuild after one post of 10,000
+// changed, from planning (NewPlan, then fingerprints) to the snapshot:
+// only the documents listing the post are encoded, the rest are the
+// previous snapshot's.
+func BenchmarkBuildIncremental(b *testing.B) {
+	posts := benchCorpus()
+	plan, err := NewPlan(benchSite(), Options{Limit: 20}, posts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prev, err := plan.Build(context.Background(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	changed := withOneChange(posts, "edited")
+	b.ReportAllocs()
+	var snap *Snapshot
+	for b.Loop() {
+		next, err := NewPlan(benchSite(), Options{Limit: 20}, changed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if snap, err = next.Build(context.Background(), prev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(snap.Encoded), "docs-encoded")
+	b.ReportMetric(float64(len(snap.Paths)), "docs")
 }
 
 func BenchmarkSlugify(b *testing.B) {

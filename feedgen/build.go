@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -27,6 +29,9 @@ type Document struct {
 	// Modified is the newest update of the document's items; zero for a
 	// feed without items.
 	Modified time.Time
+	// Fingerprint identifies the inputs Body was made from (see
+	// Plan.Documents); zero for a document made otherwise.
+	Fingerprint Fingerprint
 }
 
 // Snapshot is a complete set of documents from one build; servers swap
@@ -35,10 +40,10 @@ type Snapshot struct {
 	Docs map[string]*Document
 	// Paths lists the documents' paths in sorted order.
 	Paths []string
+	// Encoded counts the documents this build encoded; the others are
+	// the previous snapshot's, reused.
+	Encoded int
 }
-
-// encodedItem holds one post's item in each format.
-type encodedItem [3][]byte
 
 func formatIndex(f Format) int {
 	switch f {
@@ -50,71 +55,55 @@ func formatIndex(f Format) int {
 	return 2
 }
 
-// Build encodes every feed of the plan in every format. Every post in
-// p.Needed must have been rendered.
-func (p *Plan) Build(ctx context.Context) (*Snapshot, error) {
+// checkRendered fails on a needed post that was not rendered.
+func (p *Plan) checkRendered() error {
 	for _, x := range p.Needed {
 		if !x.Rendered() {
-			return nil, fmt.Errorf("feedgen: post %s was not rendered", x.Path)
+			return fmt.Errorf("feedgen: post %s was not rendered", x.Path)
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	items := make(map[*source.Post]*encodedItem, len(p.Needed))
-	for _, x := range p.Needed {
-		items[x] = new(encodedItem)
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for _, x := range p.Needed {
-		enc := items[x]
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			for _, f := range p.Options.Formats {
-				var b []byte
-				var err error
-				switch f {
-				case RSS:
-					b, err = p.rssItem(x)
-				case Atom:
-					b, err = p.atomEntry(x)
-				case JSON:
-					b, err = p.jsonItem(x)
-				}
-				if err != nil {
-					return fmt.Errorf("feedgen: encode %s as %s: %w", x.Path, f, err)
-				}
-				enc[formatIndex(f)] = b
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	return nil
+}
+
+// Build encodes every feed of the plan in every format into memory.
+// Every post in p.Needed must have been rendered.
+//
+// prev, when not nil, is an earlier build's snapshot (typically the one
+// being served): a document whose fingerprint equals that of prev's
+// document at the same path is not encoded again, and the new snapshot
+// holds prev's *Document for it, bytes, ETag and Modified alike. Only the
+// posts that documents to encode list are encoded, each once per format.
+func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
+	if err := p.checkRendered(); err != nil {
 		return nil, err
 	}
-
-	type job struct {
-		feed   *Feed
-		format Format
-	}
-	var jobs []job
-	for _, f := range p.Feeds {
-		for _, format := range p.Options.Formats {
-			jobs = append(jobs, job{f, format})
+	planned := p.Documents()
+	s := &Snapshot{Docs: make(map[string]*Document, len(planned)), Paths: make([]string, len(planned))}
+	docs := make([]*Document, len(planned))
+	var todo []int
+	for i, pd := range planned {
+		s.Paths[i] = pd.Path
+		if prev != nil && !pd.Fingerprint.IsZero() {
+			if d := prev.Docs[pd.Path]; d != nil && d.Fingerprint == pd.Fingerprint && d.Format == pd.Format {
+				docs[i] = d
+				continue
+			}
 		}
+		todo = append(todo, i)
 	}
-	docs := make([]*Document, len(jobs))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for i, j := range jobs {
+	orderByFormat(planned, todo)
+	items := newItemCache(p, planned, todo)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, i := range todo {
+		pd := planned[i]
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			d, err := p.document(j.feed, j.format, items)
+			d, err := p.document(pd, items)
 			if err != nil {
-				return fmt.Errorf("feedgen: %s: %w", j.feed.Path(j.format), err)
+				return fmt.Errorf("feedgen: %s: %w", pd.Path, err)
 			}
 			docs[i] = d
 			return nil
@@ -123,18 +112,106 @@ func (p *Plan) Build(ctx context.Context) (*Snapshot, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	s := &Snapshot{Docs: make(map[string]*Document, len(docs))}
 	for _, d := range docs {
 		s.Docs[d.Path] = d
-		s.Paths = append(s.Paths, d.Path)
 	}
-	sort.Strings(s.Paths)
+	s.Encoded = len(todo)
 	return s, nil
 }
 
-// document assembles a feed: the encoded head with the items spliced in
-// before its closing tag (or closing bracket of "items").
-func (p *Plan) document(f *Feed, format Format, items map[*source.Post]*encodedItem) (*Document, error) {
+// orderByFormat sorts the indices of documents to encode by format, then
+// path: one format's documents are done before the next format's begin,
+// so only one format's item encodings are kept at a time.
+func orderByFormat(planned []PlannedDocument, todo []int) {
+	sort.SliceStable(todo, func(a, b int) bool {
+		fa, fb := formatIndex(planned[todo[a]].Format), formatIndex(planned[todo[b]].Format)
+		if fa != fb {
+			return fa < fb
+		}
+		return todo[a] < todo[b]
+	})
+}
+
+// itemCache encodes each post at most once per format, when a document
+// first needs it, and forgets the encoding once every document listing it
+// has used it.
+type itemCache struct {
+	p     *Plan
+	slots map[*source.Post]*itemSlot
+}
+
+type itemSlot struct {
+	once [3]sync.Once
+	enc  [3][]byte
+	err  [3]error
+	// refs counts the documents still to use each encoding.
+	refs [3]atomic.Int32
+}
+
+func newItemCache(p *Plan, planned []PlannedDocument, todo []int) *itemCache {
+	c := &itemCache{p: p, slots: make(map[*source.Post]*itemSlot)}
+	for _, i := range todo {
+		pd := planned[i]
+		k := formatIndex(pd.Format)
+		for _, x := range pd.Feed.Posts {
+			s := c.slots[x]
+			if s == nil {
+				s = new(itemSlot)
+				c.slots[x] = s
+			}
+			s.refs[k].Add(1)
+		}
+	}
+	return c
+}
+
+// get is the post's item in the format, encoded on first use.
+func (c *itemCache) get(x *source.Post, f Format) ([]byte, error) {
+	s, k := c.slots[x], formatIndex(f)
+	s.once[k].Do(func() {
+		s.enc[k], s.err[k] = c.p.encodeItem(x, f)
+		if s.err[k] != nil {
+			s.err[k] = fmt.Errorf("encode %s as %s: %w", x.Path, f, s.err[k])
+		}
+	})
+	return s.enc[k], s.err[k]
+}
+
+// release says one document is done with the post's item in the format.
+func (c *itemCache) release(x *source.Post, f Format) {
+	s, k := c.slots[x], formatIndex(f)
+	if s.refs[k].Add(-1) == 0 {
+		s.enc[k] = nil
+	}
+}
+
+// itemsEncoded counts item encodings, for tests.
+var itemsEncoded atomic.Int64
+
+func (p *Plan) encodeItem(x *source.Post, f Format) ([]byte, error) {
+	itemsEncoded.Add(1)
+	switch f {
+	case RSS:
+		return p.rssItem(x)
+	case Atom:
+		return p.atomEntry(x)
+	}
+	return p.jsonItem(x)
+}
+
+// frame is a document without its items: the encoded head, cut where
+// the items go.
+type frame struct {
+	head, tail []byte
+	// lead comes before the first item, sep between items and trail
+	// after the last (or after the head when there is none).
+	lead, sep, trail string
+	modified         time.Time
+}
+
+// frame encodes the feed's head and cuts it before its closing tag (or
+// the closing bracket of "items").
+func (p *Plan) frame(f *Feed, format Format) (*frame, error) {
 	var updated, published time.Time
 	for _, x := range f.Posts {
 		if u := updatedOf(x); u.After(updated) {
@@ -146,21 +223,22 @@ func (p *Plan) document(f *Feed, format Format, items map[*source.Post]*encodedI
 	}
 	var head []byte
 	var err error
-	var closing, sep, lead string
+	fr := &frame{modified: updated}
+	var closing string
 	switch format {
 	case RSS:
 		head, err = p.rssHead(f, updated, published)
-		closing, sep, lead = "</channel>", "\n", "\n"
+		closing, fr.lead, fr.sep, fr.trail = "</channel>", "\n", "\n", "\n  "
 	case Atom:
 		feedUpdated := updated
 		if feedUpdated.IsZero() {
 			feedUpdated = time.Unix(0, 0).UTC() // an empty feed still needs <updated>
 		}
 		head, err = p.atomHead(f, feedUpdated)
-		closing, sep, lead = "</feed>", "\n", "\n"
+		closing, fr.lead, fr.sep, fr.trail = "</feed>", "\n", "\n", "\n"
 	case JSON:
 		head, err = p.jsonHead(f)
-		closing, sep, lead = "]}", ",", ""
+		closing, fr.lead, fr.sep, fr.trail = "]}", "", ",", ""
 	}
 	if err != nil {
 		return nil, err
@@ -169,43 +247,93 @@ func (p *Plan) document(f *Feed, format Format, items map[*source.Post]*encodedI
 	if at < 0 {
 		return nil, fmt.Errorf("encoded head has no %s", closing)
 	}
-	idx := formatIndex(format)
-	size := len(head) + 64
-	for _, x := range f.Posts {
-		size += len(items[x][idx]) + 1
-	}
-	body := make([]byte, 0, size)
 	if format != JSON {
-		body = append(body, xmlHeader...)
+		fr.head = append([]byte(xmlHeader), bytes.TrimRight(head[:at], " \n")...)
+	} else {
+		fr.head = bytes.TrimRight(head[:at], " \n")
 	}
-	tail := head[at:]
-	head = bytes.TrimRight(head[:at], " \n")
-	body = append(body, head...)
-	for i, x := range f.Posts {
+	fr.tail = append(head[at:len(head):len(head)], '\n')
+	return fr, nil
+}
+
+// size is the length of the document with these items.
+func (fr *frame) size(items [][]byte) int {
+	n := len(fr.head) + len(fr.trail) + len(fr.tail)
+	for i, it := range items {
 		if i > 0 {
-			body = append(body, sep...)
+			n += len(fr.sep)
 		} else {
-			body = append(body, lead...)
+			n += len(fr.lead)
 		}
-		body = append(body, items[x][idx]...)
+		n += len(it)
 	}
-	if format != JSON {
-		body = append(body, '\n')
-		if format == RSS {
-			body = append(body, "  "...)
+	return n
+}
+
+// appendTo appends the whole document to dst.
+func (fr *frame) appendTo(dst []byte, items [][]byte) []byte {
+	dst = append(dst, fr.head...)
+	for i, it := range items {
+		if i > 0 {
+			dst = append(dst, fr.sep...)
+		} else {
+			dst = append(dst, fr.lead...)
+		}
+		dst = append(dst, it...)
+	}
+	dst = append(dst, fr.trail...)
+	return append(dst, fr.tail...)
+}
+
+// render assembles a planned document into buf (reset first) and
+// releases its items.
+func (p *Plan) render(pd PlannedDocument, items *itemCache, buf []byte) ([]byte, time.Time, error) {
+	fr, err := p.frame(pd.Feed, pd.Format)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	encs := make([][]byte, len(pd.Feed.Posts))
+	defer func() {
+		for _, x := range pd.Feed.Posts {
+			items.release(x, pd.Format)
+		}
+	}()
+	for i, x := range pd.Feed.Posts {
+		if encs[i], err = items.get(x, pd.Format); err != nil {
+			return nil, time.Time{}, err
 		}
 	}
-	body = append(body, tail...)
-	body = append(body, '\n')
-	sum := sha256.Sum256(body)
+	if n := fr.size(encs); cap(buf) < n {
+		buf = make([]byte, 0, n)
+	}
+	return fr.appendTo(buf[:0], encs), fr.modified, nil
+}
+
+// document encodes a planned document into a Document of its own.
+func (p *Plan) document(pd PlannedDocument, items *itemCache) (*Document, error) {
+	body, modified, err := p.render(pd, items, nil)
+	if err != nil {
+		return nil, err
+	}
+	return newDocument(pd, body, modified), nil
+}
+
+func newDocument(pd PlannedDocument, body []byte, modified time.Time) *Document {
 	return &Document{
-		Path:        f.Path(format),
-		Format:      format,
-		ContentType: format.ContentType(),
+		Path:        pd.Path,
+		Format:      pd.Format,
+		ContentType: pd.Format.ContentType(),
 		Body:        body,
-		ETag:        `"` + hex.EncodeToString(sum[:16]) + `"`,
-		Modified:    updated,
-	}, nil
+		ETag:        etagOf(body),
+		Modified:    modified,
+		Fingerprint: pd.Fingerprint,
+	}
+}
+
+// etagOf is a strong validator of a document's bytes.
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"

@@ -577,7 +577,7 @@ func TestBuildRequiresRendered(t *testing.T) {
 	x := simplePost("a.md", t0)
 	x.ContentHTML, x.SummaryHTML = "", ""
 	plan := mustPlan(t, testSite(), Options{Limit: 5}, []*source.Post{x})
-	if _, err := plan.Build(context.Background()); err == nil || !strings.Contains(err.Error(), "a.md") {
+	if _, err := plan.Build(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "a.md") {
 		t.Errorf("error %v, want one naming the unrendered post", err)
 	}
 }
@@ -586,7 +586,7 @@ func TestBuildCancelled(t *testing.T) {
 	plan := mustPlan(t, testSite(), Options{Limit: 5}, []*source.Post{simplePost("a.md", t0)})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := plan.Build(ctx); err == nil {
+	if _, err := plan.Build(ctx, nil); err == nil {
 		t.Error("Build with a cancelled context succeeded")
 	}
 }

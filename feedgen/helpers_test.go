@@ -121,7 +121,7 @@ func mustPlan(t testing.TB, site Site, opts Options, posts []*source.Post) *Plan
 func mustBuild(t testing.TB, site Site, opts Options, posts []*source.Post) (*Plan, *Snapshot) {
 	t.Helper()
 	p := mustPlan(t, site, opts, posts)
-	s, err := p.Build(context.Background())
+	s, err := p.Build(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}

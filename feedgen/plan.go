@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/syndicate/syndicate/source"
@@ -49,6 +50,9 @@ type Plan struct {
 
 	siteURL  *url.URL
 	feedsURL *url.URL
+
+	docsOnce sync.Once
+	docs     []PlannedDocument
 }
 
 // NewPlan selects the newest opts.Limit posts for the site feed and for

@@ -90,7 +90,7 @@ func runBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, er
 	for _, n := range plan.Notices {
 		out.Warnings = append(out.Warnings, n.String())
 	}
-	snap, err := plan.Build(ctx)
+	snap, err := plan.Build(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

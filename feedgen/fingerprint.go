@@ -1,0 +1,207 @@
+package feedgen
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// EncoderVersion is part of every document's fingerprint. Fingerprints
+// are kept between builds (in the output folder's marker, and by serve in
+// memory) to skip encoding documents whose inputs did not change, so they
+// must change whenever a document's bytes would: bump EncoderVersion with
+// every change to the encoders or to what they read (the RSS, Atom and
+// JSON code, text cleaning, document assembly), and add every new Site,
+// Options or source.Post field the encoders read to the hashes below
+// (TestFingerprintCoversFields lists the fields and fails on a new one).
+const EncoderVersion = 1
+
+// Fingerprint identifies a document's bytes before it is encoded: a
+// SHA-256 over everything the bytes depend on. Two documents with equal
+// fingerprints have equal bytes; the zero Fingerprint is unknown and
+// matches nothing.
+type Fingerprint [32]byte
+
+// IsZero reports whether the fingerprint is unknown.
+func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
+
+func (f Fingerprint) String() string { return hex.EncodeToString(f[:]) }
+
+// parseFingerprint reads the String form.
+func parseFingerprint(s string) (Fingerprint, bool) {
+	var f Fingerprint
+	if len(s) != 2*len(f) {
+		return f, false
+	}
+	if _, err := hex.Decode(f[:], []byte(s)); err != nil {
+		return f, false
+	}
+	return f, true
+}
+
+// hasher writes values unambiguously: every string and list carries its
+// length, so ("ab","c") and ("a","bc") hash apart.
+type hasher struct {
+	h   hash.Hash
+	buf [16]byte
+}
+
+func newHasher() *hasher { return &hasher{h: sha256.New()} }
+
+func (h *hasher) int(n int64) {
+	binary.LittleEndian.PutUint64(h.buf[:8], uint64(n))
+	h.h.Write(h.buf[:8])
+}
+
+func (h *hasher) bool(b bool) {
+	if b {
+		h.int(1)
+	} else {
+		h.int(0)
+	}
+}
+
+func (h *hasher) str(s string) {
+	h.int(int64(len(s)))
+	// Writers must neither modify nor keep what they are given, so the
+	// string's bytes are hashed in place rather than copied.
+	h.h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+func (h *hasher) strs(list []string) {
+	h.int(int64(len(list)))
+	for _, s := range list {
+		h.str(s)
+	}
+}
+
+// time hashes an instant and the offset of its zone, which the formats
+// print; the zone's name appears in none of them.
+func (h *hasher) time(t time.Time) {
+	_, off := t.Zone()
+	h.int(t.Unix())
+	h.int(int64(t.Nanosecond()))
+	h.int(int64(off))
+}
+
+func (h *hasher) sum() (f Fingerprint) {
+	h.h.Sum(f[:0])
+	return f
+}
+
+// postFingerprint covers every field of a post that the encoders read.
+// Path, ID (its part is the plan's id, hashed with the document), Slug,
+// SiteName, Draft and Page are not read by them.
+func postFingerprint(x *source.Post) Fingerprint {
+	h := newHasher()
+	h.str("post")
+	h.str(x.Title)
+	h.str(x.Link)
+	h.time(x.Published)
+	h.time(x.Updated)
+	h.int(int64(len(x.Authors)))
+	for _, a := range x.Authors {
+		h.str(a.Name)
+		h.str(a.Email)
+		h.str(a.URL)
+	}
+	h.strs(x.Tags)
+	h.strs(x.Categories)
+	h.str(x.Language)
+	h.str(x.ContentHTML)
+	h.str(x.SummaryHTML)
+	h.str(x.SummaryText)
+	return h.sum()
+}
+
+// siteHash covers everything common to all documents of a plan: the
+// encoder version, the site and the options that change how items are
+// written. Limit and Formats are not hashed: they decide which posts and
+// which documents there are, and those are hashed with each document.
+func (p *Plan) siteHash() *hasher {
+	h := newHasher()
+	h.str("syndicate feedgen")
+	h.int(EncoderVersion)
+	s := p.Site
+	for _, v := range []string{s.Title, s.Description, s.URL, s.FeedsURL, s.Language, s.Author,
+		s.TagURL, s.CategoryURL, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
+		h.str(v)
+	}
+	h.bool(p.Options.SummaryOnly)
+	return h
+}
+
+// docFingerprint is a document's fingerprint from the site's part and
+// its posts' fingerprints.
+func (p *Plan) docFingerprint(site Fingerprint, f *Feed, format Format, posts map[*source.Post]Fingerprint) Fingerprint {
+	h := newHasher()
+	h.h.Write(site[:])
+	h.str(string(format))
+	h.str(string(f.Kind))
+	h.str(f.Name)
+	h.str(f.Slug)
+	h.int(int64(len(f.Posts)))
+	for _, x := range f.Posts {
+		h.str(p.IDs[x])
+		fp := posts[x]
+		h.h.Write(fp[:])
+	}
+	return h.sum()
+}
+
+// PlannedDocument is a document the plan will produce, known before it
+// is encoded.
+type PlannedDocument struct {
+	Path        string
+	Feed        *Feed
+	Format      Format
+	Fingerprint Fingerprint
+}
+
+// Documents lists every document of the plan, sorted by path, with its
+// fingerprint. Nothing is encoded: the posts' fields are hashed, once per
+// plan, in parallel. The plan and its posts must not change afterwards.
+func (p *Plan) Documents() []PlannedDocument {
+	p.docsOnce.Do(p.planDocuments)
+	return p.docs
+}
+
+func (p *Plan) planDocuments() {
+	posts := make(map[*source.Post]Fingerprint, len(p.Needed))
+	sums := make([]Fingerprint, len(p.Needed))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(p.Needed)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(p.Needed); i += workers {
+				sums[i] = postFingerprint(p.Needed[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, x := range p.Needed {
+		posts[x] = sums[i]
+	}
+	site := p.siteHash().sum()
+	docs := make([]PlannedDocument, 0, len(p.Feeds)*len(p.Options.Formats))
+	for _, f := range p.Feeds {
+		for _, format := range p.Options.Formats {
+			docs = append(docs, PlannedDocument{
+				Path:        f.Path(format),
+				Feed:        f,
+				Format:      format,
+				Fingerprint: p.docFingerprint(site, f, format, posts),
+			})
+		}
+	}
+	sort.Slice(docs, func(i, j int) bool { return docs[i].Path < docs[j].Path })
+	p.docs = docs
+}

@@ -1,0 +1,262 @@
+package feedgen
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// fingerprints maps each planned document's path to its fingerprint.
+func fingerprints(p *Plan) map[string]Fingerprint {
+	out := map[string]Fingerprint{}
+	for _, pd := range p.Documents() {
+		out[pd.Path] = pd.Fingerprint
+	}
+	return out
+}
+
+// clonePost is a deep copy, so that tests can change one without the
+// other.
+func clonePost(x *source.Post) *source.Post {
+	c := *x
+	c.Authors = append([]source.Author(nil), x.Authors...)
+	c.Tags = append([]string(nil), x.Tags...)
+	c.Categories = append([]string(nil), x.Categories...)
+	return &c
+}
+
+func clonePosts(posts []*source.Post) []*source.Post {
+	out := make([]*source.Post, len(posts))
+	for i, x := range posts {
+		out[i] = clonePost(x)
+	}
+	return out
+}
+
+// fpPosts is a small site whose first post is the one the field tests
+// change: it has every field set, and is in the site feed.
+func fpPosts() []*source.Post {
+	x := simplePost("posts/subject.md", t0, "Go", "feeds")
+	x.Updated = t0.Add(time.Hour)
+	x.Authors = []source.Author{{Name: "Jane", Email: "jane@example.org", URL: "https://jane.example.org/"}}
+	x.Categories = []string{"Notes"}
+	x.Slug = "subject"
+	x.SiteName = "Example"
+	other := simplePost("posts/other.md", t0.Add(-time.Hour), "Go")
+	return []*source.Post{x, other}
+}
+
+// TestFingerprintCoversPostFields changes every field of a post, one at a
+// time: each field the encoders read must change the fingerprints of the
+// documents listing the post (and the test checks that the change shows
+// in their bytes too, so the list below stays honest). A field added to
+// source.Post fails the test until it is sorted into one list or the
+// other, and hashed in postFingerprint if the encoders read it.
+func TestFingerprintCoversPostFields(t *testing.T) {
+	hashed := map[string]bool{
+		"ID":   true, // through the plan's id
+		"Link": true, "Title": true, "Published": true, "Updated": true, "Authors": true,
+		"Tags": true, "Categories": true, "Language": true,
+		"ContentHTML": true, "SummaryHTML": true, "SummaryText": true,
+	}
+	notRead := map[string]bool{
+		"Path": true, "Slug": true, "SiteName": true,
+		"Draft": true, "Page": true, // they keep a post out of the plan
+	}
+	base := fpPosts()
+	basePlan := mustPlan(t, testSite(), Options{Limit: 5}, base)
+	before := fingerprints(basePlan)
+	beforeSnap, err := basePlan.Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := []string{"feed.rss", "feed.atom", "feed.json"}
+
+	check := func(t *testing.T, name string, change func(*source.Post)) {
+		t.Helper()
+		posts := clonePosts(base)
+		change(posts[0])
+		plan := mustPlan(t, testSite(), Options{Limit: 5}, posts)
+		after := fingerprints(plan)
+		snap, err := plan.Build(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytesChanged := false
+		for _, p := range site {
+			if after[p] == before[p] {
+				t.Errorf("%s: changing it leaves the fingerprint of %s as it was", name, p)
+			}
+			if !bytes.Equal(snap.Docs[p].Body, beforeSnap.Docs[p].Body) {
+				bytesChanged = true
+			}
+		}
+		if !bytesChanged {
+			t.Errorf("%s: the change shows in no document; is it read at all?", name)
+		}
+	}
+
+	typ := reflect.TypeFor[source.Post]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if !f.IsExported() {
+			continue // feedgen cannot read it
+		}
+		switch {
+		case notRead[f.Name]:
+			continue
+		case !hashed[f.Name]:
+			t.Errorf("source.Post has a new field %s: hash it in postFingerprint if the encoders read it, and list it in this test", f.Name)
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			switch f.Type {
+			case reflect.TypeFor[string]():
+				check(t, f.Name, func(x *source.Post) {
+					v := reflect.ValueOf(x).Elem().Field(i)
+					v.SetString(v.String() + "x")
+				})
+			case reflect.TypeFor[time.Time]():
+				check(t, f.Name+" later", func(x *source.Post) {
+					v := reflect.ValueOf(x).Elem().Field(i)
+					v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Second)))
+				})
+				// The same instant in another zone is written differently.
+				check(t, f.Name+" in another zone", func(x *source.Post) {
+					v := reflect.ValueOf(x).Elem().Field(i)
+					v.Set(reflect.ValueOf(v.Interface().(time.Time).In(berlin)))
+				})
+			case reflect.TypeFor[[]string]():
+				check(t, f.Name+" added", func(x *source.Post) {
+					v := reflect.ValueOf(x).Elem().Field(i)
+					v.Set(reflect.Append(v, reflect.ValueOf("Extra")))
+				})
+				check(t, f.Name+" renamed", func(x *source.Post) {
+					v := reflect.ValueOf(x).Elem().Field(i)
+					v.Index(0).SetString(v.Index(0).String() + "x")
+				})
+			case reflect.TypeFor[[]source.Author]():
+				check(t, "another author", func(x *source.Post) {
+					x.Authors = append(x.Authors, source.Author{Name: "Bob"})
+				})
+				at := reflect.TypeFor[source.Author]()
+				for j := range at.NumField() {
+					check(t, "author's "+at.Field(j).Name, func(x *source.Post) {
+						v := reflect.ValueOf(&x.Authors[0]).Elem().Field(j)
+						v.SetString("z" + v.String())
+					})
+				}
+			default:
+				t.Fatalf("no change defined for %s of type %s", f.Name, f.Type)
+			}
+		})
+	}
+
+	// Fields the encoders do not read change no fingerprint: a post
+	// moved to another file keeps its documents.
+	for _, change := range []func(*source.Post){
+		func(x *source.Post) { x.Path = "elsewhere/subject.md" },
+		func(x *source.Post) { x.Slug = "other-slug" },
+		func(x *source.Post) { x.SiteName = "Other" },
+	} {
+		posts := clonePosts(base)
+		change(posts[0])
+		after := fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, posts))
+		for p, fp := range before {
+			if after[p] != fp {
+				t.Errorf("a field the encoders do not read changed the fingerprint of %s", p)
+			}
+		}
+	}
+}
+
+// TestFingerprintCoversSiteAndOptions: every Site field, and the options
+// that change how items are written, change every document's
+// fingerprint; Limit and Formats only decide what is planned.
+func TestFingerprintCoversSiteAndOptions(t *testing.T) {
+	posts := fpPosts()
+	before := fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, posts))
+	changesAll := func(t *testing.T, name string, site Site, opts Options) {
+		t.Helper()
+		after := fingerprints(mustPlan(t, site, opts, posts))
+		for p, fp := range before {
+			if after[p] == fp {
+				t.Errorf("%s: the fingerprint of %s did not change", name, p)
+			}
+		}
+	}
+	typ := reflect.TypeFor[Site]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Type.Kind() != reflect.String {
+			t.Errorf("Site.%s is a %s: hash it in siteHash and teach this test to change it", f.Name, f.Type)
+			continue
+		}
+		site := testSite()
+		v := reflect.ValueOf(&site).Elem().Field(i)
+		v.SetString(v.String() + "x")
+		changesAll(t, "Site."+f.Name, site, Options{Limit: 5})
+	}
+	opts := reflect.TypeFor[Options]()
+	for i := range opts.NumField() {
+		switch name := opts.Field(i).Name; name {
+		case "SummaryOnly":
+			changesAll(t, name, testSite(), Options{Limit: 5, SummaryOnly: true})
+		case "Limit", "Formats":
+		default:
+			t.Errorf("Options has a new field %s: hash it in siteHash if it changes how documents are written, and list it here", name)
+		}
+	}
+}
+
+// TestFingerprintFeedIdentity: a feed's name (the spelling most posts
+// use) is in its documents' titles, so it is in their fingerprints.
+func TestFingerprintFeedIdentity(t *testing.T) {
+	a := fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, []*source.Post{simplePost("a.md", t0, "Go")}))
+	b := fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, []*source.Post{simplePost("a.md", t0, "GO")}))
+	if a["tags/go/feed.rss"].IsZero() || a["tags/go/feed.rss"] == b["tags/go/feed.rss"] {
+		t.Error("renaming a tag kept its feed's fingerprint")
+	}
+}
+
+// TestFingerprintStable: equal inputs give equal fingerprints, whatever
+// the posts' order and addresses, and Build stamps them on its
+// documents; distinct documents get distinct fingerprints.
+func TestFingerprintStable(t *testing.T) {
+	posts := generatePosts(200, 30, 4)
+	plan1 := mustPlan(t, benchSite(), Options{Limit: 10}, posts)
+	shuffled := clonePosts(posts)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	plan2 := mustPlan(t, benchSite(), Options{Limit: 10}, shuffled)
+	a, b := fingerprints(plan1), fingerprints(plan2)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("%d and %d documents", len(a), len(b))
+	}
+	seen := map[Fingerprint]string{}
+	for p, fp := range a {
+		if fp.IsZero() || b[p] != fp {
+			t.Errorf("%s: fingerprints %s and %s", p, fp, b[p])
+		}
+		if q, ok := seen[fp]; ok {
+			t.Errorf("%s and %s share a fingerprint", p, q)
+		}
+		seen[fp] = p
+	}
+	snap, err := plan2.Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, d := range snap.Docs {
+		if d.Fingerprint != a[p] {
+			t.Errorf("%s: the document's fingerprint is not the planned one", p)
+		}
+	}
+	if fp, ok := parseFingerprint(a["feed.rss"].String()); !ok || fp != a["feed.rss"] {
+		t.Error("a fingerprint does not survive its text form")
+	}
+}
