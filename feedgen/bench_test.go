@@ -166,6 +166,55 @@ func BenchmarkBuildIncremental(b *testing.B) {
 	b.ReportMetric(float64(len(snap.Paths)), "docs")
 }
 
+// BenchmarkWriteTree encodes 10,000 posts' documents straight into a
+// new folder (build's path: nothing kept in memory).
+func BenchmarkWriteTree(b *testing.B) {
+	plan, err := NewPlan(benchSite(), Options{Limit: 20}, benchCorpus())
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan.Documents()
+	root := b.TempDir()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := plan.WriteTree(context.Background(), fmt.Sprintf("%s/out-%d", root, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriteTreeIncremental writes a folder again after one post of
+// 10,000 changed (alternately two edits of it): the documents listing it
+// are encoded, the others linked from the previous tree.
+func BenchmarkWriteTreeIncremental(b *testing.B) {
+	var plans [2]*Plan
+	for i := range plans {
+		var err error
+		if plans[i], err = NewPlan(benchSite(), Options{Limit: 20}, withOneChange(benchCorpus(), fmt.Sprint("edit ", i))); err != nil {
+			b.Fatal(err)
+		}
+		plans[i].Documents()
+	}
+	dir := b.TempDir() + "/out"
+	if _, err := plans[0].WriteTree(context.Background(), dir); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var st WriteStats
+	i := 0
+	for b.Loop() {
+		i++
+		var err error
+		if st, err = plans[i%2].WriteTree(context.Background(), dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(st.Written), "docs-written")
+	b.ReportMetric(float64(st.Linked), "docs-linked")
+}
+
 func BenchmarkSlugify(b *testing.B) {
 	names := []string{"Go", "C++", "日本語", "Ελλάδα", "हिन्दी भाषा", "A rather long tag name, with punctuation!"}
 	b.ReportAllocs()
