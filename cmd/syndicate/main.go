@@ -129,7 +129,8 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !*noCache {
 		cachePath = loadCache(cfg, log)
 	}
-	res, err := runBuild(ctx, cfg, time.Now())
+	limitBuildMemory()
+	res, err := planBuild(ctx, cfg, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "syndicate: build failed: %v\n", err)
 		return exitFailed
@@ -141,7 +142,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	if err := res.Snapshot.WriteDir(cfg.resolve(cfg.OutputDir)); err != nil {
+	if err := res.writeOutput(ctx, cfg.resolve(cfg.OutputDir)); err != nil {
 		fmt.Fprintf(stderr, "syndicate: %v\n", err)
 		return exitFailed
 	}

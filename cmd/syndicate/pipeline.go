@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -13,7 +15,14 @@ import (
 
 // BuildResult is one run of the pipeline: files -> posts -> documents.
 type BuildResult struct {
+	// Plan says which documents there are and what each lists.
+	Plan *feedgen.Plan
+	// Snapshot holds the encoded documents (runBuild); nil when they are
+	// encoded straight into the output folder instead (planBuild, then
+	// writeOutput).
 	Snapshot *feedgen.Snapshot
+	// Output says what writeOutput did; nil before.
+	Output *feedgen.WriteStats
 	// Read counts Markdown files, Published the posts in the site's
 	// timeline (drafts, pages and future posts left out).
 	Read, Published int
@@ -24,10 +33,35 @@ type BuildResult struct {
 }
 
 // runBuild scans the content folder, chooses what every feed lists,
-// renders only those posts and encodes the documents. A post that fails
-// to render is dropped (and reported) and the feeds are chosen again, so
-// one bad file never takes the others' feeds down.
+// renders only those posts and encodes the documents into memory.
 func runBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, error) {
+	return runBuildFrom(ctx, cfg, now, nil)
+}
+
+// runBuildFrom is runBuild reusing prev's documents (the snapshot being
+// served, or nil) wherever their inputs did not change: only documents
+// whose fingerprints differ are encoded, and the new snapshot holds the
+// very same *feedgen.Document for the others.
+func runBuildFrom(ctx context.Context, cfg *Config, now time.Time, prev *feedgen.Snapshot) (*BuildResult, error) {
+	start := time.Now()
+	out, err := planBuild(ctx, cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := out.Plan.Build(ctx, prev)
+	if err != nil {
+		return nil, err
+	}
+	out.Snapshot = snap
+	out.Duration = time.Since(start)
+	return out, nil
+}
+
+// planBuild scans the content folder, chooses what every feed lists and
+// renders only those posts; the documents are left to encode. A post that
+// fails to render is dropped (and reported) and the feeds are chosen
+// again, so one bad file never takes the others' feeds down.
+func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, error) {
 	start := time.Now()
 	contentDir := cfg.resolve(cfg.ContentDir)
 	sc, err := source.NewScanner(contentDir, source.Config{
@@ -90,16 +124,30 @@ func runBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, er
 	for _, n := range plan.Notices {
 		out.Warnings = append(out.Warnings, n.String())
 	}
-	snap, err := plan.Build(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
 	sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Path < out.Skipped[j].Path })
-	out.Snapshot = snap
+	out.Plan = plan
 	out.Published = len(posts)
 	out.Feeds = len(plan.Feeds)
 	out.Duration = time.Since(start)
 	return out, nil
+}
+
+// buildMemoryLimit is build's soft memory limit (runtime/debug's
+// SetMemoryLimit), unless GOMEMLIMIT sets another (or "off"). The Go
+// collector lets the heap grow to twice what is live; at 100,000 posts
+// the rendered posts alone are about 300 MB live, so without a limit the
+// process peaks near 1 GB although it never needs that much. With it the
+// collector runs more often once the heap nears the limit, at little cost
+// in time while what is live stays well under it; a site whose posts
+// need more than the limit is slowed (the runtime caps the collector's
+// share of CPU) rather than stopped, and GOMEMLIMIT=off lifts it.
+const buildMemoryLimit = 512 << 20
+
+// limitBuildMemory applies buildMemoryLimit unless GOMEMLIMIT is set.
+func limitBuildMemory() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(buildMemoryLimit)
+	}
 }
 
 // siteFor fills the site's defaults from the posts: the export's
@@ -149,7 +197,44 @@ func mostCommon(posts []*source.Post, f func(*source.Post) string) string {
 	return best
 }
 
+// writeOutput publishes the build in dir: the snapshot's documents when
+// there is one, else the plan's, encoded straight into the folder so that
+// they are never all in memory at once. Either way documents the folder
+// already holds unchanged are linked, not encoded or written again, and
+// a folder that holds them all is left alone.
+func (r *BuildResult) writeOutput(ctx context.Context, dir string) error {
+	start := time.Now()
+	var st feedgen.WriteStats
+	var err error
+	if r.Snapshot != nil {
+		st, err = r.Snapshot.WriteTree(ctx, dir)
+	} else {
+		st, err = r.Plan.WriteTree(ctx, dir)
+	}
+	if err != nil {
+		return err
+	}
+	r.Output = &st
+	r.Duration += time.Since(start)
+	return nil
+}
+
 func (r *BuildResult) summary() string {
-	return fmt.Sprintf("%d posts read, %d published, %d files skipped, %d documents written (%d feeds) in %s",
-		r.Read, r.Published, len(r.Skipped), len(r.Snapshot.Paths), r.Feeds, r.Duration.Round(time.Millisecond))
+	docs := 0
+	switch {
+	case r.Snapshot != nil:
+		docs = len(r.Snapshot.Paths)
+	case r.Plan != nil:
+		docs = len(r.Plan.Documents())
+	}
+	what := fmt.Sprintf("%d documents written", docs)
+	switch o := r.Output; {
+	case o == nil:
+	case o.Unchanged:
+		what = fmt.Sprintf("%d documents, output unchanged", docs)
+	case o.Linked+o.Copied > 0:
+		what = fmt.Sprintf("%d documents written (%d encoded, %d unchanged kept)", docs, o.Written, o.Linked+o.Copied)
+	}
+	return fmt.Sprintf("%d posts read, %d published, %d files skipped, %s (%d feeds) in %s",
+		r.Read, r.Published, len(r.Skipped), what, r.Feeds, r.Duration.Round(time.Millisecond))
 }

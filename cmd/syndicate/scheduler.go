@@ -70,12 +70,15 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 
 	st := rb.srv.publish(res.Snapshot)
 	if rb.outDir != "" && (st.Changed > 0 || !rb.outputDone) {
-		if err := res.Snapshot.WriteDir(rb.outDir); err != nil {
+		if err := res.writeOutput(ctx, rb.outDir); err != nil {
 			rep.OutputError = rb.public(err)
 			rb.outputDone = false
 			rb.log.Error("writing the output folder failed; serving the new feeds anyway", "dir", rb.outDir, "err", err)
 		} else {
 			rb.outputDone = true
+			o := res.Output
+			rb.log.Debug("output folder written", "dir", rb.outDir, "unchanged", o.Unchanged,
+				"written", o.Written, "linked", o.Linked, "copied", o.Copied)
 		}
 	}
 	rep.Counts = &rebuildCounts{

@@ -189,7 +189,9 @@ func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilde
 		outDir = cfg.resolve(cfg.OutputDir)
 	}
 	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
-		return runBuild(ctx, cfg, now)
+		// Documents whose inputs did not change are taken from the
+		// served snapshot, not encoded again.
+		return runBuildFrom(ctx, cfg, now, srv.snapshot())
 	}, srv, log, outDir)
 	outAbs := cfg.resolve(cfg.OutputDir)
 	folders := map[string]string{

@@ -43,6 +43,9 @@ func newFeedServer(prefix, cacheControl string) *feedServer {
 // servedSet is an immutable set of documents from one build.
 type servedSet struct {
 	docs map[string]*servedDoc
+	// snap is the build's snapshot, which the next build reuses
+	// unchanged documents from.
+	snap *feedgen.Snapshot
 }
 
 // servedDoc is one document and its encoded variants. It is shared between
@@ -87,10 +90,22 @@ func (d *servedDoc) gzipped() []byte {
 }
 
 // sameVersion reports whether a new build's document can keep serving the
-// old one's bytes, validators and compressed variants.
+// old one's bytes, validators and compressed variants. Builds reuse the
+// served snapshot's documents whose inputs did not change (Plan.Build),
+// so an unchanged document is usually the very same pointer; comparing
+// the bytes is the fallback for a document encoded again to the same
+// bytes.
 func sameVersion(old, d *feedgen.Document) bool {
-	return old.ETag == d.ETag && old.ContentType == d.ContentType &&
+	return old == d || old.ETag == d.ETag && old.ContentType == d.ContentType &&
 		old.Modified.Equal(d.Modified) && bytes.Equal(old.Body, d.Body)
+}
+
+// snapshot is the snapshot being served, or nil before the first build.
+func (s *feedServer) snapshot() *feedgen.Snapshot {
+	if set := s.set.Load(); set != nil {
+		return set.snap
+	}
+	return nil
 }
 
 // publishStats counts what a publish changed.
@@ -107,7 +122,7 @@ func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
 	s.publishMu.Lock()
 	defer s.publishMu.Unlock()
 	old := s.set.Load()
-	next := &servedSet{docs: make(map[string]*servedDoc, len(snap.Docs))}
+	next := &servedSet{docs: make(map[string]*servedDoc, len(snap.Docs)), snap: snap}
 	changed := 0
 	for path, d := range snap.Docs {
 		if old != nil {
