@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
 )
@@ -21,8 +22,9 @@ import (
 // served set, so no request path is ever joined to a file system path.
 type feedServer struct {
 	// prefix is "" or a path without a trailing slash, e.g. "/feeds".
-	prefix       string
-	cacheControl string
+	prefix        string
+	cacheControl  string
+	hCacheControl []string
 
 	// set is swapped whole by publish and loaded once per request.
 	set atomic.Pointer[servedSet]
@@ -37,7 +39,11 @@ type feedServer struct {
 var _ http.Handler = (*feedServer)(nil)
 
 func newFeedServer(prefix, cacheControl string) *feedServer {
-	return &feedServer{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl}
+	s := &feedServer{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl}
+	if cacheControl != "" {
+		s.hCacheControl = []string{cacheControl}
+	}
+	return s
 }
 
 // servedSet is an immutable set of documents from one build.
@@ -55,12 +61,24 @@ type servedDoc struct {
 	doc      *feedgen.Document
 	gzipETag string
 
+	// Header values built once per version, not per request.
+	hContentType, hETag, hGzipETag, hLastModified, hLength []string
+	hGzipLength                                            atomic.Pointer[[]string]
+
 	gzipOnce sync.Once
 	gzipBody []byte // nil when gzip would not make it smaller
 }
 
 func newServedDoc(d *feedgen.Document) *servedDoc {
-	return &servedDoc{doc: d, gzipETag: variantETag(d.ETag, "gz")}
+	sd := &servedDoc{doc: d, gzipETag: variantETag(d.ETag, "gz")}
+	sd.hContentType = []string{d.ContentType}
+	sd.hETag = []string{d.ETag}
+	sd.hGzipETag = []string{sd.gzipETag}
+	if !d.Modified.IsZero() {
+		sd.hLastModified = []string{d.Modified.UTC().Format(http.TimeFormat)}
+	}
+	sd.hLength = []string{strconv.Itoa(len(d.Body))}
+	return sd
 }
 
 // variantETag derives the validator of an encoded variant from the
@@ -241,6 +259,10 @@ func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedD
 		return
 	}
 	h := w.Header()
+	if r.Header.Get("Range") == "" {
+		s.serveWhole(w, r, d, body, coding != "")
+		return
+	}
 	h.Set("Content-Type", d.doc.ContentType)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("ETag", etag)
@@ -256,6 +278,98 @@ func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedD
 	// range response overwrites it, a 304 or an error removes it.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	http.ServeContent(w, r, "", d.doc.Modified, bytes.NewReader(body))
+}
+
+// serveWhole answers a request without Range, the feed reader's usual
+// poll, with header values prepared per document version and the
+// conditional headers evaluated here (the same rules as ServeContent:
+// If-None-Match with weak comparison wins over If-Modified-Since), so the
+// hot path allocates next to nothing. Range requests go to ServeContent.
+func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, body []byte, gz bool) {
+	h := w.Header()
+	etag, hETag, hLength := d.doc.ETag, d.hETag, d.hLength
+	if gz {
+		etag, hETag = d.gzipETag, d.hGzipETag
+		if l := d.hGzipLength.Load(); l != nil {
+			hLength = *l
+		} else {
+			v := []string{strconv.Itoa(len(body))}
+			d.hGzipLength.Store(&v)
+			hLength = v
+		}
+	}
+	h["Content-Type"] = d.hContentType
+	h["Vary"] = varyAcceptEncoding
+	h["Etag"] = hETag
+	h["X-Content-Type-Options"] = nosniff
+	h["Accept-Ranges"] = acceptRangesBytes
+	if s.hCacheControl != nil {
+		h["Cache-Control"] = s.hCacheControl
+	}
+	if d.hLastModified != nil {
+		h["Last-Modified"] = d.hLastModified
+	}
+	if notModified(r, etag, d.doc.Modified) {
+		delete(h, "Content-Type")
+		if len(hETag) > 0 {
+			delete(h, "Last-Modified") // as ServeContent: the ETag is the validator
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if gz {
+		h["Content-Encoding"] = gzipEncoding
+	}
+	h["Content-Length"] = hLength
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+var (
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+	nosniff            = []string{"nosniff"}
+	acceptRangesBytes  = []string{"bytes"}
+	gzipEncoding       = []string{"gzip"}
+)
+
+// notModified evaluates If-None-Match (weak comparison, lists, "*") and,
+// only without it, If-Modified-Since, as RFC 9110 13.2.2 orders them.
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 {
+		for _, v := range inm {
+			if etagListMatches(v, etag) {
+				return true
+			}
+		}
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" || modified.IsZero() {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	if err != nil {
+		return false
+	}
+	return !modified.Truncate(time.Second).After(t)
+}
+
+// etagListMatches compares a list of entity tags with weak comparison:
+// W/"x" matches "x".
+func etagListMatches(list, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "*" {
+			return true
+		}
+		if strings.TrimPrefix(part, "W/") == want {
+			return true
+		}
+	}
+	return false
 }
 
 // encoding is the outcome of Accept-Encoding negotiation.
