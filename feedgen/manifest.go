@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 )
 
@@ -138,8 +137,4 @@ func (m *Manifest) byPath() map[string]ManifestEntry {
 		out[e.Path] = e
 	}
 	return out
-}
-
-func sortEntries(es []ManifestEntry) {
-	sort.Slice(es, func(i, j int) bool { return es[i].Path < es[j].Path })
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,7 +90,7 @@ func TestCacheRereadsChangedFiles(t *testing.T) {
 		t.Errorf("read %d files, want 2", got)
 	}
 	for _, p := range res.Posts {
-		if p.Path == "a.md" && !contains(p.ContentHTML, "Earth") {
+		if p.Path == "a.md" && !strings.Contains(p.ContentHTML, "Earth") {
 			t.Errorf("a.md not re-rendered: %s", p.ContentHTML)
 		}
 	}
@@ -117,7 +118,7 @@ func TestCacheConfirmsRacyEntriesByHash(t *testing.T) {
 	os.Chtimes(full, info.ModTime(), info.ModTime())
 
 	_, res := scanRender(t, root, cfg)
-	if !contains(res.Posts[0].ContentHTML, "Earth") {
+	if !strings.Contains(res.Posts[0].ContentHTML, "Earth") {
 		t.Errorf("same-mtime edit of a recent file was missed: %s", res.Posts[0].ContentHTML)
 	}
 }
@@ -214,17 +215,4 @@ func TestLoadCacheRejectsBadFiles(t *testing.T) {
 	if c, err := LoadCache(filepath.Join(dir, "missing")); err != nil || c.Len() != 0 {
 		t.Errorf("missing file: %v", err)
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

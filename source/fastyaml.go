@@ -253,7 +253,7 @@ func scalar(s []byte) (any, bool) {
 
 func onlyComment(rest []byte) bool {
 	rest = trimASCII(rest)
-	return len(rest) == 0 || rest[0] == '#' && len(rest) > 0
+	return len(rest) == 0 || rest[0] == '#'
 }
 
 // unquoteDouble handles the escapes JSON also has; any other escape makes

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -274,7 +275,7 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 
 func within(root, p string) bool {
 	r, err := filepath.Rel(root, p)
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
+	return err == nil && filepath.IsLocal(r)
 }
 
 // load reads and cleans one file.
@@ -416,7 +417,7 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 			p.Page = true
 		}
 	}
-	if strings.HasPrefix(slugFromPath(rel), "_index") || path_Base(rel) == "_index.md" {
+	if strings.HasPrefix(slugFromPath(rel), "_index") || path.Base(rel) == "_index.md" {
 		p.Page = true
 	}
 	if v, ok := truthy(m["draft"]); ok && v {
@@ -461,7 +462,7 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	if pathDate, ok := dateFromPath(rel, loc); ok {
 		if p.Published.IsZero() {
 			p.Published = pathDate
-		} else if y, mo, d := p.Published.In(loc).Date(); fileDate.MatchString(path_Base(rel)) &&
+		} else if y, mo, d := p.Published.In(loc).Date(); fileDate.MatchString(path.Base(rel)) &&
 			(y != pathDate.Year() || mo != pathDate.Month() || d != pathDate.Day()) {
 			warn("%s %s disagrees with the file name's date %s; using %s",
 				pubKey, p.Published.Format("2006-01-02"), pathDate.Format("2006-01-02"), pubKey)
@@ -544,13 +545,6 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.frontSummary = strings.TrimSpace(str(v))
 	}
 	return p, warns, nil
-}
-
-func path_Base(rel string) string {
-	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
-		return rel[i+1:]
-	}
-	return rel
 }
 
 // firstValue looks in the front matter, then in a Zola [taxonomies] table.

@@ -97,13 +97,9 @@ func (c *Config) checkCacheDir() error {
 		if err != nil {
 			continue
 		}
-		if rel, err := filepath.Rel(abs, dir); err == nil && rel != ".." && !filepathHasDotDot(rel) {
+		if rel, err := filepath.Rel(abs, dir); err == nil && filepath.IsLocal(rel) {
 			return fmt.Errorf("cache_dir: %s is inside %s (%s); put the cache elsewhere", dir, key, abs)
 		}
 	}
 	return nil
-}
-
-func filepathHasDotDot(rel string) bool {
-	return rel == ".." || len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator)
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -154,7 +155,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 func absPath(p string) string {
-	if a, err := filepathAbs(p); err == nil {
+	if a, err := filepath.Abs(p); err == nil {
 		return a
 	}
 	return p

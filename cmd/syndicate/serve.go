@@ -20,8 +20,6 @@ import (
 	"github.com/syndicate/syndicate/source"
 )
 
-var filepathAbs = filepath.Abs
-
 // serverTimeouts are the HTTP server's limits. Feeds are small and
 // fetched by machines: a client gets 5 s to send its request line and
 // headers, 10 s for the whole request and 60 s to read a response.
@@ -219,7 +217,7 @@ func folderRedactor(folders map[string]string) func(string) string {
 			continue
 		}
 		forms := []string{dir, filepath.Clean(dir)}
-		if abs, err := filepathAbs(dir); err == nil {
+		if abs, err := filepath.Abs(dir); err == nil {
 			forms = append(forms, abs)
 		}
 		for _, f := range forms {
