@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -100,6 +101,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("out", "", "output `folder` (overrides output_dir)")
 	strict := fs.Bool("strict", false, "exit 1 if any file was skipped")
 	noCache := fs.Bool("no-cache", false, "ignore the cache in cache_dir: read and render every post")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file` (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -130,6 +132,14 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !*noCache {
 		cachePath = loadCache(cfg, log)
 	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "syndicate: %v\n", err)
+			return exitUsage
+		}
+		defer stopProfile()
+	}
 	limitBuildMemory()
 	res, err := planBuild(ctx, cfg, time.Now())
 	if err != nil {
@@ -152,6 +162,23 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailed
 	}
 	return exitOK
+}
+
+// startCPUProfile profiles the rest of the process until the returned
+// function is called; builds are measured with it rather than guessed at.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func absPath(p string) string {
