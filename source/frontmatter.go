@@ -50,6 +50,14 @@ func splitFrontMatter(data []byte) (map[string]any, int, error) {
 	if !hasClosingLine(data[lead:], delim) {
 		return nil, 0, &lineError{line: base, err: fmt.Errorf("%w: no closing %q line", ErrUnclosedFrontMatter, delim)}
 	}
+	if delim == "---" {
+		return splitYAML(data, lead, base)
+	}
+	return splitWithLibrary(data, delim, base)
+}
+
+// splitWithLibrary has adrg/frontmatter find and decode the block.
+func splitWithLibrary(data []byte, delim string, base int) (map[string]any, int, error) {
 	var m map[string]any
 	rest, err := frontmatter.Parse(bytes.NewReader(data), &m, formats...)
 	if err != nil {
@@ -59,6 +67,39 @@ func splitFrontMatter(data []byte) (map[string]any, int, error) {
 		return nil, 0, &lineError{line: base, err: errors.New("front matter is empty")}
 	}
 	return m, len(data) - len(rest), nil
+}
+
+// splitYAML is splitWithLibrary for "---" blocks, the common case, without
+// the library's line-by-line copying of the whole text: it cuts the block
+// exactly where adrg/frontmatter does (the first line that trims to the
+// closing delimiter) and decodes it with the same function. It may only be
+// called once the opening line and a closing line are known to exist;
+// TestSplitYAMLMatchesLibrary and FuzzSplitYAML hold it to the library.
+func splitYAML(data []byte, lead, base int) (map[string]any, int, error) {
+	nl := bytes.IndexByte(data[lead:], '\n')
+	if nl < 0 {
+		return splitWithLibrary(data, "---", base)
+	}
+	start := lead + nl + 1
+	for pos := start; pos < len(data); {
+		line := data[pos:]
+		next := len(data)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line, next = line[:i], pos+i+1
+		}
+		if string(bytes.TrimSpace(line)) == "---" {
+			var m map[string]any
+			if err := yamlToMap(data[start:pos], &m); err != nil {
+				return nil, 0, frontMatterError("---", base, err)
+			}
+			if m == nil {
+				return nil, 0, &lineError{line: base, err: errors.New("front matter is empty")}
+			}
+			return m, next, nil
+		}
+		pos = next
+	}
+	return splitWithLibrary(data, "---", base)
 }
 
 // keyLine is the line of the file where a top-level front matter key is

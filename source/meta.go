@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Front matter names accepted for each field, first present wins. The
@@ -93,6 +95,14 @@ func str(v any) string {
 // text decodes entities and collapses white space: titles are plain text.
 // C1 controls and U+FFFD, which entities can produce, are dropped.
 func text(s string) string {
+	if isPlainText(s) {
+		return s
+	}
+	return stripText(s)
+}
+
+// stripText is text's general case.
+func stripText(s string) string {
 	s = html.UnescapeString(s)
 	// Markup in a plain-text field is removed, as WordPress's feeds do
 	// (strip_tags): some readers render titles as HTML, and
@@ -107,6 +117,31 @@ func text(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// isPlainText reports whether text would return s unchanged: no entity,
+// no markup, nothing to drop and single spaces between words. Most titles,
+// tags and names are, and skip text's copies.
+func isPlainText(s string) bool {
+	space := true // a leading space is not plain
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || c == '&' || c == '<' || c == ' ' && space {
+				return false
+			}
+			space = c == ' '
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r >= 0x7f && r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff || unicode.IsSpace(r) {
+			return false
+		}
+		space = false
+		i += n
+	}
+	return !space
 }
 
 // list reads a list or a comma-separated string, trimmed and de-duplicated

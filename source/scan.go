@@ -278,26 +278,42 @@ func within(root, p string) bool {
 	return err == nil && filepath.IsLocal(r)
 }
 
+// headSize is how much of a file a scan reads at first. Front matter
+// rarely runs longer, and a body is read again only when a feed lists
+// its post, so most bodies are never read in full by a scan.
+const headSize = 2048
+
+// open opens one file after the checks every read makes.
+func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
+	s.reads.Add(1)
+	f, err := os.Open(s.root + string(filepath.Separator) + filepath.FromSlash(rel))
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, errors.New("not a regular file")
+	}
+	if limit := s.cfg.MaxFileSize; info.Size() > limit {
+		f.Close()
+		return nil, nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", info.Size(), limit)
+	}
+	return f, info, nil
+}
+
 // load reads and cleans one file.
 func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
-	s.reads.Add(1)
-	full := filepath.Join(s.root, filepath.FromSlash(rel))
-	f, err := os.Open(full)
+	f, info, err := s.open(rel)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, errors.New("not a regular file")
-	}
 	limit := s.cfg.MaxFileSize
-	if info.Size() > limit {
-		return nil, nil, fmt.Errorf("file is %d bytes, larger than the %d-byte limit", info.Size(), limit)
-	}
 	data := make([]byte, 0, info.Size()+1)
 	buf := bytes.NewBuffer(data)
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
@@ -308,6 +324,32 @@ func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
 	}
 	data, err = clean(buf.Bytes())
 	return data, info, err
+}
+
+// readHead reads and cleans the whole lines within a file's first
+// headSize bytes; whole says whether that is the entire file. A cut at a
+// line end never splits a character or a CRLF, so the cleaned head is a
+// prefix of the cleaned file and offsets into it hold for the file too.
+func (s *Scanner) readHead(rel string) (data []byte, info os.FileInfo, whole bool, err error) {
+	f, info, err := s.open(rel)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer f.Close()
+	buf := make([]byte, headSize)
+	n, err := io.ReadFull(f, buf)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		whole = true
+	case err != nil:
+		return nil, nil, false, err
+	}
+	data = buf[:n]
+	if !whole {
+		data = data[:bytes.LastIndexByte(data, '\n')+1]
+	}
+	data, err = clean(data)
+	return data, info, whole, err
 }
 
 func fileError(rel string, err error) *FileError {
@@ -323,10 +365,10 @@ func fileError(rel string, err error) *FileError {
 func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 	c := s.cfg.Cache
 	if c == nil {
-		p, warns, ferr, _, _ := s.parseFile(rel)
+		p, warns, ferr, _, _, _ := s.parseData(rel)
 		return p, warns, ferr
 	}
-	if info, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(rel))); err == nil {
+	if info, err := os.Stat(s.root + string(filepath.Separator) + filepath.FromSlash(rel)); err == nil {
 		confirm := func() (uint64, error) {
 			data, _, err := s.load(rel)
 			return crc64.Checksum(data, crcTable), err
@@ -338,14 +380,26 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 			return nil, e.warns, e.err
 		}
 	}
-	p, warns, ferr, info, hash := s.parseFile(rel)
+	p, warns, ferr, info, data, whole := s.parseData(rel)
 	if info == nil {
 		return p, warns, ferr // unreadable: ask again next time
 	}
 	e := &cacheEntry{
-		size: info.Size(), mtime: info.ModTime().UnixNano(), hash: hash,
+		size: info.Size(), mtime: info.ModTime().UnixNano(),
 		trusted: time.Since(info.ModTime()) > racyWindow,
 		err:     ferr, warns: warns,
+	}
+	if !e.trusted {
+		// The mtime may not change with the next edit: keep a hash of the
+		// whole text to compare then.
+		if !whole {
+			full, finfo, err := s.load(rel)
+			if err != nil || finfo.Size() != info.Size() || !finfo.ModTime().Equal(info.ModTime()) {
+				return p, warns, ferr // changing under us: ask again next time
+			}
+			data = full
+		}
+		e.hash = crc64.Checksum(data, crcTable)
 	}
 	if p != nil {
 		e.post = clonePost(p)
@@ -354,31 +408,42 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 	return p, warns, ferr
 }
 
-// parseFile reads one file's front matter into a Post (no HTML yet). It
-// also returns the file's info and a hash of its text when it could be
-// read, for the cache.
-func (s *Scanner) parseFile(rel string) (*Post, []*FileError, *FileError, os.FileInfo, uint64) {
-	p, warns, ferr, info, data := s.parseData(rel)
-	if info == nil {
-		return p, warns, ferr, nil, 0
+// parseData reads one file's front matter into a Post (no HTML yet),
+// from the file's head when the front matter ends there. It also returns
+// the file's info when it could be read, and the text read, which is the
+// entire file when whole is set.
+func (s *Scanner) parseData(rel string) (p *Post, warns []*FileError, ferr *FileError, info os.FileInfo, data []byte, whole bool) {
+	data, info, whole, err := s.readHead(rel)
+	if err == nil && !whole {
+		// The head must hold the whole front matter and some of the body
+		// after it; anything else, errors included, is decided on the
+		// entire file, so that messages and offsets never depend on
+		// where the head was cut.
+		if p, warns, err := s.parseText(rel, data, info); err == nil && p != nil &&
+			len(bytes.TrimSpace(data[p.bodyOffset:])) > 0 {
+			return p, warns, nil, info, data, false
+		}
+		data, info, err = s.load(rel)
+		whole = true
 	}
-	return p, warns, ferr, info, crc64.Checksum(data, crcTable)
+	if err != nil {
+		return nil, nil, fileError(rel, err), info, data, whole
+	}
+	p, warns, err = s.parseText(rel, data, info)
+	if err != nil {
+		return nil, warns, fileError(rel, err), info, data, whole
+	}
+	return p, warns, nil, info, data, whole
 }
 
-func (s *Scanner) parseData(rel string) (*Post, []*FileError, *FileError, os.FileInfo, []byte) {
-	data, info, err := s.load(rel)
-	if err != nil {
-		if info != nil {
-			return nil, nil, fileError(rel, err), info, data
-		}
-		return nil, nil, fileError(rel, err), nil, nil
-	}
-	if len(strings.TrimSpace(string(data))) == 0 {
-		return nil, nil, fileError(rel, errors.New("file is empty")), info, data
+// parseText parses cleaned text that holds at least the front matter.
+func (s *Scanner) parseText(rel string, data []byte, info os.FileInfo) (*Post, []*FileError, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil, errors.New("file is empty")
 	}
 	fm, offset, err := splitFrontMatter(data)
 	if err != nil {
-		return nil, nil, fileError(rel, err), info, data
+		return nil, nil, err
 	}
 	p, warns, err := s.normalise(rel, meta(fm))
 	if err != nil {
@@ -386,12 +451,12 @@ func (s *Scanner) parseData(rel string) (*Post, []*FileError, *FileError, os.Fil
 		if errors.As(err, &ke) {
 			err = &lineError{line: keyLine(data[:offset], ke.key), err: err}
 		}
-		return nil, warns, fileError(rel, err), info, data
+		return nil, warns, err
 	}
 	p.bodyOffset = int64(offset)
 	p.size = info.Size()
 	p.modTime = info.ModTime()
-	return p, warns, nil, info, data
+	return p, warns, nil
 }
 
 // keyError blames a front matter key, so the file's line can be found.
