@@ -259,3 +259,30 @@ func TestGeneratedCorpus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEncodeItems encodes every needed post of the corpus once per
+// format, as a full build does, without assembling documents.
+func BenchmarkEncodeItems(b *testing.B) {
+	plan, err := NewPlan(benchSite(), Options{Limit: 20}, benchCorpus())
+	if err != nil {
+		b.Fatal(err)
+	}
+	posts := plan.Needed[:min(len(plan.Needed), 2000)]
+	for _, f := range Formats {
+		b.Run(string(f), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int64
+			for b.Loop() {
+				size = 0
+				for _, x := range posts {
+					enc, err := plan.encodeItem(x, f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					size += int64(len(enc))
+				}
+			}
+			b.SetBytes(size)
+		})
+	}
+}
