@@ -66,6 +66,11 @@ func (p *Plan) atomHead(f *Feed, updated time.Time) ([]byte, error) {
 }
 
 func (p *Plan) atomEntry(x *source.Post) ([]byte, error) {
+	return encodeExact(p.atomEntryOf(x).appendTo)
+}
+
+// atomEntryOf is the post's Atom entry.
+func (p *Plan) atomEntryOf(x *source.Post) *atomEntry {
 	e := &atomEntry{}
 	e.Title = postTitle(x)
 	e.Id = p.IDs[x]
@@ -94,5 +99,5 @@ func (p *Plan) atomEntry(x *source.Post) ([]byte, error) {
 	for _, c := range categoriesOf(x) {
 		e.Category = append(e.Category, atomCategory{Term: c, Label: c})
 	}
-	return xml.MarshalIndent(e, "  ", "  ")
+	return e
 }

@@ -39,6 +39,11 @@ func (p *Plan) jsonHead(f *Feed) ([]byte, error) {
 }
 
 func (p *Plan) jsonItem(x *source.Post) ([]byte, error) {
+	return encodeExact(p.jsonItemOf(x).appendTo)
+}
+
+// jsonItemOf is the post's JSON Feed item.
+func (p *Plan) jsonItemOf(x *source.Post) *jsonItem {
 	it := &jsonItem{}
 	it.Id = p.IDs[x]
 	it.Url = cleanText(x.Link)
@@ -64,7 +69,7 @@ func (p *Plan) jsonItem(x *source.Post) ([]byte, error) {
 	if x.Language != p.Site.Language {
 		it.Language = cleanText(x.Language)
 	}
-	return marshalJSON(it)
+	return it
 }
 
 // marshalJSON encodes without escaping <, > and & (content_html is full of

@@ -71,6 +71,11 @@ func (p *Plan) rssHead(f *Feed, updated, published time.Time) ([]byte, error) {
 }
 
 func (p *Plan) rssItem(x *source.Post) ([]byte, error) {
+	return encodeExact(p.rssItemOf(x).appendTo)
+}
+
+// rssItemOf is the post's RSS item.
+func (p *Plan) rssItemOf(x *source.Post) *rssItem {
 	id := p.IDs[x]
 	it := &rssItem{}
 	it.Title = postTitle(x)
@@ -88,7 +93,7 @@ func (p *Plan) rssItem(x *source.Post) ([]byte, error) {
 	it.Updated = formatRFC3339(updatedOf(x))
 	it.Author, it.Creator = rssAuthors(x.Authors)
 	it.Category = categoriesOf(x)
-	return xml.MarshalIndent(it, "    ", "  ")
+	return it
 }
 
 // rssAuthors credits a post's authors. RSS <author> holds one e-mail
