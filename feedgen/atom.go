@@ -65,38 +65,34 @@ func (p *Plan) atomHead(f *Feed, updated time.Time) ([]byte, error) {
 	return xml.MarshalIndent(a, "", "  ")
 }
 
-func (p *Plan) atomEntry(x *source.Post) ([]byte, error) {
-	return encodeExact(p.atomEntryOf(x).appendTo)
-}
-
 // atomEntryOf is the post's Atom entry.
-func (p *Plan) atomEntryOf(x *source.Post) *atomEntry {
+func (p *Plan) atomEntryOf(x *source.Post, t *postText) *atomEntry {
 	e := &atomEntry{}
-	e.Title = postTitle(x)
+	e.Title = t.title
 	e.Id = p.IDs[x]
 	e.Updated = formatRFC3339(updatedOf(x))
 	e.Published = formatRFC3339(x.Published)
-	e.Links = []feeds.AtomLink{{Href: cleanText(x.Link), Rel: "alternate", Type: "text/html"}}
+	e.Links = []feeds.AtomLink{{Href: t.link, Rel: "alternate", Type: "text/html"}}
 	if x.Language != p.Site.Language {
 		e.Lang = cleanText(x.Language)
 	}
-	e.Summary = &feeds.AtomSummary{Content: summaryHTML(x), Type: "html"}
-	if c := contentHTML(x); !p.Options.SummaryOnly && c != "" {
-		e.Content = &feeds.AtomContent{Content: c, Type: "html"}
+	e.Summary = &feeds.AtomSummary{Content: t.summary, Type: "html"}
+	if t.content != "" {
+		e.Content = &feeds.AtomContent{Content: t.content, Type: "html"}
 	}
-	for _, au := range x.Authors {
+	for _, au := range t.authors {
 		// atom:name is required; an author known only by e-mail is
 		// named by it.
-		name, email := strings.TrimSpace(cleanText(au.Name)), validEmail(au.Email)
+		name, email := au.Name, au.Email
 		if name == "" {
 			name = email
 		}
 		if name == "" {
 			continue
 		}
-		e.Author = append(e.Author, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: email, Uri: absoluteURL(au.URL)}})
+		e.Author = append(e.Author, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: email, Uri: au.URL}})
 	}
-	for _, c := range categoriesOf(x) {
+	for _, c := range t.categories {
 		e.Category = append(e.Category, atomCategory{Term: c, Label: c})
 	}
 	return e

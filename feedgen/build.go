@@ -141,9 +141,11 @@ type itemCache struct {
 }
 
 type itemSlot struct {
-	once [3]sync.Once
-	enc  [3][]byte
-	err  [3]error
+	textOnce sync.Once
+	text     *postText
+	once     [3]sync.Once
+	enc      [3][]byte
+	err      [3]error
 	// refs counts the documents still to use each encoding.
 	refs [3]atomic.Int32
 }
@@ -169,7 +171,8 @@ func newItemCache(p *Plan, planned []PlannedDocument, todo []int) *itemCache {
 func (c *itemCache) get(x *source.Post, f Format) ([]byte, error) {
 	s, k := c.slots[x], formatIndex(f)
 	s.once[k].Do(func() {
-		s.enc[k], s.err[k] = c.p.encodeItem(x, f)
+		s.textOnce.Do(func() { s.text = c.p.postText(x) })
+		s.enc[k], s.err[k] = c.p.encodeText(x, s.text, f)
 		if s.err[k] != nil {
 			s.err[k] = fmt.Errorf("encode %s as %s: %w", x.Path, f, s.err[k])
 		}
@@ -188,15 +191,26 @@ func (c *itemCache) release(x *source.Post, f Format) {
 // itemsEncoded counts item encodings, for tests.
 var itemsEncoded atomic.Int64
 
+// encodeItem is the post's item in the format.
 func (p *Plan) encodeItem(x *source.Post, f Format) ([]byte, error) {
+	return p.encodeText(x, p.postText(x), f)
+}
+
+// encodeText is encodeItem with the post's text already cleaned.
+func (p *Plan) encodeText(x *source.Post, t *postText, f Format) ([]byte, error) {
 	itemsEncoded.Add(1)
+	return encodeExact(p.wireItem(x, t, f).appendTo)
+}
+
+// wireItem is the post's item in the format, not yet encoded.
+func (p *Plan) wireItem(x *source.Post, t *postText, f Format) wireItem {
 	switch f {
 	case RSS:
-		return p.rssItem(x)
+		return p.rssItemOf(x, t)
 	case Atom:
-		return p.atomEntry(x)
+		return p.atomEntryOf(x, t)
 	}
-	return p.jsonItem(x)
+	return p.jsonItemOf(x, t)
 }
 
 // frame is a document without its items: the encoded head, cut where

@@ -17,6 +17,17 @@ import (
 // equal, TestFastEncoding and FuzzFastEncoding compare them, and a struct
 // using a field the fast encoder does not write falls back to marshalRef.
 
+// wireItem is an item's wire struct, which encodes itself.
+type wireItem interface {
+	// appendTo appends the encoding.
+	appendTo(dst []byte) ([]byte, error)
+	// marshalRef is the reference encoding, which appendTo equals.
+	marshalRef() ([]byte, error)
+	// fast reports whether appendTo writes every field set; when not, it
+	// falls back to marshalRef.
+	fast() bool
+}
+
 // xmlEscapes is what encoding/xml writes for each ASCII byte it escapes
 // ("" for the others); other C0 controls become U+FFFD, as any character
 // outside XML's character range does.

@@ -38,34 +38,29 @@ func (p *Plan) jsonHead(f *Feed) ([]byte, error) {
 	return marshalJSON(j)
 }
 
-func (p *Plan) jsonItem(x *source.Post) ([]byte, error) {
-	return encodeExact(p.jsonItemOf(x).appendTo)
-}
-
 // jsonItemOf is the post's JSON Feed item.
-func (p *Plan) jsonItemOf(x *source.Post) *jsonItem {
+func (p *Plan) jsonItemOf(x *source.Post, t *postText) *jsonItem {
 	it := &jsonItem{}
 	it.Id = p.IDs[x]
-	it.Url = cleanText(x.Link)
-	it.Title = postTitle(x)
+	it.Url = t.link
+	it.Title = t.title
 	it.Summary = summaryText(x)
 	// content_html is required (or content_text): without the full
 	// content, the summary stands in.
-	it.ContentHTML = contentHTML(x)
-	if p.Options.SummaryOnly || it.ContentHTML == "" {
-		it.ContentHTML = summaryHTML(x)
+	it.ContentHTML = t.content
+	if it.ContentHTML == "" {
+		it.ContentHTML = t.summary
 	}
 	pub, upd := x.Published, updatedOf(x)
 	it.PublishedDate = &pub
 	it.ModifiedDate = &upd
-	for _, a := range x.Authors {
+	for _, a := range t.authors {
 		// JSON Feed authors have no e-mail; an author needs a name or URL.
-		name, u := strings.TrimSpace(cleanText(a.Name)), absoluteURL(a.URL)
-		if name != "" || u != "" {
-			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: name, Url: u})
+		if a.Name != "" || a.URL != "" {
+			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a.Name, Url: a.URL})
 		}
 	}
-	it.Tags = categoriesOf(x)
+	it.Tags = t.categories
 	if x.Language != p.Site.Language {
 		it.Language = cleanText(x.Language)
 	}

@@ -2,7 +2,6 @@ package feedgen
 
 import (
 	"encoding/xml"
-	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -70,19 +69,15 @@ func (p *Plan) rssHead(f *Feed, updated, published time.Time) ([]byte, error) {
 	return xml.MarshalIndent(doc, "", "  ")
 }
 
-func (p *Plan) rssItem(x *source.Post) ([]byte, error) {
-	return encodeExact(p.rssItemOf(x).appendTo)
-}
-
 // rssItemOf is the post's RSS item.
-func (p *Plan) rssItemOf(x *source.Post) *rssItem {
+func (p *Plan) rssItemOf(x *source.Post, t *postText) *rssItem {
 	id := p.IDs[x]
 	it := &rssItem{}
-	it.Title = postTitle(x)
-	it.Link = cleanText(x.Link)
-	it.Description = summaryHTML(x)
-	if c := contentHTML(x); !p.Options.SummaryOnly && c != "" {
-		it.Content = &feeds.RssContent{Content: c}
+	it.Title = t.title
+	it.Link = t.link
+	it.Description = t.summary
+	if t.content != "" {
+		it.Content = &feeds.RssContent{Content: t.content}
 	}
 	perma := "false"
 	if id == it.Link {
@@ -91,8 +86,8 @@ func (p *Plan) rssItemOf(x *source.Post) *rssItem {
 	it.Guid = &feeds.RssGuid{Id: id, IsPermaLink: perma}
 	it.PubDate = x.Published.Format(time.RFC1123Z)
 	it.Updated = formatRFC3339(updatedOf(x))
-	it.Author, it.Creator = rssAuthors(x.Authors)
-	it.Category = categoriesOf(x)
+	it.Author, it.Creator = rssAuthors(t.authors)
+	it.Category = t.categories
 	return it
 }
 
@@ -100,11 +95,11 @@ func (p *Plan) rssItemOf(x *source.Post) *rssItem {
 // address (the name may follow in parentheses) and dc:creator holds
 // names; an item with both draws the W3C validator's DuplicateSemantics
 // warning, so <author> is used only when it says everything (a single
-// author, with an e-mail) and dc:creator otherwise, one per name.
+// author, with an e-mail) and dc:creator otherwise, one per name. The
+// authors are cleaned (cleanAuthors).
 func rssAuthors(authors []source.Author) (author string, creators []string) {
 	var named []source.Author
 	for _, a := range authors {
-		a.Name, a.Email = strings.TrimSpace(cleanText(a.Name)), validEmail(a.Email)
 		if a.Name != "" || a.Email != "" {
 			named = append(named, a)
 		}

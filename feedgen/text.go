@@ -134,6 +134,47 @@ func cleanAll(xs []string) []string {
 	return out
 }
 
+// postText is what the formats write of a post's text, cleaned once for
+// all of them: cleaning scans the whole content, and titles, categories
+// and authors take parsing.
+type postText struct {
+	title, link string
+	// summary is summaryHTML; content is contentHTML, "" when the
+	// options leave content out.
+	summary, content string
+	categories       []string
+	authors          []source.Author // cleaned; see cleanAuthors
+}
+
+// postText cleans the post's text for every format.
+func (p *Plan) postText(x *source.Post) *postText {
+	t := &postText{
+		title:      postTitle(x),
+		link:       cleanText(x.Link),
+		summary:    summaryHTML(x),
+		categories: categoriesOf(x),
+		authors:    cleanAuthors(x.Authors),
+	}
+	if !p.Options.SummaryOnly {
+		t.content = contentHTML(x)
+	}
+	return t
+}
+
+// cleanAuthors is the post's authors with names cleaned and trimmed, and
+// e-mail addresses and URLs kept only when valid (validEmail,
+// absoluteURL); authors left with nothing are dropped.
+func cleanAuthors(authors []source.Author) []source.Author {
+	var out []source.Author
+	for _, a := range authors {
+		a = source.Author{Name: strings.TrimSpace(cleanText(a.Name)), Email: validEmail(a.Email), URL: absoluteURL(a.URL)}
+		if a.Name != "" || a.Email != "" || a.URL != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // summaryHTML is the item's summary as HTML; every item has one, even a
 // post with an empty body: the HTML summary, else the plain-text summary
 // escaped, else the title escaped.
