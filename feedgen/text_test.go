@@ -29,7 +29,8 @@ func TestCleanText(t *testing.T) {
 }
 
 func FuzzClean(f *testing.F) {
-	for _, s := range []string{"", "a\x00b", "\u0085\ufffd\ufffe", "\xff\xc2", "日本語\x7f", "<p>x ]]> y</p>"} {
+	for _, s := range []string{"", "a\x00b", "\u0085\ufffd\ufffe", "\xff\xc2", "日本語\x7f", "<p>x ]]> y</p>",
+		"eight ok\x7fand more", "<p>0123456</p>\n<p>\x01</p>", "abcdefgh\u0085ijklmnop", "abcdefghijklmno\xff", "long clean ascii text!"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
