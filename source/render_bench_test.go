@@ -1,0 +1,82 @@
+package source
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+)
+
+var benchCorpus = flag.String("corpus", "", "content folder for the render benchmarks; empty generates 300 posts with cmd/gencontent")
+
+// benchPost is a post's metadata and body, held in memory so the
+// benchmarks time rendering alone.
+type benchPost struct {
+	post Post
+	body []byte
+}
+
+// benchPosts reads the corpus once per test binary: generating it costs
+// seconds, which would otherwise be paid on every b.N round.
+var benchPosts = sync.OnceValues(func() ([]benchPost, error) {
+	root := *benchCorpus
+	if root == "" {
+		dir, err := os.MkdirTemp("", "syndicate-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		// go test puts its own go command first in PATH.
+		cmd := exec.Command("go", "run", "../cmd/gencontent", "-out", dir, "-n", "300", "-seed", "7")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, err
+		}
+		root = dir
+	}
+	sc, err := NewScanner(root, testConfig())
+	if err != nil {
+		return nil, err
+	}
+	res, err := sc.Scan(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]benchPost, 0, len(res.Posts))
+	for _, p := range res.Posts {
+		data, _, err := sc.load(p.Path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, benchPost{post: *p, body: data[p.bodyOffset:]})
+	}
+	return out, nil
+})
+
+// BenchmarkRenderBody renders every post of a generated corpus per
+// operation, the work Scanner.Render does for posts not in the cache.
+func BenchmarkRenderBody(b *testing.B) {
+	posts, err := benchPosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, bp := range posts {
+		size += int64(len(bp.body))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		for i := range posts {
+			p := posts[i].post
+			RenderBody(&p, posts[i].body)
+		}
+	}
+	if cpu := processCPU() - cpu; cpu > 0 {
+		// Includes the garbage collector's work on other threads.
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
