@@ -16,11 +16,16 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	ghtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/util"
 	"golang.org/x/sync/errgroup"
 )
 
 // markdown is built once: goldmark converters are safe for concurrent use.
+// safeRenderer (htmlrender.go) takes over every node whose HTML the
+// sanitiser would change, so the output needs no sanitising beyond the
+// raw HTML it contains, which safeRenderer sanitises node by node.
 var markdown = goldmark.New(
 	// GFM, spelt out so table alignment comes as the align attribute the
 	// sanitiser keeps (goldmark's default is a style attribute it drops).
@@ -32,9 +37,10 @@ var markdown = goldmark.New(
 		extension.Footnote,
 	),
 	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
-	// Raw HTML is kept (WordPress exports are mostly HTML) and made safe
-	// by the sanitiser afterwards.
-	goldmark.WithRendererOptions(ghtml.WithUnsafe()),
+	goldmark.WithRendererOptions(
+		renderer.WithNodeRenderers(util.Prioritized(safeRenderer{}, 100)),
+		ghtml.WithWriter(canonWriter{}),
+	),
 )
 
 // policy is bluemonday's UGC policy plus responsive images and the few
@@ -184,15 +190,30 @@ func toHTML(md []byte, base string) string {
 	if nestingCost(md) > maxNestingCost {
 		return escapeSpecials("<pre>" + html.EscapeString(string(md)) + "</pre>")
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(md) + len(md)/4)
-	if err := markdown.Convert(md, &buf); err != nil {
-		// goldmark only fails on writer errors; a bytes.Buffer has none.
+	o := getOut()
+	defer putOut(o)
+	abs := absolutize(renderSafe(o, md), base)
+	return escapeSpecials(string(bytes.TrimSpace(abs)))
+}
+
+// renderSafe renders Markdown into o's buffer as sanitised HTML: what the
+// policy makes of goldmark's unsafe rendering, up to the raw HTML split
+// across nodes (see htmlrender.go). The result is valid until o is reused.
+func renderSafe(o *htmlOut, md []byte) []byte {
+	o.buf = o.buf[:0]
+	if cap(o.buf) < len(md)+len(md)/4 {
+		o.buf = make([]byte, 0, len(md)+len(md)/4)
+	}
+	if err := markdown.Convert(md, o); err != nil {
+		// goldmark only fails on writer errors; htmlOut has none.
 		panic(fmt.Sprintf("goldmark: %v", err))
 	}
-	safe := policy().SanitizeBytes(buf.Bytes())
-	abs := absolutize(safe, base)
-	return escapeSpecials(strings.TrimSpace(string(abs)))
+	if bytes.IndexByte(o.buf, '\r') >= 0 {
+		// Text keeps the CRs of its source; the sanitiser's tokenizer
+		// turned them into LFs. Raw HTML and attributes have none left.
+		o.buf = bytes.ReplaceAll(bytes.ReplaceAll(o.buf, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
+	}
+	return o.buf
 }
 
 // escapeSpecials writes C1 controls, U+FFFD and non-characters as numeric
