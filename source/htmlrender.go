@@ -51,8 +51,10 @@ import (
 // iframe is still dropped); likewise an <a> the policy drops in one
 // fragment no longer takes a "</a>" of another fragment with it.
 
-// canonEsc is x/net/html's escaping of text and attribute values.
-var canonEsc = [256]string{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;"}
+// canonEsc is x/net/html's escaping of text and attribute values, plus
+// goldmark's replacement of NUL (util.EscapeHTMLByte), which every piece
+// of Markdown text went through before the sanitiser saw it.
+var canonEsc = [256]string{0: "\ufffd", '&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;"}
 
 // appendEscaped escapes text or an attribute value as x/net/html's
 // serialiser does, so the sanitiser would leave it byte for byte.
