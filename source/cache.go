@@ -38,6 +38,7 @@ type Cache struct {
 type cacheEntry struct {
 	size    int64
 	mtime   int64 // UnixNano
+	ctime   int64 // inode change time, UnixNano; 0 where unknown
 	hash    uint64
 	trusted bool // mtime was old enough at read time to rule out a same-tick edit
 
@@ -121,6 +122,11 @@ func (c *Cache) lookup(rel string, info os.FileInfo, confirm func() (uint64, err
 	if e == nil || e.size != info.Size() || e.mtime != info.ModTime().UnixNano() {
 		return nil, false
 	}
+	// A tool that puts the modification time back after a write (touch
+	// -r, some sync tools) cannot put the change time back.
+	if ctime, _, ok := changeTime(info); ok && e.ctime != 0 && ctime != e.ctime {
+		return nil, false
+	}
 	if !e.trusted {
 		h, err := confirm()
 		if err != nil || h != e.hash {
@@ -147,7 +153,7 @@ func clonePost(p *Post) *Post {
 // changes; a file of another version is discarded.
 const (
 	cacheMagic  = "syndicate-cache"
-	cacheFormat = 1
+	cacheFormat = 2
 )
 
 // ErrCacheInvalid: the cache file is corrupt, truncated, of another
@@ -178,6 +184,7 @@ func (c *Cache) Save(path string) error {
 		w.str(rel)
 		w.varint(e.size)
 		w.varint(e.mtime)
+		w.varint(e.ctime)
 		w.u64(e.hash)
 		w.bool(e.trusted)
 		w.fileErrors([]*FileError{e.err})
@@ -252,7 +259,7 @@ func decodeCache(data []byte) (c *Cache, err error) {
 	}
 	for i := uint64(0); i < n; i++ {
 		rel := r.str()
-		e := &cacheEntry{size: r.varint(), mtime: r.varint(), hash: r.u64(), trusted: r.bool()}
+		e := &cacheEntry{size: r.varint(), mtime: r.varint(), ctime: r.varint(), hash: r.u64(), trusted: r.bool()}
 		if errs := r.fileErrors(); len(errs) > 0 {
 			e.err = errs[0]
 			e.err.Path = rel

@@ -216,3 +216,35 @@ func TestLoadCacheRejectsBadFiles(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestCacheRereadsRestoredMtime: an edit of the same size whose old
+// modification time was put back (touch -r, some sync tools) still moves
+// the change time, and the file is read again.
+func TestCacheRereadsRestoredMtime(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost})
+	ageFiles(t, root)
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+	scanRender(t, root, cfg)
+
+	p := filepath.Join(root, "a.md")
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := []byte(cachePost[:len(cachePost)-6] + "Earth\n")
+	time.Sleep(10 * time.Millisecond) // let the change time move on a coarse clock
+	if err := os.WriteFile(p, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := changeTime(info); !ok {
+		t.Skip("no change times on this system")
+	}
+	_, res := scanRender(t, root, cfg)
+	if len(res.Posts) != 1 || !strings.Contains(res.Posts[0].ContentHTML, "Earth") {
+		t.Errorf("edit with a restored mtime not read: %+v", res.Posts)
+	}
+}

@@ -59,6 +59,13 @@ type Result struct {
 	Read int
 	// Drafts, Pages and Future count files read but not published.
 	Drafts, Pages, Future int
+	// Unreadable counts files that could not be read (rather than
+	// parsed): a later scan may succeed although nothing changed.
+	Unreadable int
+	// NextPublish is when the earliest future post becomes due (zero when
+	// there is none): a scan before then finds the same posts published,
+	// if no file changed.
+	NextPublish time.Time
 	// Skipped lists files that could not be used, one error each.
 	Skipped []*FileError
 	// Warnings are problems that did not stop a post from publishing.
@@ -128,28 +135,45 @@ func (s *Scanner) cacheKey() string {
 // Per-file problems are collected in the result; the error is only for
 // problems with the directory itself or cancellation.
 func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
-	files, walkErrs, err := s.walk()
+	sv, err := s.walk(s.cfg.Cache != nil)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Read: len(files) + len(walkErrs), Skipped: walkErrs}
+	return s.ScanSurvey(ctx, sv)
+}
+
+// Survey lists the content folder's Markdown files with their sizes and
+// times, opening none: comparing its Stamp with the last one tells a
+// scheduled rebuild whether it has anything to do.
+func (s *Scanner) Survey() (*Survey, error) {
+	return s.walk(true)
+}
+
+// ScanSurvey is Scan over the files a survey found, so a rebuild that
+// surveyed first does not walk the folder twice. Files changed since the
+// survey are read as they are now (or at the next scan, if the cache
+// still holds them as surveyed).
+func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
+	files := sv.files
+	res := &Result{Read: len(files) + len(sv.skipped), Skipped: append([]*FileError(nil), sv.skipped...)}
 	now := s.cfg.Now()
 
 	type outcome struct {
-		post *Post
-		warn []*FileError
-		err  *FileError
+		post       *Post
+		warn       []*FileError
+		err        *FileError
+		unreadable bool
 	}
 	outs := make([]outcome, len(files))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.cfg.Workers)
-	for i, rel := range files {
+	for i, f := range files {
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			p, warns, err := s.readPost(rel)
-			outs[i] = outcome{post: p, warn: warns, err: err}
+			p, warns, err, unreadable := s.readPost(f.rel, f.info)
+			outs[i] = outcome{post: p, warn: warns, err: err, unreadable: unreadable}
 			return nil
 		})
 	}
@@ -158,6 +182,9 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 	}
 	for _, o := range outs {
 		res.Warnings = append(res.Warnings, o.warn...)
+		if o.unreadable {
+			res.Unreadable++
+		}
 		switch {
 		case o.err != nil:
 			res.Skipped = append(res.Skipped, o.err)
@@ -167,6 +194,9 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 			res.Drafts++
 		case o.post.Published.After(now):
 			res.Future++
+			if res.NextPublish.IsZero() || o.post.Published.Before(res.NextPublish) {
+				res.NextPublish = o.post.Published
+			}
 		default:
 			res.Posts = append(res.Posts, o.post)
 		}
@@ -194,20 +224,20 @@ func SortNewestFirst(posts []*Post) {
 // walk lists Markdown files, skipping hidden names and symlinks that lead
 // outside the content directory. Symlinked folders are not followed (so
 // loops cannot happen); a symlinked file is read when it stays inside.
-func (s *Scanner) walk() ([]string, []*FileError, error) {
+func (s *Scanner) walk(withInfo bool) (*Survey, error) {
 	info, err := os.Stat(s.root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("content directory: %w", err)
+		return nil, fmt.Errorf("content directory: %w", err)
 	}
 	if !info.IsDir() {
-		return nil, nil, fmt.Errorf("content directory %s is not a directory", s.root)
+		return nil, fmt.Errorf("content directory %s is not a directory", s.root)
 	}
 	// Walk the real folder: WalkDir would not enter a symlinked root.
 	realRoot, err := filepath.EvalSymlinks(s.root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("content directory: %w", err)
+		return nil, fmt.Errorf("content directory: %w", err)
 	}
-	var files []string
+	var files []surveyed
 	var skipped []*FileError
 	err = filepath.WalkDir(realRoot, func(p string, d fs.DirEntry, err error) error {
 		rel, _ := filepath.Rel(realRoot, p)
@@ -255,22 +285,38 @@ func (s *Scanner) walk() ([]string, []*FileError, error) {
 				skipped = append(skipped, &FileError{Path: rel, Err: errors.New("symlink target is not a regular file")})
 				return nil
 			}
+			files = append(files, surveyed{rel: rel, info: ti})
+			return nil
 		} else if !d.Type().IsRegular() {
 			// A FIFO or device would block or never end.
 			skipped = append(skipped, &FileError{Path: rel, Err: errors.New("not a regular file")})
 			return nil
 		}
-		files = append(files, rel)
+		f := surveyed{rel: rel}
+		if withInfo {
+			if f.info, err = d.Info(); err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil // removed since the folder was listed
+				}
+				skipped = append(skipped, &FileError{Path: rel, Err: err})
+				return nil
+			}
+		}
+		files = append(files, f)
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("content directory: %w", err)
+		return nil, fmt.Errorf("content directory: %w", err)
 	}
 	if len(files) == 0 && len(skipped) == 0 {
-		return nil, nil, fmt.Errorf("%w: %s", ErrNoContent, s.root)
+		return nil, fmt.Errorf("%w: %s", ErrNoContent, s.root)
 	}
-	sort.Strings(files)
-	return files, skipped, nil
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	sv := &Survey{files: files, skipped: skipped}
+	if withInfo {
+		sv.stamp()
+	}
+	return sv, nil
 }
 
 func within(root, p string) bool {
@@ -361,31 +407,35 @@ func fileError(rel string, err error) *FileError {
 	return fe
 }
 
-// readPost parses one file's front matter into a Post (no HTML yet).
-func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
+// readPost parses one file's front matter into a Post (no HTML yet);
+// info, when known, is the file's as surveyed.
+func (s *Scanner) readPost(rel string, info os.FileInfo) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
 	c := s.cfg.Cache
 	if c == nil {
-		p, warns, ferr, _, _, _ := s.parseData(rel)
-		return p, warns, ferr
+		p, warns, ferr, info, _, _ := s.parseData(rel)
+		return p, warns, ferr, info == nil
 	}
-	if info, err := os.Stat(s.root + string(filepath.Separator) + filepath.FromSlash(rel)); err == nil {
+	if info == nil {
+		info, _ = os.Stat(s.root + string(filepath.Separator) + filepath.FromSlash(rel))
+	}
+	if info != nil {
 		confirm := func() (uint64, error) {
 			data, _, err := s.load(rel)
 			return crc64.Checksum(data, crcTable), err
 		}
 		if e, ok := c.lookup(rel, info, confirm); ok {
 			if e.post != nil {
-				return clonePost(e.post), e.warns, nil
+				return clonePost(e.post), e.warns, nil, false
 			}
-			return nil, e.warns, e.err
+			return nil, e.warns, e.err, false
 		}
 	}
 	p, warns, ferr, info, data, whole := s.parseData(rel)
 	if info == nil {
-		return p, warns, ferr // unreadable: ask again next time
+		return p, warns, ferr, true // unreadable: ask again next time
 	}
 	e := &cacheEntry{
-		size: info.Size(), mtime: info.ModTime().UnixNano(),
+		size: info.Size(), mtime: info.ModTime().UnixNano(), ctime: ctimeOf(info),
 		trusted: time.Since(info.ModTime()) > racyWindow,
 		err:     ferr, warns: warns,
 	}
@@ -395,7 +445,7 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 		if !whole {
 			full, finfo, err := s.load(rel)
 			if err != nil || finfo.Size() != info.Size() || !finfo.ModTime().Equal(info.ModTime()) {
-				return p, warns, ferr // changing under us: ask again next time
+				return p, warns, ferr, false // changing under us: ask again next time
 			}
 			data = full
 		}
@@ -405,7 +455,7 @@ func (s *Scanner) readPost(rel string) (*Post, []*FileError, *FileError) {
 		e.post = clonePost(p)
 	}
 	c.put(rel, e)
-	return p, warns, ferr
+	return p, warns, ferr, false
 }
 
 // parseData reads one file's front matter into a Post (no HTML yet),

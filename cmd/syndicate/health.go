@@ -23,7 +23,10 @@ type rebuildReport struct {
 	// Result is "ok" or "failed"; a failed rebuild left the previous
 	// documents serving.
 	Result string `json:"result"`
-	Error  string `json:"error,omitempty"`
+	// Unchanged: no file changed since the last good build, which stands;
+	// nothing was read or encoded.
+	Unchanged bool   `json:"unchanged,omitempty"`
+	Error     string `json:"error,omitempty"`
 	// OutputError is set when the build succeeded (and is served) but
 	// server.write_output could not write the output folder.
 	OutputError string         `json:"output_error,omitempty"`

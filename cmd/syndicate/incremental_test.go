@@ -2,154 +2,171 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/source"
 )
 
-// buildNoCache runs `syndicate build --no-cache` in-process.
-func buildNoCache(t *testing.T, cfgPath, out string) string {
+// incrementalFixture is serve's pipeline over a folder of posts whose
+// times lie an hour back, so surveys of it are settled.
+type incrementalFixture struct {
+	t    *testing.T
+	dir  string
+	inc  *incrementalBuild
+	snap *feedgen.Snapshot
+}
+
+func newIncrementalFixture(t *testing.T, files map[string]string) *incrementalFixture {
 	t.Helper()
-	var stderr syncBuffer
-	if code := run(context.Background(), []string{"build", "--no-cache", "--config", cfgPath, "--out", out}, io.Discard, &stderr); code != exitOK {
-		t.Fatalf("build: exit %d\n%s", code, stderr.String())
+	dir := t.TempDir()
+	f := &incrementalFixture{t: t, dir: dir}
+	for name, text := range files {
+		f.write(name, text)
 	}
-	return stderr.String()
+	cfg, _ := writeConfig(t, dir, "")
+	cfg.cache = source.NewCache()
+	f.inc = &incrementalBuild{cfg: cfg, served: func() *feedgen.Snapshot { return f.snap }}
+	return f
 }
 
-// fileInfos stats every file of a tree, by slash path.
-func fileInfos(t *testing.T, dir string) map[string]os.FileInfo {
-	t.Helper()
-	out := map[string]os.FileInfo{}
-	for p := range treeFiles(t, dir) {
-		info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
-		mustDo(t, err)
-		out[p] = info
-	}
-	return out
-}
+var hourAgo = time.Now().Add(-time.Hour)
 
-// checkTreeIs: the folder holds exactly the snapshot's documents (and
-// the marker), byte for byte.
-func checkTreeIs(t *testing.T, dir string, snap *feedgen.Snapshot) {
-	t.Helper()
-	files := treeFiles(t, dir)
-	if len(files) != len(snap.Paths)+1 {
-		t.Errorf("%d files, want %d documents and the marker", len(files), len(snap.Paths))
+// write puts a file in place dated an hour back.
+func (f *incrementalFixture) write(name, text string) {
+	f.t.Helper()
+	p := filepath.Join(f.dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		f.t.Fatal(err)
 	}
-	for _, p := range snap.Paths {
-		if files[p] != string(snap.Docs[p].Body) {
-			t.Errorf("%s differs from a build in memory", p)
-		}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.Chtimes(p, hourAgo, hourAgo); err != nil {
+		f.t.Fatal(err)
 	}
 }
 
-// TestBuildWritesOnlyWhatChanged: `syndicate build` encodes the documents
-// straight into the output folder; a second build over the same content
-// leaves the folder alone (same folder, files and times) and says so; after
-// one post is edited only the documents listing it are written anew and
-// the others are the previous tree's files, linked.
-func TestBuildWritesOnlyWhatChanged(t *testing.T) {
-	content := copyContent(t)
-	cfg, cfgPath := writeConfig(t, content, "")
-	out := filepath.Join(t.TempDir(), "public")
-	if log := buildNoCache(t, cfgPath, out); !strings.Contains(log, "15 documents written (5 feeds)") {
-		t.Errorf("first build's summary:\n%s", log)
+// run builds as of now and serves the result, as the rebuilder does.
+func (f *incrementalFixture) run(now time.Time) *BuildResult {
+	f.t.Helper()
+	res, err := f.inc.run(context.Background(), now)
+	if err != nil {
+		f.t.Fatal(err)
 	}
-	now := time.Now()
-	res, err := runBuild(context.Background(), cfg, now)
-	mustDo(t, err)
-	checkTreeIs(t, out, res.Snapshot)
-	if _, err := feedgen.ReadManifest(out); err != nil {
-		t.Errorf("no manifest after a build: %v", err)
+	f.snap = res.Snapshot
+	return res
+}
+
+func (f *incrementalFixture) siteRSS() string {
+	f.t.Helper()
+	d := f.snap.Docs["feed.rss"]
+	if d == nil {
+		f.t.Fatalf("no feed.rss among %v", f.snap.Paths)
+	}
+	return string(d.Body)
+}
+
+func post(title, date, body string) string {
+	return "---\ntitle: " + title + "\ndate: " + date + "\ntags: [go]\n---\n" + body + "\n"
+}
+
+func TestIncrementalBuild(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	f := newIncrementalFixture(t, map[string]string{
+		"a.md":      post("Alpha", "2025-01-01", "First text."),
+		"b/b.md":    post("Beta", "2025-02-01", "Second text."),
+		"future.md": post("Gamma", "2025-06-01T14:00:00Z", "Not yet."),
+	})
+	if res := f.run(now); res.Unchanged || res.Published != 2 {
+		t.Fatalf("first build: unchanged %v, %d published; want a build of 2 posts", res.Unchanged, res.Published)
+	}
+	first := f.snap
+
+	res := f.run(now.Add(time.Minute))
+	if !res.Unchanged || f.snap != first || res.Published != 2 || res.Read != 3 {
+		t.Fatalf("nothing changed: unchanged %v, same snapshot %v, %d published of %d read", res.Unchanged, f.snap == first, res.Published, res.Read)
 	}
 
-	before := snapshotTree(t, out)
-	infos := fileInfos(t, out)
-	if log := buildNoCache(t, cfgPath, out); !strings.Contains(log, "15 documents, output unchanged") {
-		t.Errorf("unchanged build's summary:\n%s", log)
+	steps := []struct {
+		name  string
+		do    func()
+		at    time.Duration // after now
+		wants []string      // in the site's RSS feed
+		not   []string
+	}{
+		{"edit", func() { f.write("a.md", post("Alpha", "2025-01-01", "Edited text.")) }, 2 * time.Minute,
+			[]string{"Edited text."}, []string{"First text."}},
+		{"same size and times", func() {
+			f.write("a.md", post("Alpha", "2025-01-01", "Edited TEXT."))
+		}, 3 * time.Minute, []string{"Edited TEXT."}, []string{"Edited text."}},
+		{"add", func() { f.write("c.md", post("Delta", "2025-03-01", "Third text.")) }, 4 * time.Minute,
+			[]string{"Third text."}, nil},
+		{"remove", func() { os.Remove(filepath.Join(f.dir, "b", "b.md")) }, 5 * time.Minute,
+			nil, []string{"Second text."}},
+		{"future post falls due", func() {}, 3 * time.Hour, []string{"Not yet."}, nil},
 	}
-	if err := before.same(t, out); err != nil {
-		t.Errorf("unchanged build touched the output: %v", err)
-	}
-
-	p := filepath.Join(content, "posts", "second.md")
-	b, err := os.ReadFile(p)
-	mustDo(t, err)
-	mustDo(t, os.WriteFile(p, append(b, "\nOne more line.\n"...), 0o644))
-	log := buildNoCache(t, cfgPath, out)
-	// second.md is in the site feed, the Notes category and two of the
-	// three tags: 4 feeds of 5 in 3 formats.
-	if m := regexp.MustCompile(`15 documents written \(12 encoded, 3 unchanged kept\)`).FindString(log); m == "" {
-		t.Errorf("summary after one edit:\n%s", log)
-	}
-	res, err = runBuild(context.Background(), cfg, now)
-	mustDo(t, err)
-	checkTreeIs(t, out, res.Snapshot)
-	after := fileInfos(t, out)
-	for path, info := range after {
-		kept := strings.HasPrefix(path, "tags/日本語/")
-		if same := os.SameFile(infos[path], info); same != kept && path != ".syndicate-output" {
-			t.Errorf("%s: same file as before: %v, want %v", path, same, kept)
+	for _, s := range steps {
+		s.do()
+		res := f.run(now.Add(s.at))
+		if res.Unchanged {
+			t.Fatalf("%s: the build was skipped", s.name)
+		}
+		rss := f.siteRSS()
+		for _, w := range s.wants {
+			if !strings.Contains(rss, w) {
+				t.Errorf("%s: feed lacks %q", s.name, w)
+			}
+		}
+		for _, w := range s.not {
+			if strings.Contains(rss, w) {
+				t.Errorf("%s: feed still has %q", s.name, w)
+			}
+		}
+		if res := f.run(now.Add(s.at + time.Second)); !res.Unchanged {
+			t.Errorf("%s: the build after it was not skipped", s.name)
 		}
 	}
 }
 
-// TestServeRebuildReusesDocuments: serve's rebuilds start from the served
-// snapshot: with nothing changed no document is encoded and every one is
-// the same *feedgen.Document; after one post is edited only the documents
-// listing it are new, in memory and (with write_output) on disk.
-func TestServeRebuildReusesDocuments(t *testing.T) {
-	ctx := context.Background()
-	e := newFaultEnv(t)
-	mustDo(t, e.rb.rebuild(ctx, "start"))
-	first := e.srv.snapshot()
-	if first == nil || first.Encoded != len(first.Paths) {
-		t.Fatalf("first build: %+v", first)
+// TestIncrementalBuildUnsettled: files written moments ago may change
+// again without their times moving, so no survey of them stands for a
+// scan.
+func TestIncrementalBuildUnsettled(t *testing.T) {
+	f := newIncrementalFixture(t, map[string]string{"a.md": post("Alpha", "2025-01-01", "Text.")})
+	p := filepath.Join(f.dir, "a.md")
+	if err := os.Chtimes(p, time.Now(), time.Now()); err != nil {
+		t.Fatal(err)
 	}
-	infos := fileInfos(t, e.out)
-	disk := snapshotTree(t, e.out)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	f.run(now)
+	if res := f.run(now); res.Unchanged {
+		t.Fatal("a survey of a file modified just now was taken as final")
+	}
+}
 
-	res, err := runBuildFrom(ctx, e.cfg, time.Now(), e.srv.snapshot())
-	mustDo(t, err)
-	if res.Snapshot.Encoded != 0 {
-		t.Errorf("%d documents encoded with nothing changed", res.Snapshot.Encoded)
+// TestIncrementalBuildRetriesUnreadable: a file that could not be read
+// is tried again at the next run even though nothing changed.
+func TestIncrementalBuildRetriesUnreadable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
 	}
-	for p, d := range res.Snapshot.Docs {
-		if first.Docs[p] != d {
-			t.Errorf("%s: a new Document with nothing changed", p)
-		}
+	f := newIncrementalFixture(t, map[string]string{
+		"a.md": post("Alpha", "2025-01-01", "Text."),
+		"b.md": post("Beta", "2025-01-02", "Locked."),
+	})
+	if err := os.Chmod(filepath.Join(f.dir, "b.md"), 0); err != nil {
+		t.Fatal(err)
 	}
-	mustDo(t, e.rb.rebuild(ctx, "schedule"))
-	if e.srv.snapshot() != first {
-		t.Error("an unchanged rebuild replaced the served snapshot")
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	if res := f.run(now); len(res.Skipped) != 1 {
+		t.Fatalf("skipped %v, want b.md", res.Skipped)
 	}
-	if err := disk.same(t, e.out); err != nil {
-		t.Errorf("an unchanged rebuild touched the output: %v", err)
-	}
-
-	e.editPost(t, "a new ending")
-	mustDo(t, e.rb.rebuild(ctx, "schedule"))
-	next := e.srv.snapshot()
-	if next == first || next.Encoded != 12 {
-		t.Fatalf("after one edit %d documents encoded, want 12", next.Encoded)
-	}
-	for p, d := range next.Docs {
-		if kept := strings.HasPrefix(p, "tags/日本語/"); (first.Docs[p] == d) != kept {
-			t.Errorf("%s: kept the previous Document: %v, want %v", p, first.Docs[p] == d, kept)
-		}
-	}
-	checkTreeIs(t, e.out, next)
-	e.checkDiskMatchesServed(t)
-	for p, info := range fileInfos(t, e.out) {
-		if kept := strings.HasPrefix(p, "tags/日本語/"); kept && !os.SameFile(infos[p], info) {
-			t.Errorf("%s: unchanged, but written again", p)
-		}
+	if res := f.run(now); res.Unchanged {
+		t.Fatal("a build that could not read a file was taken as final")
 	}
 }

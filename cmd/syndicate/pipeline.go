@@ -30,6 +30,14 @@ type BuildResult struct {
 	Warnings        []string
 	Feeds           int
 	Duration        time.Duration
+	// Unchanged: a survey found every file as the last build read it, so
+	// that build's documents stand (incrementalBuild).
+	Unchanged bool
+
+	// What decides whether the next survey may stand for a scan.
+	unreadable   int
+	renderFailed bool
+	nextPublish  time.Time
 }
 
 // runBuild scans the content folder, chooses what every feed lists,
@@ -63,8 +71,25 @@ func runBuildFrom(ctx context.Context, cfg *Config, now time.Time, prev *feedgen
 // again, so one bad file never takes the others' feeds down.
 func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, error) {
 	start := time.Now()
-	contentDir := cfg.resolve(cfg.ContentDir)
-	sc, err := source.NewScanner(contentDir, source.Config{
+	sc, err := newScanner(cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sc.Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := planScanned(ctx, cfg, sc, res)
+	if err != nil {
+		return nil, err
+	}
+	out.Duration = time.Since(start)
+	return out, nil
+}
+
+// newScanner reads cfg's content folder as of now.
+func newScanner(cfg *Config, now time.Time) (*source.Scanner, error) {
+	return source.NewScanner(cfg.resolve(cfg.ContentDir), source.Config{
 		SiteURL:   cfg.Site.URL,
 		Permalink: cfg.Permalink,
 		Location:  cfg.location,
@@ -74,14 +99,12 @@ func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, e
 		Cache:     cfg.cache,
 		CacheKey:  programKey(),
 	})
-	if err != nil {
-		return nil, err
-	}
-	res, err := sc.Scan(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := &BuildResult{Read: res.Read, Skipped: res.Skipped}
+}
+
+// planScanned is planBuild after the scan.
+func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result) (*BuildResult, error) {
+	contentDir := cfg.resolve(cfg.ContentDir)
+	out := &BuildResult{Read: res.Read, Skipped: res.Skipped, unreadable: res.Unreadable, nextPublish: res.NextPublish}
 	for _, w := range res.Warnings {
 		out.Warnings = append(out.Warnings, w.Error())
 	}
@@ -90,6 +113,7 @@ func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, e
 
 	posts := res.Posts
 	var plan *feedgen.Plan
+	var err error
 	for {
 		plan, err = feedgen.NewPlan(site, opts, posts)
 		if err != nil {
@@ -109,6 +133,7 @@ func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, e
 			break
 		}
 		out.Skipped = append(out.Skipped, failed...)
+		out.renderFailed = true
 		bad := make(map[string]bool, len(failed))
 		for _, f := range failed {
 			bad[f.Path] = true
@@ -128,7 +153,6 @@ func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, e
 	out.Plan = plan
 	out.Published = len(posts)
 	out.Feeds = len(plan.Feeds)
-	out.Duration = time.Since(start)
 	return out, nil
 }
 

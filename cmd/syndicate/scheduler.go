@@ -81,6 +81,7 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 				"written", o.Written, "linked", o.Linked, "copied", o.Copied)
 		}
 	}
+	rep.Unchanged = res.Unchanged
 	rep.Counts = &rebuildCounts{
 		Read: res.Read, Posts: res.Published, Skipped: len(res.Skipped),
 		Feeds: res.Feeds, Documents: st.Documents, Changed: st.Changed,
@@ -91,6 +92,10 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 	}
 	for _, w := range res.Warnings {
 		rb.log.Debug("build warning", "warning", w)
+	}
+	if res.Unchanged {
+		rb.log.Info("rebuild: no file changed", "trigger", trigger, "duration", took.Round(time.Millisecond))
+		return nil
 	}
 	rb.log.Info("rebuild", "trigger", trigger, "posts", res.Published, "feeds", res.Feeds,
 		"documents", st.Documents, "changed", st.Changed, "skipped", len(res.Skipped),

@@ -42,7 +42,7 @@ func testLogger(w io.Writer) *slog.Logger {
 
 // writeConfig writes a config.yaml for contentDir into a temp folder and
 // loads it; extra is appended to the YAML.
-func writeConfig(t *testing.T, contentDir, extra string) (*Config, string) {
+func writeConfig(t testing.TB, contentDir, extra string) (*Config, string) {
 	t.Helper()
 	abs, err := filepath.Abs(contentDir)
 	if err != nil {

@@ -186,11 +186,8 @@ func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilde
 	if cfg.Server.WriteOutput {
 		outDir = cfg.resolve(cfg.OutputDir)
 	}
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
-		// Documents whose inputs did not change are taken from the
-		// served snapshot, not encoded again.
-		return runBuildFrom(ctx, cfg, now, srv.snapshot())
-	}, srv, log, outDir)
+	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot}
+	rb := newRebuilder(inc.run, srv, log, outDir)
 	outAbs := cfg.resolve(cfg.OutputDir)
 	folders := map[string]string{
 		contentDir:           "<content_dir>",
