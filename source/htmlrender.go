@@ -3,13 +3,12 @@ package source
 import (
 	"bytes"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark/ast"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/renderer"
@@ -311,9 +310,44 @@ func (safeRenderer) renderString(w util.BufWriter, source []byte, node ast.Node,
 	return ast.WalkContinue, nil
 }
 
-// headingID matches the ids the policy keeps (AllowStandardAttributes:
-// unanchored, so one such character suffices).
-var headingID = regexp.MustCompile(`[a-zA-Z0-9\:\-_\.]+`)
+// policyID reports whether the policy keeps an id: its pattern
+// (AllowStandardAttributes) is the unanchored [a-zA-Z0-9\:\-_\.]+, so
+// one such character suffices.
+func policyID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == ':' || c == '-' || c == '_' || c == '.' {
+			return true
+		}
+	}
+	return false
+}
+
+// policyText reports whether the policy keeps a title or alt text:
+// bluemonday.Paragraph, ^[\p{L}\p{N}\s\-_',\[\]!\./\\\(\)]*$, without a
+// regexp (Go's \s is ASCII white space; invalid UTF-8 never matches).
+func policyText(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+				continue
+			}
+			switch c {
+			case '\t', '\n', '\f', '\r', ' ', '-', '_', '\'', ',', '[', ']', '!', '.', '/', '\\', '(', ')':
+				continue
+			}
+			return false
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
 
 func (safeRenderer) renderHeading(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	o := w.(*htmlOut)
@@ -333,7 +367,7 @@ func (safeRenderer) renderHeading(w util.BufWriter, source []byte, node ast.Node
 		// The only attribute our parser options give headings.
 		o.buf = append(o.buf, "<h"...)
 		o.buf = append(o.buf, "0123456"[n.Level])
-		if id := attrValue(attrs[0].Value); headingID.MatchString(id) {
+		if id := attrValue(attrs[0].Value); policyID(id) {
 			o.buf = append(o.buf, ` id="`...)
 			o.buf = appendEscaped(o.buf, id)
 			o.buf = append(o.buf, '"')
@@ -438,7 +472,7 @@ func (safeRenderer) renderLink(w util.BufWriter, source []byte, node ast.Node, e
 	titleOK := false
 	if n.Title != nil {
 		title = convertNewlines(string(appendMarkdownText(o.scratch[:0], n.Title, false)))
-		titleOK = bluemonday.Paragraph.MatchString(title)
+		titleOK = policyText(title)
 	}
 	o.links = append(o.links, hrefOK || titleOK)
 	if !hrefOK && !titleOK {
@@ -495,12 +529,12 @@ func (safeRenderer) renderImage(w util.BufWriter, source []byte, node ast.Node, 
 	n := node.(*ast.Image)
 	src, srcOK := policyURL(convertNewlines(string(util.URLEscape(n.Destination, true))))
 	alt := convertNewlines(string(appendAltText(o.scratch[:0], source, n)))
-	altOK := bluemonday.Paragraph.MatchString(alt)
+	altOK := policyText(alt)
 	var title string
 	titleOK := false
 	if n.Title != nil {
 		title = convertNewlines(string(appendMarkdownText(o.scratch[:0], n.Title, false)))
-		titleOK = bluemonday.Paragraph.MatchString(title)
+		titleOK = policyText(title)
 	}
 	if !srcOK && !altOK && !titleOK {
 		return ast.WalkSkipChildren, nil // bluemonday drops an <img> with no attributes

@@ -4,17 +4,23 @@ import (
 	"bytes"
 	"html"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	ghtml "github.com/yuin/goldmark/renderer/html"
 	gtext "github.com/yuin/goldmark/text"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // reference is the pipeline renderSafe replaces: goldmark's own HTML with
@@ -69,6 +75,12 @@ func checkRenderSafe(t *testing.T, md []byte, exact bool) {
 	got := renderSafeString(md)
 	if again := string(policy().SanitizeBytes([]byte(got))); again != got {
 		t.Errorf("the sanitiser changes the output of %q\n got: %q\nthen: %q", md, got, again)
+	}
+	content := toHTML(md, testLink)
+	for _, limit := range []int{0, 4 * (summaryTarget + summaryTarget/5)} {
+		if got, want := paragraphs(content, limit), paragraphsTokenized(content, limit); !slices.Equal(got, want) {
+			t.Errorf("paragraphs(%q, %d)\n got: %q\nwant: %q", content, limit, got, want)
+		}
 	}
 	if exact || !hasRawHTML(md) {
 		if want := referenceHTML(t, md); got != want {
@@ -188,6 +200,109 @@ func FuzzPolicyURL(f *testing.F) {
 		}
 		if got != want {
 			t.Errorf("policyURL(%q): got %q, bluemonday %q", s, got, want)
+		}
+	})
+}
+
+// paragraphsTokenized is paragraphs done with x/net/html's tokenizer, as
+// it was before paragraphs relied on toHTML's serialised form.
+func paragraphsTokenized(fragment string, limit int) []string {
+	z := xhtml.NewTokenizer(strings.NewReader(fragment))
+	var paras []string
+	total := 0
+	var cur strings.Builder
+	skip := 0
+	flush := func() {
+		if t := strings.Join(strings.Fields(cleanText(cur.String())), " "); t != "" {
+			paras = append(paras, t)
+			total += len(t) + 1
+		}
+		cur.Reset()
+	}
+	notProse := func(a atom.Atom, hasAttr bool) bool {
+		if a == atom.Script || a == atom.Style || a == atom.Template {
+			return true
+		}
+		for hasAttr {
+			var k, v []byte
+			k, v, hasAttr = z.TagAttr()
+			if string(k) == "class" && (string(v) == "footnotes" || string(v) == "footnote-ref") {
+				return true
+			}
+		}
+		return false
+	}
+	for {
+		if limit > 0 && total >= limit {
+			return paras
+		}
+		tt := z.Next()
+		switch tt {
+		case xhtml.ErrorToken:
+			flush()
+			return paras
+		case xhtml.TextToken:
+			if skip == 0 {
+				cur.Write(z.Text())
+			}
+		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			void := voidTags[a] || tt == xhtml.SelfClosingTagToken
+			switch {
+			case skip > 0 && tt == xhtml.StartTagToken && !void:
+				skip++
+				continue
+			case skip > 0 && tt == xhtml.EndTagToken:
+				skip--
+				continue
+			case skip > 0:
+				continue
+			case tt == xhtml.StartTagToken && !void && notProse(a, hasAttr):
+				skip = 1
+				continue
+			}
+			if blockTags[a] {
+				flush()
+			} else if a == atom.Img {
+				cur.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// FuzzHasScheme: absolutize skips a URL hasScheme accepts, which is right
+// only if resolveRef would have left it alone.
+func FuzzHasScheme(f *testing.F) {
+	for _, s := range []string{"https://x", "HTTP://x", "mailto:a", "a:b", ":x", "1a:b", "a.b-c+d:e", "/x:y", " http://x", "http://[::1", "a\x00:b"} {
+		f.Add(s)
+	}
+	base, err := url.Parse(testLink)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !hasScheme([]byte(s)) {
+			return
+		}
+		if v, ok := resolveRef(base, s); ok {
+			t.Errorf("hasScheme(%q) but resolveRef makes it %q", s, v)
+		}
+	})
+}
+
+// FuzzPolicyText holds policyText and policyID to the policy's patterns.
+func FuzzPolicyText(f *testing.F) {
+	for _, s := range []string{"", "Plain text, (really) [ok]!", "a?b", "é ü 漢字 ² ª", "tab\there\r\n", "\v", "\u00a0", "\ufffd", "\xff", "_-.:", "ü"} {
+		f.Add(s)
+	}
+	idPattern := regexp.MustCompile(`[a-zA-Z0-9\:\-_\.]+`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := policyText(s), bluemonday.Paragraph.MatchString(s); got != want {
+			t.Errorf("policyText(%q) = %v, bluemonday.Paragraph says %v", s, got, want)
+		}
+		if got, want := policyID(s), idPattern.MatchString(s); got != want {
+			t.Errorf("policyID(%q) = %v, the id pattern says %v", s, got, want)
 		}
 	})
 }

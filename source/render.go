@@ -225,7 +225,26 @@ func escapeSpecials(s string) string {
 		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
 			r >= 0x7f && r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff
 	}
-	if strings.IndexFunc(s, special) < 0 {
+	// What strings.IndexFunc(s, special) < 0 says, without a call per
+	// character: most of a post is ASCII.
+	clean := true
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				clean = false
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if special(r) {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
 		return s
 	}
 	var b strings.Builder
