@@ -88,37 +88,41 @@ func cleanHTML(s string) string {
 }
 
 // textIsClean is the fast path: true when cleaning would change nothing.
-// It is one pass over s, eight bytes at a time while they are printable
-// ASCII, decoding runes only past ASCII.
+// In valid UTF-8 the characters to find have fixed encodings: ASCII
+// controls, C1 controls (0xC2 0x80-0x9F) and U+FFFD-U+FFFF (0xEF 0xBF
+// 0xBD-0xBF), so a byte scan finds them without decoding.
 func textIsClean(s string, markup bool) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-			// With every byte below 0x80, a subtraction borrows into a
-			// byte's high bit only where that byte was below the
-			// subtrahend: no byte below ' ', none equal to DEL.
-			if w&highs == 0 && (w-0x20*ones)&highs == 0 && ((w^0x7F*ones)-ones)&highs == 0 {
-				i += 8
-				continue
-			}
-		}
-		if c := s[i]; c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
-				return false
-			}
-			i++
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !suspect[s[i]] {
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 || control(r) || r == 0xFFFE || r == 0xFFFF || markup && r == utf8.RuneError {
+		switch c := s[i]; {
+		case c == 0xC2:
+			if i+1 < len(s) && s[i+1] <= 0x9F {
+				return false
+			}
+		case c == 0xEF:
+			if i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] >= 0xBE || markup && s[i+2] == 0xBD) {
+				return false
+			}
+		default: // a control character
 			return false
 		}
-		i += n
 	}
 	return true
 }
+
+// suspect marks the bytes textIsClean looks at twice.
+var suspect = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n' && c != '\r'
+	}
+	t[0x7F], t[0xC2], t[0xEF] = true, true, true
+	return t
+}()
 
 func cleanAll(xs []string) []string {
 	out := make([]string, 0, len(xs))
