@@ -1,7 +1,6 @@
 package feedgen
 
 import (
-	"encoding/xml"
 	"strings"
 	"time"
 
@@ -41,7 +40,8 @@ type atomCategory struct {
 	Label string `xml:"label,attr,omitempty"`
 }
 
-func (p *Plan) atomHead(f *Feed, updated time.Time) ([]byte, error) {
+// atomHeadOf is the feed's Atom document without entries.
+func (p *Plan) atomHeadOf(f *Feed, updated time.Time) *atomFeed {
 	a := &atomFeed{}
 	a.Xmlns = atomNS
 	a.Lang = cleanText(p.Site.Language)
@@ -62,7 +62,7 @@ func (p *Plan) atomHead(f *Feed, updated time.Time) ([]byte, error) {
 	if gen := strings.TrimSpace(cleanText(p.Site.Generator)); gen != "" {
 		a.Generator = &atomGenerator{URI: absoluteURL(p.Site.GeneratorURI), Version: cleanText(p.Site.GeneratorVersion), Name: gen}
 	}
-	return xml.MarshalIndent(a, "", "  ")
+	return a
 }
 
 // atomEntryOf is the post's Atom entry.

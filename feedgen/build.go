@@ -203,7 +203,7 @@ func (p *Plan) encodeText(x *source.Post, t *postText, f Format) ([]byte, error)
 }
 
 // wireItem is the post's item in the format, not yet encoded.
-func (p *Plan) wireItem(x *source.Post, t *postText, f Format) wireItem {
+func (p *Plan) wireItem(x *source.Post, t *postText, f Format) wire {
 	switch f {
 	case RSS:
 		return p.rssItemOf(x, t)
@@ -241,17 +241,17 @@ func (p *Plan) frame(f *Feed, format Format) (*frame, error) {
 	var closing string
 	switch format {
 	case RSS:
-		head, err = p.rssHead(f, updated, published)
+		head, err = p.rssHeadOf(f, updated, published).appendTo(nil)
 		closing, fr.lead, fr.sep, fr.trail = "</channel>", "\n", "\n", "\n  "
 	case Atom:
 		feedUpdated := updated
 		if feedUpdated.IsZero() {
 			feedUpdated = time.Unix(0, 0).UTC() // an empty feed still needs <updated>
 		}
-		head, err = p.atomHead(f, feedUpdated)
+		head, err = p.atomHeadOf(f, feedUpdated).appendTo(nil)
 		closing, fr.lead, fr.sep, fr.trail = "</feed>", "\n", "\n", "\n"
 	case JSON:
-		head, err = p.jsonHead(f)
+		head, err = p.jsonHeadOf(f).appendTo(nil)
 		closing, fr.lead, fr.sep, fr.trail = "]}", "", ",", ""
 	}
 	if err != nil {

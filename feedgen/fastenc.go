@@ -6,19 +6,23 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gorilla/feeds"
 )
 
 // Items and entries are most of every document's bytes and were most of a
 // build's time when encoded by reflection: the append-style encoders here
 // write the very bytes encoding/xml (MarshalIndent, with the indentation
 // the items get in their documents) and encoding/json (without HTML
-// escaping) write for the same wire structs. The reflection encoders stay
-// the reference: each wire struct's marshalRef is what its appendTo must
-// equal, TestFastEncoding and FuzzFastEncoding compare them, and a struct
-// using a field the fast encoder does not write falls back to marshalRef.
+// escaping) write for the same wire structs, items and document heads.
+// The reflection encoders stay the reference: each wire struct's
+// marshalRef is what its appendTo must equal, TestFastEncoding,
+// TestFastHeads and FuzzFastEncoding compare them, and a struct using a
+// field the fast encoder does not write falls back to marshalRef.
 
-// wireItem is an item's wire struct, which encodes itself.
-type wireItem interface {
+// wire is a wire struct (an item or a document head) that encodes
+// itself.
+type wire interface {
 	// appendTo appends the encoding.
 	appendTo(dst []byte) ([]byte, error)
 	// marshalRef is the reference encoding, which appendTo equals.
@@ -221,6 +225,75 @@ func encodeExact(enc func([]byte) ([]byte, error)) ([]byte, error) {
 	return append(make([]byte, 0, len(b)), b...), nil
 }
 
+// appendAtomLinks appends link elements at the indentation nl.
+func appendAtomLinks(dst []byte, nl string, links []feeds.AtomLink) []byte {
+	for _, l := range links {
+		dst = append(dst, nl...)
+		dst = append(dst, "<link"...)
+		dst = xmlAttr(dst, "href", l.Href)
+		if l.Rel != "" {
+			dst = xmlAttr(dst, "rel", l.Rel)
+		}
+		if l.Type != "" {
+			dst = xmlAttr(dst, "type", l.Type)
+		}
+		if l.Length != "" {
+			dst = xmlAttr(dst, "length", l.Length)
+		}
+		dst = append(dst, "></link>"...)
+	}
+	return dst
+}
+
+// appendAtomAuthor appends an author element at the indentation nl.
+func appendAtomAuthor(dst []byte, nl string, a *feeds.AtomAuthor) []byte {
+	dst = append(dst, nl...)
+	dst = append(dst, "<author>"...)
+	if a.Name == "" && a.Uri == "" && a.Email == "" {
+		return append(dst, "</author>"...)
+	}
+	nl2 := nl + "  "
+	if a.Name != "" {
+		dst = xmlElem(dst, nl2, "name", a.Name)
+	}
+	if a.Uri != "" {
+		dst = xmlElem(dst, nl2, "uri", a.Uri)
+	}
+	if a.Email != "" {
+		dst = xmlElem(dst, nl2, "email", a.Email)
+	}
+	dst = append(dst, nl...)
+	return append(dst, "</author>"...)
+}
+
+// appendJSONAuthors appends the "authors" field, left out when empty.
+func appendJSONAuthors(dst []byte, authors []*feeds.JSONAuthor) []byte {
+	if len(authors) == 0 {
+		return dst
+	}
+	dst = jsonField(dst, "authors")
+	for i, a := range authors {
+		if i > 0 {
+			dst = append(dst, ',')
+		} else {
+			dst = append(dst, '[')
+		}
+		if a == nil {
+			dst = append(dst, "null"...)
+			continue
+		}
+		dst = append(dst, '{')
+		for _, f := range [...]struct{ name, value string }{{"name", a.Name}, {"url", a.Url}, {"avatar", a.Avatar}} {
+			if f.value != "" {
+				dst = jsonField(dst, f.name)
+				dst = appendJSONString(dst, f.value)
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
 // RSS items, at the depth MarshalIndent(item, "    ", "  ") puts them.
 
 // marshalRef is the reference encoding of the item.
@@ -309,20 +382,7 @@ func (e *atomEntry) appendTo(dst []byte) ([]byte, error) {
 	if e.Published != "" {
 		dst = xmlElem(dst, nl, "published", e.Published)
 	}
-	for _, l := range e.Links {
-		dst = append(dst, nl+"<link"...)
-		dst = xmlAttr(dst, "href", l.Href)
-		if l.Rel != "" {
-			dst = xmlAttr(dst, "rel", l.Rel)
-		}
-		if l.Type != "" {
-			dst = xmlAttr(dst, "type", l.Type)
-		}
-		if l.Length != "" {
-			dst = xmlAttr(dst, "length", l.Length)
-		}
-		dst = append(dst, "></link>"...)
-	}
+	dst = appendAtomLinks(dst, nl, e.Links)
 	if s := e.Summary; s != nil {
 		dst = append(dst, nl+"<summary"...)
 		dst = xmlAttr(dst, "type", s.Type)
@@ -331,25 +391,9 @@ func (e *atomEntry) appendTo(dst []byte) ([]byte, error) {
 		dst = append(dst, "</summary>"...)
 	}
 	for _, a := range e.Author {
-		if a == nil {
-			continue
+		if a != nil {
+			dst = appendAtomAuthor(dst, nl, a)
 		}
-		dst = append(dst, nl+"<author>"...)
-		if a.Name == "" && a.Uri == "" && a.Email == "" {
-			dst = append(dst, "</author>"...)
-			continue
-		}
-		const nl2 = nl + "  "
-		if a.Name != "" {
-			dst = xmlElem(dst, nl2, "name", a.Name)
-		}
-		if a.Uri != "" {
-			dst = xmlElem(dst, nl2, "uri", a.Uri)
-		}
-		if a.Email != "" {
-			dst = xmlElem(dst, nl2, "email", a.Email)
-		}
-		dst = append(dst, nl+"</author>"...)
 	}
 	for _, c := range e.Category {
 		dst = append(dst, nl+"<category"...)
@@ -407,29 +451,7 @@ func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
 			return append(dst[:n0], b...), err
 		}
 	}
-	if len(it.Authors) > 0 {
-		dst = jsonField(dst, "authors")
-		for i, a := range it.Authors {
-			if i > 0 {
-				dst = append(dst, ',')
-			} else {
-				dst = append(dst, '[')
-			}
-			if a == nil {
-				dst = append(dst, "null"...)
-				continue
-			}
-			dst = append(dst, '{')
-			for _, f := range [...]struct{ name, value string }{{"name", a.Name}, {"url", a.Url}, {"avatar", a.Avatar}} {
-				if f.value != "" {
-					dst = jsonField(dst, f.name)
-					dst = appendJSONString(dst, f.value)
-				}
-			}
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendJSONAuthors(dst, it.Authors)
 	if len(it.Tags) > 0 {
 		dst = jsonField(dst, "tags")
 		for i, t := range it.Tags {
@@ -447,4 +469,139 @@ func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
 		dst = appendJSONString(dst, it.Language)
 	}
 	return append(dst, '}'), nil
+}
+
+// Document heads: a document without items, as MarshalIndent(doc, "",
+// "  ") or marshalJSON writes it. Documents are cut where the items go
+// (see frame).
+
+// marshalRef is the reference encoding of the document.
+func (d *rssDocument) marshalRef() ([]byte, error) { return xml.MarshalIndent(d, "", "  ") }
+
+// fast reports whether appendTo writes every field the document sets.
+func (d *rssDocument) fast() bool {
+	c := d.Channel
+	return c != nil && c.Copyright == "" && c.ManagingEditor == "" && c.WebMaster == "" && c.RssFeed.Category == "" &&
+		c.Cloud == "" && c.Ttl == 0 && c.Rating == "" && c.SkipHours == "" && c.SkipDays == "" &&
+		c.Image == nil && c.TextInput == nil && len(c.Items) == 0
+}
+
+// appendTo appends the document's encoding.
+func (d *rssDocument) appendTo(dst []byte) ([]byte, error) {
+	if !d.fast() {
+		b, err := d.marshalRef()
+		return append(dst, b...), err
+	}
+	dst = append(dst, "<rss"...)
+	dst = xmlAttr(dst, "version", d.Version)
+	dst = xmlAttr(dst, "xmlns:content", d.NSContent)
+	dst = xmlAttr(dst, "xmlns:atom", d.NSAtom)
+	dst = xmlAttr(dst, "xmlns:dc", d.NSDC)
+	dst = append(dst, ">\n  <channel>"...)
+	c := d.Channel
+	const nl = "\n    "
+	dst = xmlElem(dst, nl, "title", c.Title)
+	dst = xmlElem(dst, nl, "link", c.Link)
+	dst = xmlElem(dst, nl, "description", c.Description)
+	for _, f := range [...]struct{ name, value string }{
+		{"language", c.Language},
+		{"pubDate", c.PubDate},
+		{"lastBuildDate", c.LastBuildDate},
+		{"generator", c.Generator},
+		{"docs", c.Docs},
+	} {
+		if f.value != "" {
+			dst = xmlElem(dst, nl, f.name, f.value)
+		}
+	}
+	dst = append(dst, nl+"<atom:link"...)
+	dst = xmlAttr(dst, "href", c.AtomLink.Href)
+	dst = xmlAttr(dst, "rel", c.AtomLink.Rel)
+	dst = xmlAttr(dst, "type", c.AtomLink.Type)
+	dst = append(dst, "></atom:link>"...)
+	return append(dst, "\n  </channel>\n</rss>"...), nil
+}
+
+// marshalRef is the reference encoding of the document.
+func (a *atomFeed) marshalRef() ([]byte, error) { return xml.MarshalIndent(a, "", "  ") }
+
+// fast reports whether appendTo writes every field the document sets.
+func (a *atomFeed) fast() bool {
+	return a.AtomFeed.Category == "" && a.Icon == "" && a.Logo == "" && a.Rights == "" &&
+		a.Contributor == nil && len(a.Entries) == 0
+}
+
+// appendTo appends the document's encoding.
+func (a *atomFeed) appendTo(dst []byte) ([]byte, error) {
+	if !a.fast() {
+		b, err := a.marshalRef()
+		return append(dst, b...), err
+	}
+	const nl = "\n  "
+	dst = append(dst, "<feed"...)
+	dst = xmlAttr(dst, "xmlns", a.Xmlns)
+	if a.Lang != "" {
+		dst = xmlAttr(dst, "xml:lang", a.Lang)
+	}
+	dst = append(dst, '>')
+	dst = xmlElem(dst, nl, "title", a.Title)
+	dst = xmlElem(dst, nl, "id", a.Id)
+	dst = xmlElem(dst, nl, "updated", a.Updated)
+	if a.Subtitle != "" {
+		dst = xmlElem(dst, nl, "subtitle", a.Subtitle)
+	}
+	dst = appendAtomLinks(dst, nl, a.Link)
+	if a.Author != nil {
+		dst = appendAtomAuthor(dst, nl, a.Author)
+	}
+	if g := a.Generator; g != nil {
+		dst = append(dst, nl+"<generator"...)
+		if g.URI != "" {
+			dst = xmlAttr(dst, "uri", g.URI)
+		}
+		if g.Version != "" {
+			dst = xmlAttr(dst, "version", g.Version)
+		}
+		dst = append(dst, '>')
+		dst = appendXMLText(dst, g.Name)
+		dst = append(dst, "</generator>"...)
+	}
+	return append(dst, "\n</feed>"...), nil
+}
+
+// marshalRef is the reference encoding of the document.
+func (j *jsonFeed) marshalRef() ([]byte, error) { return marshalJSON(j) }
+
+// fast reports whether appendTo writes every field the document sets.
+func (j *jsonFeed) fast() bool {
+	return j.UserComment == "" && j.NextUrl == "" && j.Icon == "" && j.Favicon == "" &&
+		j.JSONFeed.Author == nil && j.Expired == nil && len(j.Hubs) == 0 && len(j.Items) == 0
+}
+
+// appendTo appends the document's encoding.
+func (j *jsonFeed) appendTo(dst []byte) ([]byte, error) {
+	if !j.fast() {
+		b, err := j.marshalRef()
+		return append(dst, b...), err
+	}
+	dst = append(dst, `{"version":`...)
+	dst = appendJSONString(dst, j.Version)
+	dst = append(dst, `,"title":`...)
+	dst = appendJSONString(dst, j.Title)
+	for _, f := range [...]struct{ name, value string }{
+		{"language", j.Language},
+		{"home_page_url", j.HomePageUrl},
+		{"feed_url", j.FeedUrl},
+		{"description", j.Description},
+	} {
+		if f.value != "" {
+			dst = jsonField(dst, f.name)
+			dst = appendJSONString(dst, f.value)
+		}
+	}
+	dst = appendJSONAuthors(dst, j.Authors)
+	if j.Items == nil {
+		return append(dst, `,"items":null}`...), nil
+	}
+	return append(dst, `,"items":[]}`...), nil
 }

@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 // checkSame fails when the fast encoding of w differs from the
 // reference's, or one fails and the other does not.
-func checkSame(t *testing.T, name string, w wireItem) {
+func checkSame(t *testing.T, name string, w wire) {
 	t.Helper()
 	want, werr := w.marshalRef()
 	// Something before the item must be kept as it is.
@@ -140,6 +141,38 @@ func TestFastEncoding(t *testing.T) {
 	}
 }
 
+// TestFastHeads compares the fast encoders of document heads with the
+// reference for every feed of the odd posts, under sites with odd or
+// missing values.
+func TestFastHeads(t *testing.T) {
+	odd := testSite()
+	odd.Title, odd.Description, odd.Author = oddStrings[3]+oddStrings[9], oddStrings[16], oddStrings[10]
+	odd.Language, odd.Generator, odd.GeneratorVersion = oddStrings[8], " "+oddStrings[15], oddStrings[4]
+	bare := testSite()
+	bare.Description, bare.Language, bare.Author, bare.TagURL, bare.CategoryURL = "", "", "", "", ""
+	bare.Generator, bare.GeneratorVersion, bare.GeneratorURI = "", "", "relative/uri"
+	posts := testPosts()
+	for i, site := range []Site{testSite(), odd, bare} {
+		plan := mustPlan(t, site, Options{Limit: 3}, posts)
+		if len(plan.Feeds) < 100 {
+			t.Fatalf("only %d feeds", len(plan.Feeds))
+		}
+		for _, f := range append(plan.Feeds, &Feed{Kind: TagFeed, Name: oddStrings[7], Slug: "x"}) {
+			var when time.Time
+			if len(f.Posts) > 0 {
+				when = updatedOf(f.Posts[0])
+			}
+			for _, w := range []wire{plan.rssHeadOf(f, when, when), plan.atomHeadOf(f, when), plan.jsonHeadOf(f)} {
+				name := fmt.Sprintf("site %d %q %T", i, f.Dir(), w)
+				if !w.fast() {
+					t.Fatalf("%s: falls back to the reference encoder", name)
+				}
+				checkSame(t, name, w)
+			}
+		}
+	}
+}
+
 // TestGoldenItemsFast checks every item of the golden documents against
 // the reference encoders, so that the goldens, written by the fast ones,
 // stay what encoding/xml and encoding/json write.
@@ -167,7 +200,7 @@ func TestGoldenItemsFast(t *testing.T) {
 // fuzzWire builds one wire struct of each format from arbitrary values:
 // the bits of mask choose which optional fields are set and how many
 // authors and categories there are, and the strings are used in turn.
-func fuzzWire(s []string, mask uint64, sec int64, nsec int32, offset int32) []wireItem {
+func fuzzWire(s []string, mask uint64, sec int64, nsec int32, offset int32) []wire {
 	next := 0
 	str := func() string {
 		next++
@@ -326,7 +359,69 @@ func fuzzWire(s []string, mask uint64, sec int64, nsec int32, offset int32) []wi
 	if bit() {
 		j.ContentText = str() // not written by the fast encoder
 	}
-	return []wireItem{r, a, j}
+	rd := &rssDocument{Version: str(), NSContent: str(), NSAtom: str(), NSDC: str(), Channel: &rssChannel{}}
+	ch := rd.Channel
+	ch.Title, ch.Link, ch.Description = str(), str(), str()
+	for _, v := range []*string{&ch.Language, &ch.PubDate, &ch.LastBuildDate, &ch.Generator, &ch.Docs} {
+		if bit() {
+			*v = str()
+		}
+	}
+	ch.AtomLink = rssAtomLink{Href: str(), Rel: str(), Type: str()}
+	if bit() {
+		ch.Ttl = 5 // not written by the fast encoder
+	}
+
+	af := &atomFeed{}
+	af.Xmlns, af.Title, af.Id, af.Updated = str(), str(), str(), str()
+	if bit() {
+		af.Lang = str()
+	}
+	if bit() {
+		af.Subtitle = str()
+	}
+	for range count() {
+		af.Link = append(af.Link, feeds.AtomLink{Href: str(), Rel: str()})
+	}
+	if bit() {
+		af.AtomFeed.Link = &feeds.AtomLink{Href: str()} // shadowed
+	}
+	if bit() {
+		af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: str()}}
+		if bit() {
+			af.Author.Email = str()
+		}
+	}
+	if bit() {
+		af.Generator = &atomGenerator{Name: str()}
+		if bit() {
+			af.Generator.URI = str()
+		}
+		if bit() {
+			af.Generator.Version = str()
+		}
+	}
+	if bit() {
+		af.Icon = str() // not written by the fast encoder
+	}
+
+	jf := &jsonFeed{}
+	jf.Version, jf.Title = str(), str()
+	for _, v := range []*string{&jf.Language, &jf.HomePageUrl, &jf.FeedUrl, &jf.Description} {
+		if bit() {
+			*v = str()
+		}
+	}
+	for range count() {
+		jf.Authors = append(jf.Authors, &feeds.JSONAuthor{Name: str()})
+	}
+	if bit() {
+		jf.Items = []json.RawMessage{}
+	}
+	if bit() {
+		jf.NextUrl = str() // not written by the fast encoder
+	}
+	return []wire{r, a, j, rd, af, jf}
 }
 
 // FuzzFastEncoding compares the fast encoders with the reference for

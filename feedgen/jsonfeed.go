@@ -24,7 +24,8 @@ type jsonItem struct {
 	Language string `json:"language,omitempty"`
 }
 
-func (p *Plan) jsonHead(f *Feed) ([]byte, error) {
+// jsonHeadOf is the feed's JSON Feed document without items.
+func (p *Plan) jsonHeadOf(f *Feed) *jsonFeed {
 	j := &jsonFeed{Items: []json.RawMessage{}}
 	j.Version = "https://jsonfeed.org/version/1.1"
 	j.Title = cleanText(p.title(f))
@@ -35,7 +36,7 @@ func (p *Plan) jsonHead(f *Feed) ([]byte, error) {
 	if name := strings.TrimSpace(cleanText(p.Site.Author)); name != "" {
 		j.Authors = []*feeds.JSONAuthor{{Name: name}}
 	}
-	return marshalJSON(j)
+	return j
 }
 
 // jsonItemOf is the post's JSON Feed item.

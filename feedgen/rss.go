@@ -46,7 +46,8 @@ type rssItem struct {
 	Updated string `xml:"atom:updated,omitempty"`
 }
 
-func (p *Plan) rssHead(f *Feed, updated, published time.Time) ([]byte, error) {
+// rssHeadOf is the feed's RSS document without items.
+func (p *Plan) rssHeadOf(f *Feed, updated, published time.Time) *rssDocument {
 	ch := &rssChannel{}
 	ch.Title = cleanText(p.title(f))
 	ch.Link = p.alternateURL(f)
@@ -59,14 +60,13 @@ func (p *Plan) rssHead(f *Feed, updated, published time.Time) ([]byte, error) {
 		ch.PubDate = published.Format(time.RFC1123Z)
 	}
 	ch.AtomLink = rssAtomLink{Href: p.selfURL(f, RSS), Rel: "self", Type: "application/rss+xml"}
-	doc := rssDocument{
+	return &rssDocument{
 		Version:   "2.0",
 		NSContent: "http://purl.org/rss/1.0/modules/content/",
 		NSAtom:    "http://www.w3.org/2005/Atom",
 		NSDC:      "http://purl.org/dc/elements/1.1/",
 		Channel:   ch,
 	}
-	return xml.MarshalIndent(doc, "", "  ")
 }
 
 // rssItemOf is the post's RSS item.
