@@ -145,9 +145,7 @@ type itemSlot struct {
 	text     *postText
 	once     [3]sync.Once
 	enc      [3][]byte
-	// sum is enc's SHA-256, for documents' ETags (see frame.etag).
-	sum [3][sha256.Size]byte
-	err [3]error
+	err      [3]error
 	// refs counts the documents still to use each encoding.
 	refs [3]atomic.Int32
 }
@@ -169,20 +167,17 @@ func newItemCache(p *Plan, planned []PlannedDocument, todo []int) *itemCache {
 	return c
 }
 
-// get is the post's item in the format, encoded (and hashed) on first
-// use.
-func (c *itemCache) get(x *source.Post, f Format) ([]byte, *[sha256.Size]byte, error) {
+// get is the post's item in the format, encoded on first use.
+func (c *itemCache) get(x *source.Post, f Format) ([]byte, error) {
 	s, k := c.slots[x], formatIndex(f)
 	s.once[k].Do(func() {
 		s.textOnce.Do(func() { s.text = c.p.postText(x) })
 		s.enc[k], s.err[k] = c.p.encodeText(x, s.text, f)
 		if s.err[k] != nil {
 			s.err[k] = fmt.Errorf("encode %s as %s: %w", x.Path, f, s.err[k])
-			return
 		}
-		s.sum[k] = sha256.Sum256(s.enc[k])
 	})
-	return s.enc[k], &s.sum[k], s.err[k]
+	return s.enc[k], s.err[k]
 }
 
 // release says one document is done with the post's item in the format.
@@ -304,75 +299,55 @@ func (fr *frame) appendTo(dst []byte, items [][]byte) []byte {
 	return append(dst, fr.tail...)
 }
 
-// etag is a strong validator of the document appendTo writes with items
-// whose SHA-256 sums are sums: a SHA-256 over the frame's parts, each
-// with its length, and the items' sums. These determine the document's
-// bytes, so documents that differ get different ETags (as surely as
-// SHA-256 resists collisions), and each item is hashed once per build
-// rather than once for every document listing it.
-func (fr *frame) etag(sums []*[sha256.Size]byte) string {
-	h := newHasher()
-	h.str("syndicate document")
-	h.bytes(fr.head)
-	h.str(fr.lead)
-	h.str(fr.sep)
-	h.int(int64(len(sums)))
-	for _, sum := range sums {
-		h.h.Write(sum[:])
-	}
-	h.str(fr.trail)
-	h.bytes(fr.tail)
-	sum := h.sum()
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
-// rendered is a document assembled by render.
-type rendered struct {
-	body     []byte
-	etag     string
-	modified time.Time
-}
-
 // render assembles a planned document into buf (reset first) and
 // releases its items.
-func (p *Plan) render(pd PlannedDocument, items *itemCache, buf []byte) (rendered, error) {
+func (p *Plan) render(pd PlannedDocument, items *itemCache, buf []byte) ([]byte, time.Time, error) {
 	fr, err := p.frame(pd.Feed, pd.Format)
 	if err != nil {
-		return rendered{}, err
+		return nil, time.Time{}, err
 	}
 	encs := make([][]byte, len(pd.Feed.Posts))
-	sums := make([]*[sha256.Size]byte, len(pd.Feed.Posts))
 	defer func() {
 		for _, x := range pd.Feed.Posts {
 			items.release(x, pd.Format)
 		}
 	}()
 	for i, x := range pd.Feed.Posts {
-		if encs[i], sums[i], err = items.get(x, pd.Format); err != nil {
-			return rendered{}, err
+		if encs[i], err = items.get(x, pd.Format); err != nil {
+			return nil, time.Time{}, err
 		}
 	}
 	if n := fr.size(encs); cap(buf) < n {
 		buf = make([]byte, 0, n)
 	}
-	return rendered{body: fr.appendTo(buf[:0], encs), etag: fr.etag(sums), modified: fr.modified}, nil
+	return fr.appendTo(buf[:0], encs), fr.modified, nil
 }
 
 // document encodes a planned document into a Document of its own.
 func (p *Plan) document(pd PlannedDocument, items *itemCache) (*Document, error) {
-	r, err := p.render(pd, items, nil)
+	body, modified, err := p.render(pd, items, nil)
 	if err != nil {
 		return nil, err
 	}
+	return newDocument(pd, body, modified), nil
+}
+
+func newDocument(pd PlannedDocument, body []byte, modified time.Time) *Document {
 	return &Document{
 		Path:        pd.Path,
 		Format:      pd.Format,
 		ContentType: pd.Format.ContentType(),
-		Body:        r.body,
-		ETag:        r.etag,
-		Modified:    r.modified,
+		Body:        body,
+		ETag:        etagOf(body),
+		Modified:    modified,
 		Fingerprint: pd.Fingerprint,
-	}, nil
+	}
+}
+
+// etagOf is a strong validator of a document's bytes.
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"

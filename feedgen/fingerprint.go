@@ -76,11 +76,6 @@ func (h *hasher) str(s string) {
 	h.h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
-func (h *hasher) bytes(b []byte) {
-	h.int(int64(len(b)))
-	h.h.Write(b)
-}
-
 func (h *hasher) strs(list []string) {
 	h.int(int64(len(list)))
 	for _, s := range list {

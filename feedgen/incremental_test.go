@@ -3,8 +3,6 @@ package feedgen
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -460,62 +458,6 @@ func TestWriteTreeCancelled(t *testing.T) {
 	}
 	checkTree(t, dir, firstSnap)
 	checkNoLeftovers(t, dir)
-}
-
-// etagOf is an ETag for a document made by hand: any strong validator of
-// its bytes will do.
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
-// TestETagFollowsBytes builds the documents of every incremental change,
-// from scratch and with Plan.WriteTree: documents with the same bytes
-// have the same ETag and documents that differ have different ones,
-// although an ETag is made from its items' sums, not its bytes.
-func TestETagFollowsBytes(t *testing.T) {
-	posts := incrementalCorpus()
-	byETag := map[string][]byte{}
-	etags := map[string]string{} // body -> ETag
-	check := func(where, etag string, body []byte) {
-		t.Helper()
-		if b, ok := byETag[etag]; ok && !bytes.Equal(b, body) {
-			t.Fatalf("%s: ETag %s stands for two documents", where, etag)
-		}
-		byETag[etag] = body
-		if e, ok := etags[string(body)]; ok && e != etag {
-			t.Fatalf("%s: one document has ETags %s and %s", where, e, etag)
-		}
-		etags[string(body)] = etag
-	}
-	for _, c := range incrementalChanges() {
-		plan := c.apply(t, posts)
-		snap, err := plan.Build(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range snap.Paths {
-			check(c.name+" "+p, snap.Docs[p].ETag, snap.Docs[p].Body)
-		}
-		dir := filepath.Join(t.TempDir(), "out")
-		if _, err := c.apply(t, posts).WriteTree(context.Background(), dir); err != nil {
-			t.Fatal(err)
-		}
-		m, err := ReadManifest(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range m.Entries {
-			body, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(e.Path)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			check(c.name+" written "+e.Path, e.ETag, body)
-		}
-	}
-	if len(byETag) < 100 {
-		t.Fatalf("only %d distinct documents", len(byETag))
-	}
 }
 
 // TestSnapshotWriteTreeReuse: a snapshot written over a folder links the

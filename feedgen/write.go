@@ -120,15 +120,15 @@ func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
 			pd := planned[i]
 			buf := bufs.Get().(*[]byte)
 			defer bufs.Put(buf)
-			r, err := p.render(pd, items, *buf)
+			body, modified, err := p.render(pd, items, *buf)
 			if err != nil {
 				return ManifestEntry{}, fmt.Errorf("feedgen: %s: %w", pd.Path, err)
 			}
-			*buf = r.body[:0]
-			if err := writeFile(full, r.body, r.modified); err != nil {
+			*buf = body[:0]
+			if err := writeFile(full, body, modified); err != nil {
 				return ManifestEntry{}, err
 			}
-			return ManifestEntry{Path: pd.Path, Fingerprint: pd.Fingerprint, ETag: r.etag, Size: int64(len(r.body)), Modified: r.modified}, nil
+			return ManifestEntry{Path: pd.Path, Fingerprint: pd.Fingerprint, ETag: etagOf(body), Size: int64(len(body)), Modified: modified}, nil
 		},
 	})
 }
