@@ -14,7 +14,7 @@ import (
 const cachePost = "---\ntitle: \"Cached\"\ndate: 2024-01-02\ntags: [a, b]\n---\nHello *world* with [a link](/x/).\n"
 
 // ageFiles sets every file's mtime an hour back, past the racy window.
-func ageFiles(t *testing.T, root string) {
+func ageFiles(t testing.TB, root string) {
 	t.Helper()
 	old := time.Now().Add(-time.Hour)
 	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {

@@ -32,7 +32,7 @@ func testConfig() Config {
 
 // writeTree creates files under a fresh temporary directory. Keys are
 // slash-separated paths; values are file contents.
-func writeTree(t *testing.T, files map[string]string) string {
+func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {

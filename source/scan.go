@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -237,74 +236,7 @@ func (s *Scanner) walk(withInfo bool) (*Survey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("content directory: %w", err)
 	}
-	var files []surveyed
-	var skipped []*FileError
-	err = filepath.WalkDir(realRoot, func(p string, d fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(realRoot, p)
-		rel = filepath.ToSlash(rel)
-		if err != nil {
-			if p == realRoot || d == nil || d.IsDir() {
-				// A folder that cannot be read would silently take its
-				// posts out of every feed (think of an unmounted volume):
-				// the scan fails instead, and the last good feeds stay.
-				return fmt.Errorf("cannot read folder %s: %w", rel, err)
-			}
-			skipped = append(skipped, &FileError{Path: rel, Err: err})
-			return nil
-		}
-		name := d.Name()
-		if p != realRoot && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(name))
-		if ext != ".md" && ext != ".markdown" {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			target, err := filepath.EvalSymlinks(p)
-			if err != nil {
-				skipped = append(skipped, &FileError{Path: rel, Err: fmt.Errorf("symlink cannot be followed (missing target or a loop): %w", err)})
-				return nil
-			}
-			if !within(realRoot, target) {
-				skipped = append(skipped, &FileError{Path: rel, Err: errors.New("symlink points outside the content directory; not followed")})
-				return nil
-			}
-			ti, err := os.Stat(target)
-			if err != nil {
-				skipped = append(skipped, &FileError{Path: rel, Err: err})
-				return nil
-			}
-			if !ti.Mode().IsRegular() {
-				skipped = append(skipped, &FileError{Path: rel, Err: errors.New("symlink target is not a regular file")})
-				return nil
-			}
-			files = append(files, surveyed{rel: rel, info: ti})
-			return nil
-		} else if !d.Type().IsRegular() {
-			// A FIFO or device would block or never end.
-			skipped = append(skipped, &FileError{Path: rel, Err: errors.New("not a regular file")})
-			return nil
-		}
-		f := surveyed{rel: rel}
-		if withInfo {
-			if f.info, err = d.Info(); err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil // removed since the folder was listed
-				}
-				skipped = append(skipped, &FileError{Path: rel, Err: err})
-				return nil
-			}
-		}
-		files = append(files, f)
-		return nil
-	})
+	files, skipped, err := walkTree(realRoot, withInfo, s.cfg.Workers)
 	if err != nil {
 		return nil, fmt.Errorf("content directory: %w", err)
 	}
@@ -312,6 +244,7 @@ func (s *Scanner) walk(withInfo bool) (*Survey, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoContent, s.root)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
 	sv := &Survey{files: files, skipped: skipped}
 	if withInfo {
 		sv.stamp()

@@ -1,0 +1,142 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// walker lists a content folder's Markdown files. It does what
+// filepath.WalkDir with a callback would, without the per-entry path
+// cleaning and relative-path arithmetic, and stats files relative to their
+// folder (statAt) where the system allows: a survey of 100,000 files is
+// on every scheduled rebuild's path.
+type walker struct {
+	root     string
+	withInfo bool
+	// Folders are listed in parallel when a worker is free (stat calls
+	// are most of a survey's time); g.TryGo never waits for one, so a
+	// folder's own goroutine cannot block on its subfolders.
+	g *errgroup.Group
+
+	mu      sync.Mutex
+	files   []surveyed
+	skipped []*FileError
+}
+
+// walkTree lists the tree under root with up to workers folders at once.
+func walkTree(root string, withInfo bool, workers int) ([]surveyed, []*FileError, error) {
+	w := &walker{root: root, withInfo: withInfo, g: new(errgroup.Group)}
+	w.g.SetLimit(workers)
+	w.g.Go(func() error { return w.dir("", root) })
+	err := w.g.Wait()
+	return w.files, w.skipped, err
+}
+
+// dir lists one folder; rel is its slash-separated path below the root
+// ("" for the root), abs its path on disk.
+func (w *walker) dir(rel, abs string) error {
+	var files []surveyed
+	var skipped []*FileError
+	defer func() {
+		w.mu.Lock()
+		w.files = append(w.files, files...)
+		w.skipped = append(w.skipped, skipped...)
+		w.mu.Unlock()
+	}()
+	skip := func(rel string, err error) { skipped = append(skipped, &FileError{Path: rel, Err: err}) }
+	f, err := os.Open(abs)
+	if err != nil {
+		return w.folderError(rel, err)
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		// A folder that cannot be read would silently take its posts out
+		// of every feed (think of an unmounted volume): the scan fails
+		// instead, and the last good feeds stay.
+		return w.folderError(rel, err)
+	}
+	for _, d := range entries {
+		name := d.Name()
+		if strings.HasPrefix(name, ".") {
+			continue // hidden files and folders
+		}
+		r := name
+		if rel != "" {
+			r = rel + "/" + name
+		}
+		if d.IsDir() {
+			sub := abs + string(filepath.Separator) + name
+			if !w.g.TryGo(func() error { return w.dir(r, sub) }) {
+				if err := w.dir(r, sub); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".md" && ext != ".markdown" {
+			continue
+		}
+		p := abs + string(filepath.Separator) + name
+		switch t := d.Type(); {
+		case t&fs.ModeSymlink != 0:
+			if info, err := w.symlink(p); err != nil {
+				skip(r, err)
+			} else {
+				files = append(files, surveyed{rel: r, info: info})
+			}
+		case !t.IsRegular():
+			// A FIFO or device would block or never end.
+			skip(r, errors.New("not a regular file"))
+		case w.withInfo:
+			info, err := statAt(f, name, p)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				// removed since the folder was listed
+			case err != nil:
+				skip(r, err)
+			default:
+				files = append(files, surveyed{rel: r, info: info})
+			}
+		default:
+			files = append(files, surveyed{rel: r})
+		}
+	}
+	return nil
+}
+
+func (w *walker) folderError(rel string, err error) error {
+	if rel == "" {
+		rel = "."
+	}
+	return fmt.Errorf("cannot read folder %s: %w", rel, err)
+}
+
+// symlink takes a symlinked file when it stays inside the content folder
+// and leads to a regular file, and returns the target's info. Symlinked
+// folders are not followed (so loops cannot happen).
+func (w *walker) symlink(p string) (fs.FileInfo, error) {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil, fmt.Errorf("symlink cannot be followed (missing target or a loop): %w", err)
+	}
+	if !within(w.root, target) {
+		return nil, errors.New("symlink points outside the content directory; not followed")
+	}
+	ti, err := os.Stat(target)
+	if err != nil {
+		return nil, err
+	}
+	if !ti.Mode().IsRegular() {
+		return nil, errors.New("symlink target is not a regular file")
+	}
+	return ti, nil
+}
