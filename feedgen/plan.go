@@ -147,7 +147,12 @@ func (p *Plan) publishable(posts []*source.Post) []*source.Post {
 			out = append(out, x)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return newerThan(out[i], out[j]) })
+	// Scans hand posts over in this order already; checking is cheaper
+	// than sorting 100,000 posts again.
+	less := func(i, j int) bool { return newerThan(out[i], out[j]) }
+	if !sort.SliceIsSorted(out, less) {
+		sort.SliceStable(out, less)
+	}
 	return out
 }
 
@@ -183,13 +188,24 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 		posts    []*source.Post
 	}
 	groups := map[string]*group{}
+	// A site has far fewer names than uses of them: clean and fold each
+	// spelling once.
+	type folded struct{ name, key string }
+	seen := map[string]folded{}
 	for _, x := range posts {
-		for _, n := range names(x) {
-			n = strings.TrimSpace(cleanText(n))
+		for _, raw := range names(x) {
+			f, ok := seen[raw]
+			if !ok {
+				f.name = strings.TrimSpace(cleanText(raw))
+				if f.name != "" {
+					f.key = tagKey(f.name)
+				}
+				seen[raw] = f
+			}
+			n, k := f.name, f.key
 			if n == "" {
 				continue
 			}
-			k := tagKey(n)
 			g := groups[k]
 			if g == nil {
 				g = &group{key: k, slug: Slugify(k), spelling: map[string]int{}}

@@ -271,6 +271,9 @@ func htmlToText(fragment string) string {
 // absoluteURL returns s when it is an absolute http(s) URL, else "".
 // Readers and validators reject relative URLs in author fields.
 func absoluteURL(s string) string {
+	if plainHTTPURL(s) {
+		return s
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
 		return ""
@@ -307,6 +310,9 @@ func categoriesOf(x *source.Post) []string {
 // isAbsoluteURI reports whether an id can be an Atom id and an RSS guid:
 // an absolute URI such as https://..., tag:... or urn:uuid:....
 func isAbsoluteURI(s string) bool {
+	if plainHTTPURL(s) {
+		return true
+	}
 	u, err := url.Parse(s)
 	return err == nil && u.Scheme != "" && (u.Host != "" || u.Opaque != "") && !strings.ContainsAny(s, " \t\n<>\"")
 }
@@ -321,4 +327,51 @@ func validEmail(s string) string {
 		return ""
 	}
 	return s
+}
+
+// plainHTTPURL recognises the common http(s) URL that url.Parse accepts
+// with a host and cleanText leaves alone: a host of letters, digits, dots
+// and hyphens, an optional port, then only printable ASCII that needs no
+// escaping. Every post's link and id is checked on every build; this
+// spares url.Parse for nearly all of them (FuzzPlainHTTPURL holds it to
+// url.Parse).
+func plainHTTPURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return false
+		}
+	}
+	host := 0
+	for host < len(rest) && (isAlnum(rest[host]) || rest[host] == '.' || rest[host] == '-') {
+		host++
+	}
+	if host == 0 {
+		return false
+	}
+	rest = rest[host:]
+	if len(rest) > 0 && rest[0] == ':' {
+		port := 1
+		for port < len(rest) && rest[port] >= '0' && rest[port] <= '9' {
+			port++
+		}
+		if port == 1 || port > 6 {
+			return false
+		}
+		rest = rest[port:]
+	}
+	if len(rest) > 0 && rest[0] != '/' && rest[0] != '?' && rest[0] != '#' {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}%", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
