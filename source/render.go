@@ -229,6 +229,17 @@ func escapeSpecials(s string) string {
 	// character: most of a post is ASCII.
 	clean := true
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			// Eight bytes at a time while they are printable ASCII.
+			v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			const ones, highs = 0x0101010101010101, 0x8080808080808080
+			// A byte >= 0x80, or 0x7f (which +1 carries into bit 7), or < 0x20.
+			if (v|(v+ones)|(v-0x20*ones))&highs == 0 {
+				i += 8
+				continue
+			}
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
 				clean = false

@@ -371,3 +371,21 @@ func TestNestingTooDeep(t *testing.T) {
 		}
 	})
 }
+
+// FuzzEscapeSpecials: escapeSpecials leaves a string alone exactly when
+// no character in it is special, wherever in its eight-byte blocks the
+// character falls.
+func FuzzEscapeSpecials(f *testing.F) {
+	for _, s := range []string{"", "plain ASCII text, long enough for blocks", "1234567\u0085", "12345678\x7f", "abcdefgh\tij\n", "\ufffd", "1234567890\xff", "é12345678", "\x1f2345678"} {
+		f.Add(s)
+	}
+	special := func(r rune) bool {
+		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
+			r >= 0x7f && r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if unchanged, want := escapeSpecials(s) == s, strings.IndexFunc(s, special) < 0; unchanged != want {
+			t.Errorf("escapeSpecials(%q) unchanged = %v, want %v", s, unchanged, want)
+		}
+	})
+}
