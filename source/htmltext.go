@@ -25,7 +25,10 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 // every '<' in it opens a tag and every '>' closes one, since text is
 // escaped, and attribute values are double-quoted with '"', '<' and '>'
 // escaped. That lets it scan bytes instead of tokenising the whole post.
-func absolutize(fragment []byte, base string) []byte {
+//
+// It returns fragment itself when nothing changes, else the rewritten
+// fragment appended to dst[:0] (a buffer for the caller to reuse).
+func absolutize(dst, fragment []byte, base string) []byte {
 	b, err := url.Parse(base)
 	if err != nil || !b.IsAbs() {
 		b = nil
@@ -33,7 +36,7 @@ func absolutize(fragment []byte, base string) []byte {
 	if !bytes.ContainsAny(fragment, "=") || b == nil && !bytes.Contains(fragment, []byte("srcset")) {
 		return fragment
 	}
-	var out []byte // nil until the first change
+	var out []byte // nil until the first change, then dst
 	done := 0      // fragment[:done] is already in out
 	for i := 0; i < len(fragment); {
 		lt := bytes.IndexByte(fragment[i:], '<')
@@ -85,7 +88,7 @@ func absolutize(fragment []byte, base string) []byte {
 				continue
 			}
 			if out == nil {
-				out = make([]byte, 0, len(fragment)+256)
+				out = dst[:0]
 			}
 			out = append(out, fragment[done:start+valStart]...)
 			out = append(out, html.EscapeString(nv)...)

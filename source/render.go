@@ -192,7 +192,11 @@ func toHTML(md []byte, base string) string {
 	}
 	o := getOut()
 	defer putOut(o)
-	abs := absolutize(renderSafe(o, md), base)
+	safe := renderSafe(o, md)
+	abs := absolutize(o.scratch, safe, base)
+	if len(abs) > 0 && &abs[0] != &safe[0] {
+		o.scratch = abs // keep the grown buffer for the next post
+	}
 	return escapeSpecials(string(bytes.TrimSpace(abs)))
 }
 
@@ -287,14 +291,16 @@ func cleanText(s string) string {
 // autoSummary takes the first paragraphs of the text up to about max
 // characters, cut on a word boundary.
 func autoSummary(contentHTML string, max int) string {
-	var out []rune
+	out := make([]rune, 0, 2*max) // enough for most summaries
 	// A character takes at most four bytes, so this many bytes of text
 	// always hold enough characters.
 	for _, para := range paragraphs(contentHTML, 4*(max+max/5)) {
 		if len(out) > 0 {
 			out = append(out, ' ')
 		}
-		out = append(out, []rune(para)...)
+		for _, r := range para {
+			out = append(out, r)
+		}
 		if len(out) >= max {
 			break
 		}
