@@ -259,8 +259,42 @@ func (o *htmlOut) sanitizeRaw(fragment []byte) {
 	if len(fragment) == 0 {
 		return
 	}
-	o.buf = append(o.buf, policy().SanitizeBytes(fragment)...)
+	if len(fragment) > maxMemoFragment {
+		o.buf = append(o.buf, policy().SanitizeBytes(fragment)...)
+		return
+	}
+	rawMemo.RLock()
+	clean, ok := rawMemo.m[string(fragment)]
+	rawMemo.RUnlock()
+	if !ok {
+		clean = policy().SanitizeBytes(fragment)
+		rawMemo.Lock()
+		if len(rawMemo.m) < maxMemoEntries {
+			if rawMemo.m == nil {
+				rawMemo.m = make(map[string][]byte)
+			}
+			rawMemo.m[string(fragment)] = bytes.Clone(clean)
+		}
+		rawMemo.Unlock()
+	}
+	o.buf = append(o.buf, clean...)
 }
+
+// rawMemo remembers what the policy makes of short raw fragments: inline
+// tags such as <strong> or </mark> recur in nearly every post, and
+// bluemonday spends more on setting up (a tokenizer and its 4 KiB buffer)
+// than on such a tag. A fragment is sanitised alone, so the result
+// depends on its bytes only. The bounds keep hostile input from growing
+// it: at most maxMemoEntries fragments of maxMemoFragment bytes.
+var rawMemo struct {
+	sync.RWMutex
+	m map[string][]byte
+}
+
+const (
+	maxMemoFragment = 64
+	maxMemoEntries  = 4096
+)
 
 func (safeRenderer) renderRawHTML(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
