@@ -286,3 +286,42 @@ func BenchmarkEncodeItems(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWireEncode encodes the wire structs of the corpus's items,
+// built beforehand, with the fast encoders and with the reference ones.
+func BenchmarkWireEncode(b *testing.B) {
+	plan, err := NewPlan(benchSite(), Options{Limit: 20}, benchCorpus())
+	if err != nil {
+		b.Fatal(err)
+	}
+	posts := plan.Needed[:min(len(plan.Needed), 2000)]
+	for _, f := range Formats {
+		wires := make([]wire, len(posts))
+		for i, x := range posts {
+			wires[i] = plan.wireItem(x, plan.postText(x), f)
+		}
+		for _, enc := range []struct {
+			name string
+			fn   func(wire) ([]byte, error)
+		}{
+			{"fast", func(w wire) ([]byte, error) { return encodeExact(w.appendTo) }},
+			{"reference", wire.marshalRef},
+		} {
+			b.Run(string(f)+"/"+enc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				var size int64
+				for b.Loop() {
+					size = 0
+					for _, w := range wires {
+						out, err := enc.fn(w)
+						if err != nil {
+							b.Fatal(err)
+						}
+						size += int64(len(out))
+					}
+				}
+				b.SetBytes(size)
+			})
+		}
+	}
+}

@@ -235,38 +235,44 @@ func (p *Plan) frame(f *Feed, format Format) (*frame, error) {
 			published = x.Published
 		}
 	}
-	var head []byte
-	var err error
 	fr := &frame{modified: updated}
+	var head wire
 	var closing string
 	switch format {
 	case RSS:
-		head, err = p.rssHeadOf(f, updated, published).appendTo(nil)
+		head = p.rssHeadOf(f, updated, published)
 		closing, fr.lead, fr.sep, fr.trail = "</channel>", "\n", "\n", "\n  "
 	case Atom:
 		feedUpdated := updated
 		if feedUpdated.IsZero() {
 			feedUpdated = time.Unix(0, 0).UTC() // an empty feed still needs <updated>
 		}
-		head, err = p.atomHeadOf(f, feedUpdated).appendTo(nil)
+		head = p.atomHeadOf(f, feedUpdated)
 		closing, fr.lead, fr.sep, fr.trail = "</feed>", "\n", "\n", "\n"
 	case JSON:
-		head, err = p.jsonHeadOf(f).appendTo(nil)
+		head = p.jsonHeadOf(f)
 		closing, fr.lead, fr.sep, fr.trail = "]}", "", ",", ""
+	default:
+		return nil, fmt.Errorf("unknown format %q", format)
 	}
+	// One buffer, big enough for any head but a very long title, holds
+	// the XML declaration and the head, which is cut in place.
+	buf := make([]byte, 0, 2048)
+	if format != JSON {
+		buf = append(buf, xmlHeader...)
+	}
+	n0 := len(buf)
+	buf, err := head.appendTo(buf)
 	if err != nil {
 		return nil, err
 	}
-	at := bytes.LastIndex(head, []byte(closing))
+	at := bytes.LastIndex(buf[n0:], []byte(closing))
 	if at < 0 {
 		return nil, fmt.Errorf("encoded head has no %s", closing)
 	}
-	if format != JSON {
-		fr.head = append([]byte(xmlHeader), bytes.TrimRight(head[:at], " \n")...)
-	} else {
-		fr.head = bytes.TrimRight(head[:at], " \n")
-	}
-	fr.tail = append(head[at:len(head):len(head)], '\n')
+	at += n0
+	fr.tail = append(append(make([]byte, 0, len(buf)-at+1), buf[at:]...), '\n')
+	fr.head = buf[:n0+len(bytes.TrimRight(buf[n0:at], " \n"))]
 	return fr, nil
 }
 

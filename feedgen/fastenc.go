@@ -44,17 +44,26 @@ var xmlEscapes = func() (t [utf8.RuneSelf]string) {
 	return t
 }()
 
+// xmlPlain marks the bytes appendXMLText copies without a second look:
+// ASCII that encoding/xml does not escape.
+var xmlPlain = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = xmlEscapes[c] == ""
+	}
+	return t
+}()
+
 // appendXMLText appends s escaped as encoding/xml escapes character data
 // and attribute values.
 func appendXMLText(dst []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if xmlPlain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if xmlEscapes[c] == "" {
-				i++
-				continue
-			}
 			dst = append(dst, s[last:i]...)
 			dst = append(dst, xmlEscapes[c]...)
 			i++
