@@ -27,8 +27,13 @@ import (
 // through policyURL, titles and alt text through bluemonday.Paragraph,
 // rel="nofollow" added to links). An element left without attributes the
 // policy needs (a link whose URL it rejects) is dropped with its end tag,
-// as bluemonday does. renderSafe's output is therefore a fixed point of
-// the policy; TestRenderIsSanitiserFixedPoint and FuzzRenderSafe check it.
+// as bluemonday does. The nodes left to goldmark's renderers (paragraphs,
+// emphasis, code, lists, tables...) write fixed tags the policy keeps and
+// their text through canonWriter; they would write attributes only if
+// the parser set some, which it does for headings alone (no
+// parser.WithAttribute). renderSafe's output is therefore a fixed point
+// of the policy; TestRenderIsSanitiserFixedPoint and FuzzRenderSafe check
+// it.
 //
 // Raw HTML (ast.RawHTML inline, ast.HTMLBlock) is sanitised one node at a
 // time. That is safe although bluemonday no longer sees the whole
