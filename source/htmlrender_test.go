@@ -140,6 +140,8 @@ func TestRenderIsSanitiserFixedPoint(t *testing.T) {
 		"![](javascript:x) ![alt **b** `c`](y \"t\") ![a\nb](c) ![a  \nb](c)",
 		"![x](java\tscript:1) [x](http://a b) [x](<a b>) [x](http://[::1) [x](%zz)",
 		"<https://a.example/?x=<y>> <mailto:a@b.example> a@b.example www.x.example/a_(b) http://x.example/&amp;",
+		"mail a.b+c@example.org, (www.example.com) *http://x.example/y* _ftp://f.example_ ~https://s.example~ x@y (a@b.c) me@here.\n"+
+			strings.Repeat("a", 64)+"@example.org "+strings.Repeat("b", 65)+"@example.org\twww.tab.example\nhttps://line.example/ Www.no.example HTTP://no.example",
 		"# Café\n## ü\n## \"quoted\" & <b>\n### 1\n#\n",
 		"1. a\n2. b\n\n3) c\n\n7. d\n",
 		"```go weird\"lang\nx\n```\n    indented <code>\n\n`a & b` ``c`d``",
@@ -303,6 +305,31 @@ func FuzzPolicyText(f *testing.F) {
 		}
 		if got, want := policyID(s), idPattern.MatchString(s); got != want {
 			t.Errorf("policyID(%q) = %v, the id pattern says %v", s, got, want)
+		}
+	})
+}
+
+// FuzzMayLinkify: where mayLinkify says no, goldmark's linkify parser
+// finds nothing either.
+func FuzzMayLinkify(f *testing.F) {
+	for _, s := range []string{" http://x.example", "(www.a.example)", "*https://a", "~ftp://x", " me@example.org", "a.b+c@d.e", strings.Repeat("a", 64) + "@b.c", strings.Repeat("a", 65) + "@b.c", "a b@c.d", "a\tb@c.d", "_x@y.z_", " Www.x.y"} {
+		f.Add([]byte(s))
+	}
+	inner := extension.NewLinkifyParser()
+	// The harness can see a link at all.
+	for _, s := range []string{" me@example.org", "(www.a.example)", " https://a.example/"} {
+		if inner.Parse(ast.NewParagraph(), gtext.NewReader([]byte(s)), parser.NewContext()) == nil {
+			f.Fatalf("linkify finds nothing in %q", s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		r := gtext.NewReader(src)
+		line, _ := r.PeekLine()
+		if len(line) == 0 || mayLinkify(line) {
+			return
+		}
+		if n := inner.Parse(ast.NewParagraph(), r, parser.NewContext()); n != nil {
+			t.Errorf("mayLinkify(%q) = false, but linkify makes a %s", line, n.Kind())
 		}
 	})
 }

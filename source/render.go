@@ -14,10 +14,12 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	ghtml "github.com/yuin/goldmark/renderer/html"
+	gtext "github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	"golang.org/x/sync/errgroup"
 )
@@ -30,18 +32,73 @@ var markdown = goldmark.New(
 	// GFM, spelt out so table alignment comes as the align attribute the
 	// sanitiser keeps (goldmark's default is a style attribute it drops).
 	goldmark.WithExtensions(
-		extension.Linkify,
 		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 		extension.Strikethrough,
 		extension.TaskList,
 		extension.Footnote,
 	),
-	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	goldmark.WithParserOptions(
+		parser.WithAutoHeadingID(),
+		// GFM autolinks: what extension.Linkify adds, behind a quicker
+		// first look.
+		parser.WithInlineParsers(util.Prioritized(quickLinkify{extension.NewLinkifyParser()}, 999)),
+	),
 	goldmark.WithRendererOptions(
 		renderer.WithNodeRenderers(util.Prioritized(safeRenderer{}, 100)),
 		ghtml.WithWriter(canonWriter{}),
 	),
 )
+
+// quickLinkify is goldmark's linkify parser, asked only when it could
+// find something. goldmark calls it at every space, '*', '_', '~' and '('
+// of every paragraph, and for each it tries the word as an e-mail address
+// (util.FindEmailIndex) unless it starts with a URL prefix; most words
+// are neither. It declines exactly where the inner parser would: the
+// word, after the trigger character the inner parser skips, starts with
+// none of its prefixes (http:, https:, ftp:, www.) and has no '@' within
+// FindEmailIndex's reach (up to 64 bytes of local part, which never
+// holds white space, then the '@').
+type quickLinkify struct{ parser.InlineParser }
+
+func (q quickLinkify) Parse(parent ast.Node, block gtext.Reader, pc parser.Context) ast.Node {
+	if line, _ := block.PeekLine(); len(line) > 0 && !mayLinkify(line) {
+		return nil
+	}
+	return q.InlineParser.Parse(parent, block, pc)
+}
+
+func mayLinkify(line []byte) bool {
+	switch line[0] {
+	case ' ', '*', '_', '~', '(':
+		line = line[1:]
+	}
+	if len(line) == 0 {
+		return false
+	}
+	switch line[0] {
+	case 'h':
+		if bytes.HasPrefix(line, []byte("http:")) || bytes.HasPrefix(line, []byte("https:")) {
+			return true
+		}
+	case 'f':
+		if bytes.HasPrefix(line, []byte("ftp:")) {
+			return true
+		}
+	case 'w':
+		if bytes.HasPrefix(line, []byte("www.")) {
+			return true
+		}
+	}
+	for i := 0; i < len(line) && i <= 64; i++ {
+		switch line[i] {
+		case '@':
+			return true
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+			return false
+		}
+	}
+	return false
+}
 
 // policy is bluemonday's UGC policy plus responsive images and the few
 // attributes GFM output needs; it never lets scripts, event handlers or
