@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"io/fs"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -332,4 +334,37 @@ func FuzzMayLinkify(f *testing.F) {
 			t.Errorf("mayLinkify(%q) = false, but linkify makes a %s", line, n.Kind())
 		}
 	})
+}
+
+// TestRenderConcurrently renders the same inputs from several goroutines:
+// pooled buffers and the raw HTML memo must not leak between posts.
+func TestRenderConcurrently(t *testing.T) {
+	var inputs [][]byte
+	for _, md := range renderInputs(t) {
+		inputs = append(inputs, md)
+	}
+	for _, x := range xssCorpus {
+		inputs = append(inputs, []byte(x))
+	}
+	want := make([]string, len(inputs))
+	for i, md := range inputs {
+		want[i] = toHTML(md, testLink)
+	}
+	errs := make(chan string, 4*len(inputs))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range inputs {
+				i := (k + g*len(inputs)/4) % len(inputs)
+				if got := toHTML(inputs[i], testLink); got != want[i] {
+					errs <- fmt.Sprintf("input %d: got %q, want %q", i, got, want[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }
