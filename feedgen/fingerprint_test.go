@@ -208,6 +208,14 @@ func TestFingerprintCoversSiteAndOptions(t *testing.T) {
 		case "SummaryOnly":
 			changesAll(t, name, testSite(), Options{Limit: 5, SummaryOnly: true})
 		case "Limit", "Formats":
+		case "Compressed":
+			// Only how the bytes are held: same documents, same fingerprints.
+			posts := []*source.Post{simplePost("a.md", t0, "Go")}
+			a := fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, posts))
+			b := fingerprints(mustPlan(t, testSite(), Options{Limit: 5, Compressed: true}, posts))
+			if !reflect.DeepEqual(a, b) {
+				t.Error("Compressed changed fingerprints")
+			}
 		default:
 			t.Errorf("Options has a new field %s: hash it in siteHash if it changes how documents are written, and list it here", name)
 		}

@@ -70,16 +70,20 @@ func (s *Snapshot) WriteTree(ctx context.Context, dir string) (WriteStats, error
 		paths: s.Paths,
 		reusable: func(i int, old ManifestEntry) bool {
 			d := docs[i]
-			return d.ETag != "" && old.ETag == d.ETag && old.Size == int64(len(d.Body)) && old.Modified.Equal(d.Modified)
+			return d.ETag != "" && old.ETag == d.ETag && old.Size == d.Len() && old.Modified.Equal(d.Modified)
 		},
 		fingerprint: func(i int) Fingerprint { return docs[i].Fingerprint },
 		workers:     4,
 		write: func(_ context.Context, i int, full string) (ManifestEntry, error) {
 			d := docs[i]
-			if err := writeFile(full, d.Body, d.Modified); err != nil {
+			body, err := d.Bytes()
+			if err != nil {
 				return ManifestEntry{}, err
 			}
-			return ManifestEntry{Path: d.Path, Fingerprint: d.Fingerprint, ETag: d.ETag, Size: int64(len(d.Body)), Modified: d.Modified}, nil
+			if err := writeFile(full, body, d.Modified); err != nil {
+				return ManifestEntry{}, err
+			}
+			return ManifestEntry{Path: d.Path, Fingerprint: d.Fingerprint, ETag: d.ETag, Size: int64(len(body)), Modified: d.Modified}, nil
 		},
 	})
 }

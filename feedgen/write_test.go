@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -298,4 +299,45 @@ func TestWriteDirAtomicForReaders(t *testing.T) {
 	t.Logf("%d reads, %d lookups into a deleted tree", reads.Load(), missing.Load())
 	checkTree(t, dir, snaps[0])
 	checkNoLeftovers(t, dir)
+}
+
+// TestCompressedDocuments: documents held compressed have the bytes,
+// ETags and fingerprints of plain ones, and write the same tree.
+func TestCompressedDocuments(t *testing.T) {
+	posts := []*source.Post{simplePost("a.md", t0, "Go"), simplePost("b.md", t0.Add(time.Hour), "Rust")}
+	plain, err := mustPlan(t, testSite(), Options{Limit: 5}, posts).Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := mustPlan(t, testSite(), Options{Limit: 5, Compressed: true}, posts).Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, p := range plain.Docs {
+		h := held.Docs[path]
+		if h == nil || h.Body != nil || h.Gzip == nil {
+			t.Fatalf("%s: not held compressed: %+v", path, h)
+		}
+		body, err := h.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, p.Body) || h.ETag != p.ETag || h.Fingerprint != p.Fingerprint || h.Len() != int64(len(p.Body)) {
+			t.Errorf("%s: compressed document differs from the plain one", path)
+		}
+	}
+	a, b := t.TempDir(), t.TempDir()
+	if _, err := plain.WriteTree(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := held.WriteTree(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	for path := range plain.Docs {
+		x, _ := os.ReadFile(filepath.Join(a, path))
+		y, _ := os.ReadFile(filepath.Join(b, path))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s: written trees differ", path)
+		}
+	}
 }

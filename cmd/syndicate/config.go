@@ -44,6 +44,8 @@ type Config struct {
 	// serve keeps one in memory across rebuilds).
 	cache     *source.Cache
 	cacheFile string
+	// holdCompressed: documents are held gzip-compressed (serve).
+	holdCompressed bool
 }
 
 // SiteConfig describes the publication.

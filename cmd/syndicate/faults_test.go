@@ -128,7 +128,7 @@ func (e *faultEnv) checkDiskMatchesServed(t *testing.T) {
 	files := treeFiles(t, e.out)
 	set := e.srv.set.Load()
 	for p, d := range set.docs {
-		if files[p] != string(d.doc.Body) {
+		if files[p] != string(docBytes(t, d.doc)) {
 			t.Errorf("%s on disk differs from the served document", p)
 		}
 	}

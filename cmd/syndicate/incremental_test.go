@@ -68,7 +68,7 @@ func (f *incrementalFixture) siteRSS() string {
 	if d == nil {
 		f.t.Fatalf("no feed.rss among %v", f.snap.Paths)
 	}
-	return string(d.Body)
+	return string(docBytes(f.t, d))
 }
 
 func post(title, date, body string) string {

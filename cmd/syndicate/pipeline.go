@@ -109,7 +109,8 @@ func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *sour
 		out.Warnings = append(out.Warnings, w.Error())
 	}
 	site := siteFor(cfg, contentDir, res.Posts)
-	opts := feedgen.Options{Limit: cfg.Feeds.Limit, Formats: cfg.formats, SummaryOnly: cfg.Feeds.Content == "summary"}
+	opts := feedgen.Options{Limit: cfg.Feeds.Limit, Formats: cfg.formats, SummaryOnly: cfg.Feeds.Content == "summary",
+		Compressed: cfg.holdCompressed}
 
 	posts := res.Posts
 	var plan *feedgen.Plan

@@ -427,7 +427,7 @@ func TestWriteOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "tags", "日本語", "feed.rss"))
-	if err != nil || !bytes.Equal(b, srv.set.Load().docs["tags/日本語/feed.rss"].doc.Body) {
+	if err != nil || !bytes.Equal(b, docBytes(t, srv.set.Load().docs["tags/日本語/feed.rss"].doc)) {
 		t.Fatalf("output folder does not hold the served document: %v", err)
 	}
 	info1, _ := os.Stat(out)

@@ -115,6 +115,10 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 	}
 
 	srv := newFeedServer(cfg.Server.PathPrefix, cfg.Server.CacheControl)
+	srv.log = log
+	// A served document is held gzip-compressed: a quarter of the memory,
+	// and the gzip response most readers ask for is ready.
+	cfg.holdCompressed = true
 	var handler http.Handler = srv
 	if cfg.Server.AccessLog {
 		handler = accessLog(log)(handler)

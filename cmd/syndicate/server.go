@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,12 +35,18 @@ type feedServer struct {
 	// publishMu serialises publish's read-modify-write of set; rebuilds
 	// are serialised anyway, this keeps publish correct on its own.
 	publishMu sync.Mutex
+
+	// plain holds recently requested documents' bodies decompressed, for
+	// documents held compressed.
+	plain plainCache
+	log   *slog.Logger // may be nil
 }
 
 var _ http.Handler = (*feedServer)(nil)
 
 func newFeedServer(prefix, cacheControl string) *feedServer {
 	s := &feedServer{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl}
+	s.plain.budget = plainCacheBudget
 	if cacheControl != "" {
 		s.hCacheControl = []string{cacheControl}
 	}
@@ -67,6 +74,11 @@ type servedDoc struct {
 
 	gzipOnce sync.Once
 	gzipBody []byte // nil when gzip would not make it smaller
+
+	// plain is the decompressed body of a document held compressed while
+	// plainCache keeps it; ref marks it used since the cache last looked.
+	plain atomic.Pointer[[]byte]
+	ref   atomic.Bool
 }
 
 func newServedDoc(d *feedgen.Document) *servedDoc {
@@ -77,7 +89,7 @@ func newServedDoc(d *feedgen.Document) *servedDoc {
 	if !d.Modified.IsZero() {
 		sd.hLastModified = []string{d.Modified.UTC().Format(http.TimeFormat)}
 	}
-	sd.hLength = []string{strconv.Itoa(len(d.Body))}
+	sd.hLength = []string{strconv.Itoa(int(d.Len()))}
 	return sd
 }
 
@@ -92,9 +104,16 @@ func variantETag(etag, suffix string) string {
 	return etag + "-" + suffix
 }
 
-// gzipped compresses the body on first use and keeps the result.
+// gzipped compresses the body on first use and keeps the result; a
+// document held compressed (feedgen.Options.Compressed) comes with it.
 func (d *servedDoc) gzipped() []byte {
 	d.gzipOnce.Do(func() {
+		if d.doc.Gzip != nil {
+			if int64(len(d.doc.Gzip)) < d.doc.Len() {
+				d.gzipBody = d.doc.Gzip
+			}
+			return
+		}
 		var buf bytes.Buffer
 		buf.Grow(len(d.doc.Body) / 3)
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -114,8 +133,15 @@ func (d *servedDoc) gzipped() []byte {
 // the bytes is the fallback for a document encoded again to the same
 // bytes.
 func sameVersion(old, d *feedgen.Document) bool {
-	return old == d || old.ETag == d.ETag && old.ContentType == d.ContentType &&
-		old.Modified.Equal(d.Modified) && bytes.Equal(old.Body, d.Body)
+	if old == d {
+		return true
+	}
+	same := old.ETag == d.ETag && old.ContentType == d.ContentType &&
+		old.Modified.Equal(d.Modified) && old.Len() == d.Len()
+	if old.Body != nil && d.Body != nil {
+		return same && bytes.Equal(old.Body, d.Body)
+	}
+	return same // the ETag is a SHA-256 of the bytes
 }
 
 // snapshot is the snapshot being served, or nil before the first build.
@@ -247,22 +273,29 @@ func (s *feedServer) unavailable(w http.ResponseWriter, r *http.Request) {
 // (on the bytes of the variant served) and HEAD; its 304 keeps ETag,
 // Cache-Control and Vary.
 func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
-	body, etag, coding := d.doc.Body, d.doc.ETag, ""
+	var gz []byte
 	switch negotiateEncoding(r.Header.Values("Accept-Encoding")) {
 	case encodingGzip:
-		if gz := d.gzipped(); gz != nil {
-			body, etag, coding = gz, d.gzipETag, "gzip"
-		}
+		gz = d.gzipped()
 	case encodingNone:
 		w.Header().Set("Vary", "Accept-Encoding")
 		http.Error(w, "406 no acceptable content coding (gzip or identity)", http.StatusNotAcceptable)
 		return
 	}
-	h := w.Header()
 	if r.Header.Get("Range") == "" {
-		s.serveWhole(w, r, d, body, coding != "")
+		s.serveWhole(w, r, d, gz)
 		return
 	}
+	body, etag, coding := gz, d.gzipETag, "gzip"
+	if gz == nil {
+		var err error
+		if body, err = s.plain.get(d); err != nil {
+			s.internalError(w, err)
+			return
+		}
+		etag, coding = d.doc.ETag, ""
+	}
+	h := w.Header()
 	h.Set("Content-Type", d.doc.ContentType)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("ETag", etag)
@@ -285,15 +318,16 @@ func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedD
 // conditional headers evaluated here (the same rules as ServeContent:
 // If-None-Match with weak comparison wins over If-Modified-Since), so the
 // hot path allocates next to nothing. Range requests go to ServeContent.
-func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, body []byte, gz bool) {
+func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte) {
 	h := w.Header()
+	gz := gzBody != nil
 	etag, hETag, hLength := d.doc.ETag, d.hETag, d.hLength
 	if gz {
 		etag, hETag = d.gzipETag, d.hGzipETag
 		if l := d.hGzipLength.Load(); l != nil {
 			hLength = *l
 		} else {
-			v := []string{strconv.Itoa(len(body))}
+			v := []string{strconv.Itoa(len(gzBody))}
 			d.hGzipLength.Store(&v)
 			hLength = v
 		}
@@ -317,13 +351,33 @@ func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *serve
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	body := gzBody
 	if gz {
 		h["Content-Encoding"] = gzipEncoding
+	} else if r.Method != http.MethodHead {
+		var err error
+		if body, err = s.plain.get(d); err != nil {
+			s.internalError(w, err)
+			return
+		}
 	}
 	h["Content-Length"] = hLength
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
+	}
+}
+
+// internalError answers 500 for a document that cannot be produced (a
+// held-compressed body that does not decompress: memory corruption).
+func (s *feedServer) internalError(w http.ResponseWriter, err error) {
+	for k := range w.Header() {
+		delete(w.Header(), k)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "500 document unavailable", http.StatusInternalServerError)
+	if s.log != nil {
+		s.log.Error("document unavailable", "err", err)
 	}
 }
 

@@ -32,9 +32,82 @@ func makeDoc(path string, body string, modified time.Time) *feedgen.Document {
 	case strings.HasSuffix(path, ".json"):
 		f = feedgen.JSON
 	}
-	return &feedgen.Document{
-		Path: path, Format: f, ContentType: f.ContentType(), Body: []byte(body),
+	d := &feedgen.Document{
+		Path: path, Format: f, ContentType: f.ContentType(), Body: []byte(body), Size: int64(len(body)),
 		ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, Modified: modified,
+	}
+	if testHoldCompressed {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(d.Body)
+		zw.Close()
+		d.Gzip, d.Body = buf.Bytes(), nil
+	}
+	return d
+}
+
+// testHoldCompressed makes makeDoc hold documents compressed, as serve
+// does (feedgen.Options.Compressed); see TestHeldCompressed.
+var testHoldCompressed bool
+
+// TestHeldCompressed runs the serving tests over documents held
+// compressed, whose identity bodies come from plainCache.
+func TestHeldCompressed(t *testing.T) {
+	testHoldCompressed = true
+	defer func() { testHoldCompressed = false }()
+	for _, tc := range []struct {
+		name string
+		f    func(*testing.T)
+	}{
+		{"conditional", TestConditionalRequests}, {"encodings", TestEncodings}, {"head", TestHeadMatchesGet},
+		{"publish", TestPublishKeepsUnchangedDocuments}, {"swap", TestAtomicSwap}, {"paths", TestPaths},
+	} {
+		t.Run(tc.name, tc.f)
+	}
+}
+
+// TestPlainCache: bodies come back whole, the budget holds, and a body
+// requested again since the last eviction round is kept over one that
+// was not.
+func TestPlainCache(t *testing.T) {
+	testHoldCompressed = true
+	defer func() { testHoldCompressed = false }()
+	c := plainCache{budget: 4 * 3000}
+	var docs []*servedDoc
+	for i := range 6 {
+		body := fmt.Sprintf("%d", i) + strings.Repeat("x", 2999)
+		docs = append(docs, newServedDoc(makeDoc(fmt.Sprintf("d%d.rss", i), body, testModified)))
+	}
+	get := func(i int) {
+		t.Helper()
+		b, err := c.get(docs[i])
+		if err != nil || len(b) != 3000 || b[0] != byte('0'+i) {
+			t.Fatalf("doc %d: %d bytes, err %v", i, len(b), err)
+		}
+	}
+	for i := range 4 {
+		get(i)
+	}
+	get(0) // marked: survives the next eviction
+	get(4) // evicts 1, the oldest unmarked
+	if docs[0].plain.Load() == nil || docs[1].plain.Load() != nil || docs[4].plain.Load() == nil {
+		t.Errorf("kept 0:%v 1:%v 4:%v; want 0 and 4 kept, 1 dropped",
+			docs[0].plain.Load() != nil, docs[1].plain.Load() != nil, docs[4].plain.Load() != nil)
+	}
+	for i := range 6 {
+		get(i)
+		if c.used > c.budget {
+			t.Fatalf("cache holds %d bytes, budget %d", c.used, c.budget)
+		}
+	}
+	held := 0
+	for _, d := range docs {
+		if d.plain.Load() != nil {
+			held++
+		}
+	}
+	if held != 4 || c.used != 4*3000 {
+		t.Errorf("%d bodies held in %d bytes; want 4 in %d", held, c.used, 4*3000)
 	}
 }
 
@@ -236,8 +309,8 @@ func TestEncodings(t *testing.T) {
 				if w.Header().Get("ETag") != variantETag(d.ETag, "gz") {
 					t.Errorf("ETag %q", w.Header().Get("ETag"))
 				}
-				if len(body) >= len(d.Body) {
-					t.Errorf("gzip body %d bytes, identity %d", len(body), len(d.Body))
+				if len(body) >= len(docBytes(t, d)) {
+					t.Errorf("gzip body %d bytes, identity %d", len(body), len(docBytes(t, d)))
 				}
 				body = gunzip(t, body)
 			} else {
@@ -248,7 +321,7 @@ func TestEncodings(t *testing.T) {
 					t.Errorf("ETag %q", w.Header().Get("ETag"))
 				}
 			}
-			if !bytes.Equal(body, d.Body) {
+			if !bytes.Equal(body, docBytes(t, d)) {
 				t.Errorf("body differs from the document")
 			}
 		})
@@ -471,8 +544,8 @@ func TestAtomicSwap(t *testing.T) {
 	etags := map[string]string{} // ETag -> label:path
 	for _, snap := range sets {
 		for p, d := range snap.Docs {
-			etags[d.ETag] = string(d.Body[1:2]) + ":" + p
-			etags[variantETag(d.ETag, "gz")] = string(d.Body[1:2]) + ":" + p
+			etags[d.ETag] = string(docBytes(t, d)[1:2]) + ":" + p
+			etags[variantETag(d.ETag, "gz")] = string(docBytes(t, d)[1:2]) + ":" + p
 		}
 	}
 	s.publish(sets[0])
@@ -587,4 +660,14 @@ func BenchmarkServeFeed(b *testing.B) {
 			}
 		})
 	}
+}
+
+// docBytes is a document's body, held compressed or not.
+func docBytes(t testing.TB, d *feedgen.Document) []byte {
+	t.Helper()
+	b, err := d.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
