@@ -357,18 +357,31 @@ func (p *Plan) document(pd PlannedDocument, items *itemCache) (*Document, error)
 // (BestSpeed output is about 15% larger than BestCompression's here).
 const gzipLevel = gzip.BestSpeed
 
+// gzipper is a reusable compressor: a gzip.Writer holds about a megabyte
+// of state, too much to allocate for each of thousands of documents.
+type gzipper struct {
+	buf bytes.Buffer
+	zw  *gzip.Writer
+}
+
+var gzippers = sync.Pool{New: func() any {
+	g := new(gzipper)
+	g.zw, _ = gzip.NewWriterLevel(&g.buf, gzipLevel) // the level is valid
+	return g
+}}
+
+// gzipBytes compresses body into a slice of exactly its length, since
+// the result is held for as long as the document is served.
 func gzipBytes(body []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(body)/3 + 64)
-	zw, err := gzip.NewWriterLevel(&buf, gzipLevel)
-	if err != nil {
+	g := gzippers.Get().(*gzipper)
+	defer gzippers.Put(g)
+	g.buf.Reset()
+	g.zw.Reset(&g.buf)
+	g.zw.Write(body) // a bytes.Buffer does not fail
+	if err := g.zw.Close(); err != nil {
 		return nil, err
 	}
-	zw.Write(body) // a bytes.Buffer does not fail
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return bytes.Clone(g.buf.Bytes()), nil
 }
 
 // Len is the length of the document's body, held or not.

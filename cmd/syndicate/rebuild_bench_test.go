@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -77,12 +79,14 @@ func benchRebuilder(b *testing.B) (*rebuilder, string) {
 func BenchmarkRebuild(b *testing.B) {
 	b.Run("unchanged", func(b *testing.B) {
 		rb, _ := benchRebuilder(b)
+		reportLive(b)
 		b.ResetTimer()
 		for b.Loop() {
 			if err := rb.rebuild(context.Background(), "schedule"); err != nil {
 				b.Fatal(err)
 			}
 		}
+		runtime.KeepAlive(rb)
 	})
 	b.Run("one-edit", func(b *testing.B) {
 		rb, dir := benchRebuilder(b)
@@ -110,6 +114,27 @@ func BenchmarkRebuild(b *testing.B) {
 			}
 		}
 	})
+}
+
+// reportLive reports the heap that stays live after serve's first build
+// (documents, cache, plan), and writes a heap profile of it to
+// SYNDICATE_BENCH_HEAPPROFILE when that is set.
+func reportLive(b *testing.B) {
+	b.Helper()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "live-MiB")
+	if path := os.Getenv("SYNDICATE_BENCH_HEAPPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // newestPost is the path of the post every feed that lists it shows first.

@@ -86,6 +86,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	cfg.cacheFile = loadCache(cfg, log)
+	limitMemory(serveMemoryLimit)
 	defer saveCache(cfg, cfg.cacheFile, log)
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -116,9 +117,6 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 
 	srv := newFeedServer(cfg.Server.PathPrefix, cfg.Server.CacheControl)
 	srv.log = log
-	// A served document is held gzip-compressed: a quarter of the memory,
-	// and the gzip response most readers ask for is ready.
-	cfg.holdCompressed = true
 	var handler http.Handler = srv
 	if cfg.Server.AccessLog {
 		handler = accessLog(log)(handler)
@@ -190,6 +188,9 @@ func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilde
 	if cfg.Server.WriteOutput {
 		outDir = cfg.resolve(cfg.OutputDir)
 	}
+	// A served document is held gzip-compressed: a quarter of the memory,
+	// and the gzip response most readers ask for is ready.
+	cfg.holdCompressed = true
 	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot}
 	rb := newRebuilder(inc.run, srv, log, outDir)
 	outAbs := cfg.resolve(cfg.OutputDir)
