@@ -80,7 +80,7 @@ func appendEscaped[S ~string | ~[]byte](dst []byte, s S) []byte {
 // It mirrors html.defaultWriter.Write so the two never disagree on what
 // the text is; only the escaping differs.
 func appendMarkdownText(dst, source []byte, escape bool) []byte {
-	if bytes.IndexAny(source, "\\&\x00") < 0 {
+	if bytes.IndexByte(source, '&') < 0 && bytes.IndexByte(source, '\\') < 0 && bytes.IndexByte(source, 0) < 0 {
 		// Nothing to resolve: most text.
 		if escape {
 			return appendEscaped(dst, source)
