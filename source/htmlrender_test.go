@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -79,10 +80,14 @@ func checkRenderSafe(t *testing.T, md []byte, exact bool) {
 		t.Errorf("the sanitiser changes the output of %q\n got: %q\nthen: %q", md, got, again)
 	}
 	content := toHTML(md, testLink)
-	for _, limit := range []int{0, 4 * (summaryTarget + summaryTarget/5)} {
+	for _, limit := range []int{0, summaryTarget + 1} {
 		if got, want := paragraphs(content, limit), paragraphsTokenized(content, limit); !slices.Equal(got, want) {
 			t.Errorf("paragraphs(%q, %d)\n got: %q\nwant: %q", content, limit, got, want)
 		}
+	}
+	// Reading only the first paragraphs makes the same summary as all.
+	if got, want := autoSummary(content, summaryTarget), summarise(paragraphs(content, 0), summaryTarget); got != want {
+		t.Errorf("autoSummary(%q) = %q, from all paragraphs %q", content, got, want)
 	}
 	if exact || !hasRawHTML(md) {
 		if want := referenceHTML(t, md); got != want {
@@ -144,6 +149,8 @@ func TestRenderIsSanitiserFixedPoint(t *testing.T) {
 		"<https://a.example/?x=<y>> <mailto:a@b.example> a@b.example www.x.example/a_(b) http://x.example/&amp;",
 		"mail a.b+c@example.org, (www.example.com) *http://x.example/y* _ftp://f.example_ ~https://s.example~ x@y (a@b.c) me@here.\n"+
 			strings.Repeat("a", 64)+"@example.org "+strings.Repeat("b", 65)+"@example.org\twww.tab.example\nhttps://line.example/ Www.no.example HTTP://no.example",
+		// A first paragraph one character short of a summary.
+		strings.Repeat("a ", (summaryTarget-1)/2)+"b\n\nSecond paragraph.",
 		"# Café\n## ü\n## \"quoted\" & <b>\n### 1\n#\n",
 		"1. a\n2. b\n\n3) c\n\n7. d\n",
 		"```go weird\"lang\nx\n```\n    indented <code>\n\n`a & b` ``c`d``",
@@ -219,7 +226,7 @@ func paragraphsTokenized(fragment string, limit int) []string {
 	flush := func() {
 		if t := strings.Join(strings.Fields(cleanText(cur.String())), " "); t != "" {
 			paras = append(paras, t)
-			total += len(t) + 1
+			total += utf8.RuneCountInString(t) + 1
 		}
 		cur.Reset()
 	}

@@ -173,8 +173,9 @@ var voidTags = map[atom.Atom]bool{
 
 // paragraphs returns the text of each block of an HTML fragment, with
 // white space collapsed; footnotes, scripts and styles are left out. With
-// limit > 0 it stops once the paragraphs hold at least limit bytes, so a
-// summary of a long post does not read all of it.
+// limit > 0 it stops once the paragraphs hold at least limit characters,
+// counting one separator after each, so a summary of a long post does
+// not read all of it.
 //
 // The fragment must be toHTML's output, which is in the form x/net/html
 // serialises (see absolutize): that lets it find tags by '<' and '>'
@@ -188,7 +189,9 @@ func paragraphs(fragment string, limit int) []string {
 	flush := func() {
 		if t := collapseText(cur); t != "" {
 			paras = append(paras, t)
-			total += len(t) + 1
+			if limit > 0 {
+				total += utf8.RuneCountInString(t) + 1
+			}
 		}
 		cur = cur[:0]
 	}

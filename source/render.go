@@ -348,10 +348,15 @@ func cleanText(s string) string {
 // autoSummary takes the first paragraphs of the text up to about max
 // characters, cut on a word boundary.
 func autoSummary(contentHTML string, max int) string {
+	// summarise stops at the paragraph that brings it to max characters,
+	// separators included; paragraphs counts one after each paragraph.
+	return summarise(paragraphs(contentHTML, max+1), max)
+}
+
+// summarise is autoSummary given the paragraphs' text.
+func summarise(paras []string, max int) string {
 	out := make([]rune, 0, 2*max) // enough for most summaries
-	// A character takes at most four bytes, so this many bytes of text
-	// always hold enough characters.
-	for _, para := range paragraphs(contentHTML, 4*(max+max/5)) {
+	for _, para := range paras {
 		if len(out) > 0 {
 			out = append(out, ' ')
 		}
