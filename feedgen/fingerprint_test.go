@@ -67,6 +67,7 @@ func TestFingerprintCoversPostFields(t *testing.T) {
 	notRead := map[string]bool{
 		"Path": true, "Slug": true, "SiteName": true,
 		"Draft": true, "Page": true, // they keep a post out of the plan
+		"RenderSum": true, // stands in for the HTML fields: TestFingerprintRenderSum
 	}
 	base := fpPosts()
 	basePlan := mustPlan(t, testSite(), Options{Limit: 5}, base)
@@ -266,5 +267,21 @@ func TestFingerprintStable(t *testing.T) {
 	}
 	if fp, ok := parseFingerprint(a["feed.rss"].String()); !ok || fp != a["feed.rss"] {
 		t.Error("a fingerprint does not survive its text form")
+	}
+}
+
+// TestFingerprintRenderSum: a post's RenderSum stands in for its HTML
+// fields, so different sums make different fingerprints.
+func TestFingerprintRenderSum(t *testing.T) {
+	fp := func(sum byte) map[string]Fingerprint {
+		posts := clonePosts(fpPosts())
+		posts[0].RenderSum[0] = sum
+		return fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, posts))
+	}
+	none, a, b := fp(0), fp(1), fp(2)
+	for _, p := range []string{"feed.rss", "feed.atom", "feed.json"} {
+		if none[p] == a[p] || a[p] == b[p] {
+			t.Errorf("%s: fingerprints with no sum, sum 1 and sum 2 are %v, %v, %v", p, none[p], a[p], b[p])
+		}
 	}
 }

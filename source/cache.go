@@ -30,6 +30,10 @@ type Cache struct {
 	mu      sync.Mutex
 	key     string
 	entries map[string]*cacheEntry
+	// savedAs is the file the entries were last loaded from or saved to;
+	// dirty says they changed since, so Save has something to write.
+	savedAs string
+	dirty   bool
 	// seen marks the paths the last scan looked at, so Prune can drop
 	// deleted files.
 	seen map[string]bool
@@ -72,6 +76,7 @@ func (c *Cache) reset(key string) {
 	if c.key != key {
 		c.key = key
 		c.entries = map[string]*cacheEntry{}
+		c.dirty = true
 	}
 	c.seen = map[string]bool{}
 }
@@ -87,6 +92,7 @@ func (c *Cache) put(rel string, e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries[rel] = e
+	c.dirty = true
 }
 
 // prune forgets files the last scan did not see.
@@ -96,6 +102,7 @@ func (c *Cache) prune() {
 	for rel := range c.entries {
 		if !c.seen[rel] {
 			delete(c.entries, rel)
+			c.dirty = true
 		}
 	}
 }
@@ -110,8 +117,9 @@ func (c *Cache) storeRendered(p *Post) {
 		return
 	}
 	cp := *e.post
-	cp.ContentHTML, cp.SummaryHTML, cp.SummaryText = p.ContentHTML, p.SummaryHTML, p.SummaryText
+	cp.ContentHTML, cp.SummaryHTML, cp.SummaryText, cp.RenderSum = p.ContentHTML, p.SummaryHTML, p.SummaryText, p.RenderSum
 	e.post = &cp
+	c.dirty = true
 }
 
 // lookup returns the cached outcome for a file whose current size and
@@ -135,6 +143,7 @@ func (c *Cache) lookup(rel string, info os.FileInfo, confirm func() (uint64, err
 		if time.Since(info.ModTime()) > racyWindow {
 			c.mu.Lock()
 			e.trusted = true
+			c.dirty = true
 			c.mu.Unlock()
 		}
 	}
@@ -153,7 +162,7 @@ func clonePost(p *Post) *Post {
 // changes; a file of another version is discarded.
 const (
 	cacheMagic  = "syndicate-cache"
-	cacheFormat = 2
+	cacheFormat = 3
 )
 
 // ErrCacheInvalid: the cache file is corrupt, truncated, of another
@@ -161,10 +170,17 @@ const (
 var ErrCacheInvalid = errors.New("cache file is invalid")
 
 // Save writes the cache to path atomically (a temporary file renamed
-// into place), so a crash never leaves a half-written cache.
+// into place), so a crash never leaves a half-written cache. A cache
+// unchanged since it was loaded from or saved to path is not written
+// again (at 100,000 posts the file is some 200 MB).
 func (c *Cache) Save(path string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.dirty && c.savedAs == path {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
@@ -210,6 +226,7 @@ func (c *Cache) Save(path string) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
+	c.savedAs, c.dirty = path, false
 	return nil
 }
 
@@ -228,6 +245,7 @@ func LoadCache(path string) (*Cache, error) {
 	if err != nil {
 		return NewCache(), fmt.Errorf("%w: %s: %v", ErrCacheInvalid, path, err)
 	}
+	c.savedAs = path
 	return c, nil
 }
 
@@ -348,6 +366,8 @@ func (w *cacheWriter) post(p *Post) {
 	w.str(p.ContentHTML)
 	w.str(p.SummaryHTML)
 	w.str(p.SummaryText)
+	w.u64(binary.LittleEndian.Uint64(p.RenderSum[:8]))
+	w.u64(binary.LittleEndian.Uint64(p.RenderSum[8:]))
 }
 
 // cacheShort is panicked by cacheReader on truncated input and turned
@@ -445,5 +465,7 @@ func (r *cacheReader) post() *Post {
 	p.ContentHTML = r.str()
 	p.SummaryHTML = r.str()
 	p.SummaryText = r.str()
+	binary.LittleEndian.PutUint64(p.RenderSum[:8], r.u64())
+	binary.LittleEndian.PutUint64(p.RenderSum[8:], r.u64())
 	return p
 }

@@ -248,3 +248,50 @@ func TestCacheRereadsRestoredMtime(t *testing.T) {
 		t.Errorf("edit with a restored mtime not read: %+v", res.Posts)
 	}
 }
+
+// TestCacheSaveOnlyWhenChanged: a cache loaded and used by a scan that
+// found nothing new is not written again; one that learnt something is.
+func TestCacheSaveOnlyWhenChanged(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost, "b.md": cachePost})
+	ageFiles(t, root)
+	cfg := testConfig()
+	cfg.Cache = NewCache()
+	scanRender(t, root, cfg)
+	path := filepath.Join(t.TempDir(), "cache.bin")
+	if err := cfg.Cache.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	// Save replaces the file by renaming a new one over it.
+	inode := func() os.FileInfo {
+		t.Helper()
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info
+	}
+	before := inode()
+	loaded, err := LoadCache(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Cache = loaded
+	scanRender(t, root, cfg)
+	if err := loaded.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(inode(), before) {
+		t.Error("an unchanged cache was written again")
+	}
+	os.WriteFile(filepath.Join(root, "b.md"), []byte(cachePost+"\nmore\n"), 0o644)
+	scanRender(t, root, cfg)
+	if err := loaded.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(inode(), before) {
+		t.Error("a cache that read a changed file was not written")
+	}
+	if c, err := LoadCache(path); err != nil || c.Len() != 2 {
+		t.Errorf("saved cache: %v entries, err %v", c.Len(), err)
+	}
+}

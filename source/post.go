@@ -49,6 +49,11 @@ type Post struct {
 	ContentHTML string
 	SummaryHTML string
 	SummaryText string
+	// RenderSum identifies the three fields above as RenderBody made them
+	// (a SHA-256 prefix), so that whoever fingerprints posts on every
+	// build need not hash their HTML again. It is zero when they were set
+	// some other way; whoever changes them must zero it.
+	RenderSum [16]byte
 }
 
 // Author is a person credited for a post.

@@ -3,9 +3,12 @@ package source
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -182,6 +185,7 @@ func (s *Scanner) render(p *Post) error {
 // derives its summary. A body nested too deeply to render in reasonable
 // time (Scanner.Render reports it as ErrTooDeep) becomes preformatted text.
 func RenderBody(p *Post, body []byte) {
+	defer p.sumRendered()
 	p.ContentHTML = toHTML(body, p.Link)
 	switch {
 	case p.frontSummary != "":
@@ -381,4 +385,17 @@ func summarise(paras []string, max int) string {
 		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != ')' && r != '"'
 	})
 	return s + "…"
+}
+
+// sumRendered sets RenderSum from the rendered fields.
+func (p *Post) sumRendered() {
+	h := sha256.New()
+	for _, s := range []string{p.ContentHTML, p.SummaryHTML, p.SummaryText} {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		io.WriteString(h, s)
+	}
+	var sum [sha256.Size]byte
+	copy(p.RenderSum[:], h.Sum(sum[:0]))
 }

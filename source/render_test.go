@@ -389,3 +389,19 @@ func FuzzEscapeSpecials(f *testing.F) {
 		}
 	})
 }
+
+// TestRenderSum: RenderBody sums what it made, and another body makes
+// another sum.
+func TestRenderSum(t *testing.T) {
+	sum := func(body string) [16]byte {
+		p := &Post{Link: "https://example.org/p/", Title: "T"}
+		RenderBody(p, []byte(body))
+		if p.RenderSum == ([16]byte{}) {
+			t.Fatal("RenderBody left RenderSum zero")
+		}
+		return p.RenderSum
+	}
+	if sum("Hello *world*.") != sum("Hello *world*.") || sum("Hello *world*.") == sum("Hello *World*.") {
+		t.Error("RenderSum does not follow the rendered HTML")
+	}
+}
