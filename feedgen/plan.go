@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -90,7 +92,7 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	}
 	p := &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL}
 	posts = p.publishable(posts)
-	p.assignIDs(posts)
+	ids := p.assignIDs(posts)
 
 	p.Feeds = append(p.Feeds, &Feed{Kind: SiteFeed, Posts: newest(posts, opts.Limit)})
 	p.Feeds = append(p.Feeds, p.groupFeeds(TagFeed, posts, func(x *source.Post) []string { return x.Tags })...)
@@ -102,9 +104,11 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 			seen[x] = true
 		}
 	}
-	for _, x := range posts {
+	p.IDs = make(map[*source.Post]string, len(seen))
+	for i, x := range posts {
 		if seen[x] {
 			p.Needed = append(p.Needed, x)
+			p.IDs[x] = ids[i]
 		}
 	}
 	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
@@ -188,34 +192,42 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 		posts    []*source.Post
 	}
 	groups := map[string]*group{}
-	// A site has far fewer names than uses of them: clean and fold each
-	// spelling once.
-	type folded struct{ name, key string }
-	seen := map[string]folded{}
+	// A site has far fewer names than uses of them: each spelling is
+	// cleaned, folded and looked up once, then counted.
+	type spelling struct {
+		name string
+		g    *group
+		n    int
+	}
+	seen := map[string]*spelling{}
 	for _, x := range posts {
 		for _, raw := range names(x) {
-			f, ok := seen[raw]
-			if !ok {
-				f.name = strings.TrimSpace(cleanText(raw))
-				if f.name != "" {
-					f.key = tagKey(f.name)
+			sp := seen[raw]
+			if sp == nil {
+				sp = &spelling{name: strings.TrimSpace(cleanText(raw))}
+				if sp.name != "" {
+					k := tagKey(sp.name)
+					if sp.g = groups[k]; sp.g == nil {
+						sp.g = &group{key: k, slug: Slugify(k), spelling: map[string]int{}}
+						groups[k] = sp.g
+					}
 				}
-				seen[raw] = f
+				seen[raw] = sp
 			}
-			n, k := f.name, f.key
-			if n == "" {
+			g := sp.g
+			if g == nil {
 				continue
 			}
-			g := groups[k]
-			if g == nil {
-				g = &group{key: k, slug: Slugify(k), spelling: map[string]int{}}
-				groups[k] = g
-			}
-			g.spelling[n]++
+			sp.n++
 			// A post naming one tag twice ("Go" and "go") is listed once.
 			if len(g.posts) < p.Options.Limit && (len(g.posts) == 0 || g.posts[len(g.posts)-1] != x) {
 				g.posts = append(g.posts, x)
 			}
+		}
+	}
+	for _, sp := range seen {
+		if sp.g != nil {
+			sp.g.spelling[sp.name] += sp.n
 		}
 	}
 	// Slugs: names that slug alike each keep a feed; the name whose own
@@ -292,12 +304,13 @@ func preferredSpelling(counts map[string]int) string {
 // assignIDs makes ids unique: when several posts claim one id (copies,
 // translations sharing a canonical link), the earliest published keeps it
 // and each other gets a suffix derived from its path, stable across builds.
-// A post without an id uses its link.
-func (p *Plan) assignIDs(posts []*source.Post) {
-	p.IDs = make(map[*source.Post]string, len(posts))
-	byID := map[string][]*source.Post{}
-	var ids []string
-	for _, x := range posts {
+// A post without an id uses its link. It returns each post's id, in the
+// order of posts.
+func (p *Plan) assignIDs(posts []*source.Post) []string {
+	ids := make([]string, len(posts))
+	first := make(map[string]int, len(posts)) // id -> its first claimant
+	var clashes map[string][]int              // ids claimed more than once
+	for i, x := range posts {
 		id := strings.TrimSpace(cleanText(x.ID))
 		if id != "" && !isAbsoluteURI(id) {
 			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: fmt.Sprintf("id %q is not an absolute URI; the link is used instead", x.ID)})
@@ -306,34 +319,40 @@ func (p *Plan) assignIDs(posts []*source.Post) {
 		if id == "" {
 			id = strings.TrimSpace(cleanText(x.Link))
 		}
-		if byID[id] == nil {
-			ids = append(ids, id)
-		}
-		byID[id] = append(byID[id], x)
-	}
-	taken := make(map[string]bool, len(posts))
-	for _, id := range ids {
-		taken[id] = true
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		xs := byID[id]
-		if len(xs) == 1 {
-			p.IDs[xs[0]] = id
+		ids[i] = id
+		j, ok := first[id]
+		if !ok {
+			first[id] = i
 			continue
 		}
-		sort.SliceStable(xs, func(i, j int) bool {
-			if !xs[i].Published.Equal(xs[j].Published) {
-				return xs[i].Published.Before(xs[j].Published)
+		if clashes == nil {
+			clashes = map[string][]int{}
+		}
+		if clashes[id] == nil {
+			clashes[id] = []int{j}
+		}
+		clashes[id] = append(clashes[id], i)
+	}
+	made := map[string]bool{} // ids given to duplicates
+	taken := func(id string) bool {
+		_, ok := first[id]
+		return ok || made[id]
+	}
+	for _, id := range slices.Sorted(maps.Keys(clashes)) {
+		xs := clashes[id]
+		sort.SliceStable(xs, func(a, b int) bool {
+			pa, pb := posts[xs[a]], posts[xs[b]]
+			if !pa.Published.Equal(pb.Published) {
+				return pa.Published.Before(pb.Published)
 			}
-			return xs[i].Path < xs[j].Path
+			return pa.Path < pb.Path
 		})
-		p.IDs[xs[0]] = id
 		sep := "#"
 		if strings.Contains(id, "#") {
 			sep = "-"
 		}
-		for _, x := range xs[1:] {
+		for _, i := range xs[1:] {
+			x := posts[i]
 			// The path names the file for good; a post read from nowhere
 			// (no path) is told apart by its link and date instead.
 			seed := x.Path
@@ -342,15 +361,16 @@ func (p *Plan) assignIDs(posts []*source.Post) {
 			}
 			sum := sha256.Sum256([]byte(seed))
 			dup := id + sep + "dup-" + hex.EncodeToString(sum[:4])
-			for i := 2; taken[dup]; i++ {
-				dup = fmt.Sprintf("%s%sdup-%s-%d", id, sep, hex.EncodeToString(sum[:4]), i)
+			for n := 2; taken(dup); n++ {
+				dup = fmt.Sprintf("%s%sdup-%s-%d", id, sep, hex.EncodeToString(sum[:4]), n)
 			}
-			taken[dup] = true
-			p.IDs[x] = dup
+			made[dup] = true
+			ids[i] = dup
 			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: fmt.Sprintf(
-				"has the same id as %s (%s); published with id %s", nameOf(xs[0]), id, dup)})
+				"has the same id as %s (%s); published with id %s", nameOf(posts[xs[0]]), id, dup)})
 		}
 	}
+	return ids
 }
 
 func nameOf(x *source.Post) string {

@@ -364,13 +364,20 @@ func plainHTTPURL(s string) bool {
 		return false
 	}
 	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}%", c) >= 0 {
+		if !urlPlain[rest[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// urlPlain marks the bytes plainHTTPURL lets through after the host.
+var urlPlain = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune("\"<>\\^`{|}%", c)
+	}
+	return t
+}()
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'

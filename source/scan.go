@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -205,18 +206,20 @@ func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
 	}
 	SortNewestFirst(res.Posts)
 	sort.SliceStable(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
+	sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Path < res.Warnings[j].Path })
 	return res, nil
 }
 
 // SortNewestFirst orders posts by publication date, newest first, with
 // ties broken by path so every build orders them alike.
 func SortNewestFirst(posts []*Post) {
-	sort.SliceStable(posts, func(i, j int) bool {
-		a, b := posts[i], posts[j]
-		if !a.Published.Equal(b.Published) {
-			return a.Published.After(b.Published)
+	// Stable, as posts read from nowhere may share a date and an empty
+	// path; slices.SortStableFunc is much cheaper than sort.SliceStable.
+	slices.SortStableFunc(posts, func(a, b *Post) int {
+		if c := b.Published.Compare(a.Published); c != 0 {
+			return c
 		}
-		return a.Path < b.Path
+		return strings.Compare(a.Path, b.Path)
 	})
 }
 
@@ -243,7 +246,8 @@ func (s *Scanner) walk(withInfo bool) (*Survey, error) {
 	if len(files) == 0 && len(skipped) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNoContent, s.root)
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	// files stay in the order the parallel walk found them: posts are
+	// ordered by date and path later, warnings by path.
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
 	sv := &Survey{files: files, skipped: skipped}
 	if withInfo {
