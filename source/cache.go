@@ -125,14 +125,14 @@ func (c *Cache) storeRendered(p *Post) {
 // lookup returns the cached outcome for a file whose current size and
 // modification time are given, or ok=false when the file must be read.
 // confirm reads the file's hash for entries that are not yet trusted.
-func (c *Cache) lookup(rel string, info os.FileInfo, confirm func() (uint64, error)) (*cacheEntry, bool) {
+func (c *Cache) lookup(rel string, st fileStamp, confirm func() (uint64, error)) (*cacheEntry, bool) {
 	e := c.get(rel)
-	if e == nil || e.size != info.Size() || e.mtime != info.ModTime().UnixNano() {
+	if e == nil || e.size != st.size || e.mtime != st.mtime {
 		return nil, false
 	}
 	// A tool that puts the modification time back after a write (touch
 	// -r, some sync tools) cannot put the change time back.
-	if ctime, _, ok := changeTime(info); ok && e.ctime != 0 && ctime != e.ctime {
+	if st.ctime != 0 && e.ctime != 0 && st.ctime != e.ctime {
 		return nil, false
 	}
 	if !e.trusted {
@@ -140,7 +140,7 @@ func (c *Cache) lookup(rel string, info os.FileInfo, confirm func() (uint64, err
 		if err != nil || h != e.hash {
 			return nil, false
 		}
-		if time.Since(info.ModTime()) > racyWindow {
+		if time.Since(time.Unix(0, st.mtime)) > racyWindow {
 			c.mu.Lock()
 			e.trusted = true
 			c.dirty = true

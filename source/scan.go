@@ -172,7 +172,7 @@ func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			p, warns, err, unreadable := s.readPost(f.rel, f.info)
+			p, warns, err, unreadable := s.readPost(f.rel, f.st)
 			outs[i] = outcome{post: p, warn: warns, err: err, unreadable: unreadable}
 			return nil
 		})
@@ -346,21 +346,23 @@ func fileError(rel string, err error) *FileError {
 
 // readPost parses one file's front matter into a Post (no HTML yet);
 // info, when known, is the file's as surveyed.
-func (s *Scanner) readPost(rel string, info os.FileInfo) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
+func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
 	c := s.cfg.Cache
 	if c == nil {
 		p, warns, ferr, info, _, _ := s.parseData(rel)
 		return p, warns, ferr, info == nil
 	}
-	if info == nil {
-		info, _ = os.Stat(s.root + string(filepath.Separator) + filepath.FromSlash(rel))
+	if !st.ok {
+		if info, err := os.Stat(s.root + string(filepath.Separator) + filepath.FromSlash(rel)); err == nil {
+			st = stampOf(info)
+		}
 	}
-	if info != nil {
+	if st.ok {
 		confirm := func() (uint64, error) {
 			data, _, err := s.load(rel)
 			return crc64.Checksum(data, crcTable), err
 		}
-		if e, ok := c.lookup(rel, info, confirm); ok {
+		if e, ok := c.lookup(rel, st, confirm); ok {
 			if e.post != nil {
 				return clonePost(e.post), e.warns, nil, false
 			}
@@ -372,7 +374,7 @@ func (s *Scanner) readPost(rel string, info os.FileInfo) (p *Post, warns []*File
 		return p, warns, ferr, true // unreadable: ask again next time
 	}
 	e := &cacheEntry{
-		size: info.Size(), mtime: info.ModTime().UnixNano(), ctime: ctimeOf(info),
+		size: info.Size(), mtime: info.ModTime().UnixNano(), ctime: stampOf(info).ctime,
 		trusted: time.Since(info.ModTime()) > racyWindow,
 		err:     ferr, warns: warns,
 	}

@@ -26,7 +26,7 @@ type walker struct {
 	g *errgroup.Group
 
 	mu      sync.Mutex
-	files   []surveyed
+	chunks  [][]surveyed // one per folder, joined at the end
 	skipped []*FileError
 }
 
@@ -36,7 +36,15 @@ func walkTree(root string, withInfo bool, workers int) ([]surveyed, []*FileError
 	w.g.SetLimit(workers)
 	w.g.Go(func() error { return w.dir("", root) })
 	err := w.g.Wait()
-	return w.files, w.skipped, err
+	n := 0
+	for _, c := range w.chunks {
+		n += len(c)
+	}
+	files := make([]surveyed, 0, n)
+	for _, c := range w.chunks {
+		files = append(files, c...)
+	}
+	return files, w.skipped, err
 }
 
 // dir lists one folder; rel is its slash-separated path below the root
@@ -46,7 +54,9 @@ func (w *walker) dir(rel, abs string) error {
 	var skipped []*FileError
 	defer func() {
 		w.mu.Lock()
-		w.files = append(w.files, files...)
+		if len(files) > 0 {
+			w.chunks = append(w.chunks, files)
+		}
 		w.skipped = append(w.skipped, skipped...)
 		w.mu.Unlock()
 	}()
@@ -63,6 +73,7 @@ func (w *walker) dir(rel, abs string) error {
 		// instead, and the last good feeds stay.
 		return w.folderError(rel, err)
 	}
+	files = make([]surveyed, 0, len(entries))
 	for _, d := range entries {
 		name := d.Name()
 		if strings.HasPrefix(name, ".") {
@@ -91,20 +102,20 @@ func (w *walker) dir(rel, abs string) error {
 			if info, err := w.symlink(p); err != nil {
 				skip(r, err)
 			} else {
-				files = append(files, surveyed{rel: r, info: info})
+				files = append(files, surveyed{rel: r, st: stampOf(info)})
 			}
 		case !t.IsRegular():
 			// A FIFO or device would block or never end.
 			skip(r, errors.New("not a regular file"))
 		case w.withInfo:
-			info, err := statAt(f, name, p)
+			st, err := statAt(f, name, p)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				// removed since the folder was listed
 			case err != nil:
 				skip(r, err)
 			default:
-				files = append(files, surveyed{rel: r, info: info})
+				files = append(files, surveyed{rel: r, st: st})
 			}
 		default:
 			files = append(files, surveyed{rel: r})
