@@ -239,7 +239,7 @@ func (s *Scanner) walk(withInfo bool) (*Survey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("content directory: %w", err)
 	}
-	files, skipped, err := walkTree(realRoot, withInfo, s.cfg.Workers)
+	files, skipped, symlinks, err := walkTree(realRoot, withInfo, s.cfg.Workers)
 	if err != nil {
 		return nil, fmt.Errorf("content directory: %w", err)
 	}
@@ -249,7 +249,7 @@ func (s *Scanner) walk(withInfo bool) (*Survey, error) {
 	// files stay in the order the parallel walk found them: posts are
 	// ordered by date and path later, warnings by path.
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
-	sv := &Survey{files: files, skipped: skipped}
+	sv := &Survey{files: files, skipped: skipped, Symlinks: symlinks}
 	if withInfo {
 		sv.stamp()
 	}

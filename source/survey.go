@@ -20,6 +20,9 @@ type Survey struct {
 	// Settled says no file was modified so recently that another edit
 	// could still leave its times as they are (see racyWindow).
 	Settled bool
+	// Symlinks counts symlinked files; their targets may lie in folders
+	// a Watcher does not watch.
+	Symlinks int
 }
 
 // Files counts the Markdown files found, skipped ones included.

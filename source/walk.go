@@ -25,13 +25,14 @@ type walker struct {
 	// folder's own goroutine cannot block on its subfolders.
 	g *errgroup.Group
 
-	mu      sync.Mutex
-	chunks  [][]surveyed // one per folder, joined at the end
-	skipped []*FileError
+	mu       sync.Mutex
+	chunks   [][]surveyed // one per folder, joined at the end
+	skipped  []*FileError
+	symlinks int // symlinked files taken
 }
 
 // walkTree lists the tree under root with up to workers folders at once.
-func walkTree(root string, withInfo bool, workers int) ([]surveyed, []*FileError, error) {
+func walkTree(root string, withInfo bool, workers int) ([]surveyed, []*FileError, int, error) {
 	w := &walker{root: root, withInfo: withInfo, g: new(errgroup.Group)}
 	w.g.SetLimit(workers)
 	w.g.Go(func() error { return w.dir("", root) })
@@ -44,7 +45,7 @@ func walkTree(root string, withInfo bool, workers int) ([]surveyed, []*FileError
 	for _, c := range w.chunks {
 		files = append(files, c...)
 	}
-	return files, w.skipped, err
+	return files, w.skipped, w.symlinks, err
 }
 
 // dir lists one folder; rel is its slash-separated path below the root
@@ -52,8 +53,10 @@ func walkTree(root string, withInfo bool, workers int) ([]surveyed, []*FileError
 func (w *walker) dir(rel, abs string) error {
 	var files []surveyed
 	var skipped []*FileError
+	symlinks := 0
 	defer func() {
 		w.mu.Lock()
+		w.symlinks += symlinks
 		if len(files) > 0 {
 			w.chunks = append(w.chunks, files)
 		}
@@ -103,6 +106,7 @@ func (w *walker) dir(rel, abs string) error {
 				skip(r, err)
 			} else {
 				files = append(files, surveyed{rel: r, st: stampOf(info)})
+				symlinks++
 			}
 		case !t.IsRegular():
 			// A FIFO or device would block or never end.

@@ -49,6 +49,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.cfg.OutputDir = e.out
 	e.srv = newFeedServer("/feeds", "")
 	e.rb = newServeRebuilder(e.cfg, e.srv, testLogger(e.logs))
+	t.Cleanup(e.rb.stop)
 	return e
 }
 

@@ -32,6 +32,7 @@ func startHardServer(t *testing.T, limits serverTimeouts, built bool) *hardServe
 	if built {
 		cfg, _ := writeConfig(t, "testdata/content", "")
 		rb := newServeRebuilder(cfg, h.srv, testLogger(io.Discard))
+		t.Cleanup(rb.stop)
 		mustDo(t, rb.rebuild(context.Background(), "start"))
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,7 @@ func newIncrementalFixture(t *testing.T, files map[string]string) *incrementalFi
 	cfg, _ := writeConfig(t, dir, "")
 	cfg.cache = source.NewCache()
 	f.inc = &incrementalBuild{cfg: cfg, served: func() *feedgen.Snapshot { return f.snap }}
+	t.Cleanup(f.inc.close)
 	return f
 }
 
@@ -168,5 +170,76 @@ func TestIncrementalBuildRetriesUnreadable(t *testing.T) {
 	}
 	if res := f.run(now); res.Unchanged {
 		t.Fatal("a build that could not read a file was taken as final")
+	}
+}
+
+// TestIncrementalBuildWatch: with the content folder watched, a run that
+// heard of no change neither surveys nor scans, and a change is still
+// picked up by the next run.
+func TestIncrementalBuildWatch(t *testing.T) {
+	f := newIncrementalFixture(t, map[string]string{"a.md": post("Alpha", "2025-01-01", "Text.")})
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	f.run(now)
+	if f.inc.watch == nil {
+		t.Skip("content folder not watchable here")
+	}
+	if res := f.run(now); !res.Unchanged || f.inc.surveys != 1 {
+		t.Fatalf("quiet run: unchanged %v after %d surveys; want true after 1", res.Unchanged, f.inc.surveys)
+	}
+	f.write("a.md", post("Alpha", "2025-01-01", "New text."))
+	if res := f.run(now); res.Unchanged || !strings.Contains(f.siteRSS(), "New text.") || f.inc.surveys != 2 {
+		t.Fatalf("after an edit: unchanged %v, %d surveys", res.Unchanged, f.inc.surveys)
+	}
+	if res := f.run(now); !res.Unchanged || f.inc.surveys != 2 {
+		t.Fatalf("quiet again: unchanged %v after %d surveys", res.Unchanged, f.inc.surveys)
+	}
+	f.inc.surveyedAt = time.Now().Add(-surveyAtLeast)
+	if res := f.run(now); !res.Unchanged || f.inc.surveys != 3 {
+		t.Fatalf("after an hour: unchanged %v after %d surveys; want a survey that finds nothing", res.Unchanged, f.inc.surveys)
+	}
+	if err := os.Symlink("a.md", filepath.Join(f.dir, "link.md")); err != nil {
+		t.Fatal(err)
+	}
+	f.run(now)
+	if res := f.run(now); f.inc.surveys != 5 {
+		t.Fatalf("with a symlinked post: unchanged %v after %d surveys; want every run to survey", res.Unchanged, f.inc.surveys)
+	}
+}
+
+// TestServeRebuilderSettles: through serve's rebuilder and server, a
+// rebuild that changed no document still leaves the next quiet rebuild
+// standing on it (the served set must point at the latest snapshot).
+func TestServeRebuilderSettles(t *testing.T) {
+	f := newIncrementalFixture(t, map[string]string{"a.md": post("Alpha", "2025-01-01", "Text.")})
+	srv := newFeedServer("", "")
+	rb := newServeRebuilder(f.inc.cfg, srv, testLogger(io.Discard))
+	t.Cleanup(rb.stop)
+	steps := []struct {
+		name      string
+		before    func()
+		unchanged bool
+	}{
+		{"first", nil, false},
+		{"edit, times now", func() {
+			p := filepath.Join(f.dir, "a.md")
+			os.WriteFile(p, []byte(post("Alpha", "2025-01-01", "Text 2.")), 0o644)
+		}, false},
+		{"same files, survey settles", func() {
+			p := filepath.Join(f.dir, "a.md")
+			os.Chtimes(p, hourAgo, hourAgo)
+		}, false},
+		{"quiet", nil, true},
+		{"quiet again", nil, true},
+	}
+	for _, s := range steps {
+		if s.before != nil {
+			s.before()
+		}
+		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := srv.status.Load().Last.Unchanged; got != s.unchanged {
+			t.Errorf("%s: unchanged = %v, want %v", s.name, got, s.unchanged)
+		}
 	}
 }

@@ -68,6 +68,7 @@ func benchRebuilder(b *testing.B) (*rebuilder, string) {
 	cfg.cache = source.NewCache()
 	srv := newFeedServer("", "")
 	rb := newServeRebuilder(cfg, srv, testLogger(io.Discard))
+	b.Cleanup(rb.stop)
 	if err := rb.rebuild(context.Background(), "start"); err != nil {
 		b.Fatal(err)
 	}

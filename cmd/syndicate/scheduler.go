@@ -31,6 +31,9 @@ type rebuilder struct {
 	// example hiding the server's folder layout); logs keep the full text.
 	redact func(string) string
 
+	// stop releases what the build function holds (a folder watch).
+	stop func()
+
 	sem        chan struct{}
 	outputDone bool // the output folder holds the served set; under sem
 }

@@ -98,8 +98,13 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	set2 := srv.set.Load()
-	if set2 != set1 {
-		t.Error("identical rebuild swapped the served set")
+	for p, d := range set1.docs {
+		if set2.docs[p] != d {
+			t.Errorf("%s: an identical rebuild replaced the served document", p)
+		}
+	}
+	if len(set2.docs) != len(set1.docs) {
+		t.Errorf("identical rebuild: %d documents, was %d", len(set2.docs), len(set1.docs))
 	}
 	for p, d := range set2.docs {
 		if docs[p] != any(d.doc) {

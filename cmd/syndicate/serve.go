@@ -131,6 +131,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 		cfg.cache = source.NewCache()
 	}
 	rb := newServeRebuilder(cfg, srv, log)
+	defer rb.stop()
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
 		code := exitFailed
@@ -191,8 +192,15 @@ func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilde
 	// A served document is held gzip-compressed: a quarter of the memory,
 	// and the gzip response most readers ask for is ready.
 	cfg.holdCompressed = true
-	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot}
+	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot, log: log}
 	rb := newRebuilder(inc.run, srv, log, outDir)
+	rb.stop = func() {
+		select {
+		case rb.sem <- struct{}{}: // no rebuild runs, and none will
+			inc.close()
+		default: // one is still running at exit; the process ends anyway
+		}
+	}
 	outAbs := cfg.resolve(cfg.OutputDir)
 	folders := map[string]string{
 		contentDir:           "<content_dir>",

@@ -187,6 +187,11 @@ func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
 	}
 	st := publishStats{Documents: len(next.docs), Changed: changed}
 	if old != nil && changed == 0 {
+		if old.snap != snap {
+			// Same documents, so clients see no difference; the next
+			// build compares with this snapshot, its own.
+			s.set.Store(&servedSet{docs: old.docs, snap: snap})
+		}
 		return st
 	}
 	s.set.Store(next)
