@@ -62,13 +62,45 @@ func formatIndex(f Format) int {
 }
 
 // checkRendered fails on a needed post that was not rendered.
-func (p *Plan) checkRendered() error {
-	for _, x := range p.Needed {
+func (p *Plan) checkRendered(posts []*source.Post) error {
+	for _, x := range posts {
 		if !x.Rendered() {
 			return fmt.Errorf("feedgen: post %s was not rendered", x.Path)
 		}
 	}
 	return nil
+}
+
+// reusable says whether prev's document at pd's path can stand for pd.
+func reusable(pd PlannedDocument, prev *Snapshot) bool {
+	if prev == nil || pd.Fingerprint.IsZero() {
+		return false
+	}
+	d := prev.Docs[pd.Path]
+	return d != nil && d.Fingerprint == pd.Fingerprint && d.Format == pd.Format
+}
+
+// PostsToEncode lists, in the order of Needed, the posts that the
+// documents Build(ctx, prev) would encode list: the only posts whose HTML
+// it reads. A server that keeps only its posts' RenderSums between builds
+// renders these again first. Fingerprints need, for every post in
+// Needed, its HTML or its RenderSum.
+func (p *Plan) PostsToEncode(prev *Snapshot) []*source.Post {
+	in := map[*source.Post]bool{}
+	for _, pd := range p.Documents() {
+		if !reusable(pd, prev) {
+			for _, x := range pd.Feed.Posts {
+				in[x] = true
+			}
+		}
+	}
+	var out []*source.Post
+	for _, x := range p.Needed {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Build encodes every feed of the plan in every format into memory.
@@ -80,7 +112,7 @@ func (p *Plan) checkRendered() error {
 // holds prev's *Document for it, bytes, ETag and Modified alike. Only the
 // posts that documents to encode list are encoded, each once per format.
 func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
-	if err := p.checkRendered(); err != nil {
+	if err := p.checkRendered(p.PostsToEncode(prev)); err != nil {
 		return nil, err
 	}
 	planned := p.Documents()
@@ -89,11 +121,9 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 	var todo []int
 	for i, pd := range planned {
 		s.Paths[i] = pd.Path
-		if prev != nil && !pd.Fingerprint.IsZero() {
-			if d := prev.Docs[pd.Path]; d != nil && d.Fingerprint == pd.Fingerprint && d.Format == pd.Format {
-				docs[i] = d
-				continue
-			}
+		if reusable(pd, prev) {
+			docs[i] = prev.Docs[pd.Path]
+			continue
 		}
 		todo = append(todo, i)
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -574,5 +575,59 @@ func TestPlanWriteTreeAtomicForReaders(t *testing.T) {
 	}
 	if reads.Load() == 0 {
 		t.Error("no reader read anything")
+	}
+}
+
+// TestPostsToEncode: Build reads the HTML of exactly the posts that the
+// documents it encodes list, and checks only those are rendered.
+func TestPostsToEncode(t *testing.T) {
+	posts := fpPosts()
+	plan := mustPlan(t, testSite(), Options{Limit: 5}, posts)
+	if got := plan.PostsToEncode(nil); len(got) != len(plan.Needed) {
+		t.Fatalf("without a previous snapshot: %d posts, want all %d", len(got), len(plan.Needed))
+	}
+	prev, err := plan.Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := clonePosts(posts)
+	for _, x := range again {
+		x.RenderSum = [16]byte{1} // known by sum...
+	}
+	sumPlan := mustPlan(t, testSite(), Options{Limit: 5}, again)
+	if got := sumPlan.PostsToEncode(prev); len(got) != len(sumPlan.Needed) {
+		t.Fatalf("sums in place of HTML change every fingerprint: %d posts to encode, want %d", len(got), len(sumPlan.Needed))
+	}
+	same := mustPlan(t, testSite(), Options{Limit: 5}, clonePosts(posts))
+	if got := same.PostsToEncode(prev); len(got) != 0 {
+		t.Errorf("nothing changed, yet %d posts to encode", len(got))
+	}
+	many := generatePosts(300, 50, 6)
+	plan1 := mustPlan(t, testSite(), Options{Limit: 5}, many)
+	prev, err = plan1.Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := clonePosts(many)
+	edited := changed[slices.Index(many, plan1.Needed[len(plan1.Needed)-1])]
+	edited.Title += " (edited)"
+	plan2 := mustPlan(t, testSite(), Options{Limit: 5}, changed)
+	todo := plan2.PostsToEncode(prev)
+	if !slices.Contains(todo, edited) || len(todo) >= len(plan2.Needed)/2 {
+		t.Fatalf("one edit: %d of %d posts to encode, edited one included: %v", len(todo), len(plan2.Needed), slices.Contains(todo, edited))
+	}
+	for _, x := range plan2.Needed {
+		if !slices.Contains(todo, x) {
+			x.ContentHTML, x.SummaryHTML, x.SummaryText = "", "", "" // not read
+			x.RenderSum = [16]byte{}
+		}
+	}
+	// The fingerprints were made before the HTML went, as in serve.
+	if _, err := plan2.Build(context.Background(), prev); err != nil {
+		t.Fatalf("Build with only the posts to encode rendered: %v", err)
+	}
+	todo[len(todo)-1].ContentHTML, todo[len(todo)-1].SummaryHTML = "", ""
+	if _, err := plan2.Build(context.Background(), prev); err == nil {
+		t.Error("Build encoded a document listing a post without HTML")
 	}
 }

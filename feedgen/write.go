@@ -99,7 +99,7 @@ func (s *Snapshot) WriteTree(ctx context.Context, dir string) (WriteStats, error
 // encoded; when the folder already holds exactly the plan's documents,
 // nothing is written (WriteStats.Unchanged).
 func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
-	if err := p.checkRendered(); err != nil {
+	if err := p.checkRendered(p.Needed); err != nil {
 		return WriteStats{}, err
 	}
 	planned := p.Documents()

@@ -34,6 +34,8 @@ type Cache struct {
 	// dirty says they changed since, so Save has something to write.
 	savedAs string
 	dirty   bool
+	// sumsOnly: rendered posts keep their RenderSum here, not their HTML.
+	sumsOnly bool
 	// seen marks the paths the last scan looked at, so Prune can drop
 	// deleted files.
 	seen map[string]bool
@@ -60,6 +62,17 @@ var crcTable = crc64.MakeTable(crc64.ECMA)
 // NewCache returns an empty cache.
 func NewCache() *Cache {
 	return &Cache{entries: map[string]*cacheEntry{}, seen: map[string]bool{}}
+}
+
+// KeepSumsOnly makes the cache keep rendered posts' RenderSum but not
+// their HTML, which is most of its memory: a server that holds its
+// documents already re-renders the few posts a change makes it encode
+// again (feedgen's Plan.PostsToEncode) rather than keep every listed
+// post's HTML between builds.
+func (c *Cache) KeepSumsOnly() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sumsOnly = true
 }
 
 // Len is the number of files the cache knows.
@@ -118,6 +131,9 @@ func (c *Cache) storeRendered(p *Post) {
 	}
 	cp := *e.post
 	cp.ContentHTML, cp.SummaryHTML, cp.SummaryText, cp.RenderSum = p.ContentHTML, p.SummaryHTML, p.SummaryText, p.RenderSum
+	if c.sumsOnly {
+		cp.ContentHTML, cp.SummaryHTML, cp.SummaryText = "", "", ""
+	}
 	e.post = &cp
 	c.dirty = true
 }

@@ -68,12 +68,18 @@ func (b *incrementalBuild) run(ctx context.Context, now time.Time) (*BuildResult
 	if err != nil {
 		return nil, err
 	}
-	res, err := planScanned(ctx, b.cfg, sc, scanned)
+	prev := b.served()
+	res, err := planScanned(ctx, b.cfg, sc, scanned, prev)
 	if err != nil {
 		return nil, err
 	}
-	if res.Snapshot, err = res.Plan.Build(ctx, b.served()); err != nil {
+	if res.Snapshot, err = res.Plan.Build(ctx, prev); err != nil {
 		return nil, err
+	}
+	// The documents are encoded: their posts' HTML goes, their sums stay
+	// (the cache keeps no HTML either; see source.Cache.KeepSumsOnly).
+	for _, x := range res.Plan.Needed {
+		x.ContentHTML, x.SummaryHTML, x.SummaryText = "", "", ""
 	}
 	res.Duration = time.Since(start)
 	b.last, b.stamp, b.settled, b.lastSnap = res, sv.Stamp, sv.Settled, res.Snapshot

@@ -79,7 +79,7 @@ func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, e
 	if err != nil {
 		return nil, err
 	}
-	out, err := planScanned(ctx, cfg, sc, res)
+	out, err := planScanned(ctx, cfg, sc, res, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +101,11 @@ func newScanner(cfg *Config, now time.Time) (*source.Scanner, error) {
 	})
 }
 
-// planScanned is planBuild after the scan.
-func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result) (*BuildResult, error) {
+// planScanned is planBuild after the scan. prev, when set, is the
+// snapshot a build will reuse documents from: then only the posts of
+// documents to encode need their HTML, the others their RenderSum (serve
+// keeps no HTML between builds).
+func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, prev *feedgen.Snapshot) (*BuildResult, error) {
 	contentDir := cfg.resolve(cfg.ContentDir)
 	out := &BuildResult{Read: res.Read, Skipped: res.Skipped, unreadable: res.Unreadable, nextPublish: res.NextPublish}
 	for _, w := range res.Warnings {
@@ -120,13 +123,25 @@ func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *sour
 		if err != nil {
 			return nil, err
 		}
+		// First the posts known by neither HTML nor sum (new or changed
+		// files), which fingerprints need; then, of the documents whose
+		// fingerprints changed, the posts without HTML.
 		var todo []*source.Post
 		for _, p := range plan.Needed {
-			if !p.Rendered() {
+			if !p.Rendered() && (prev == nil || p.RenderSum == [16]byte{}) {
 				todo = append(todo, p)
 			}
 		}
 		failed := sc.Render(ctx, todo)
+		if len(failed) == 0 && prev != nil {
+			todo = todo[:0]
+			for _, p := range plan.PostsToEncode(prev) {
+				if !p.Rendered() {
+					todo = append(todo, p)
+				}
+			}
+			failed = sc.Render(ctx, todo)
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

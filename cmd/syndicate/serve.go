@@ -192,6 +192,10 @@ func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilde
 	// A served document is held gzip-compressed: a quarter of the memory,
 	// and the gzip response most readers ask for is ready.
 	cfg.holdCompressed = true
+	if cfg.cache == nil {
+		cfg.cache = source.NewCache()
+	}
+	cfg.cache.KeepSumsOnly()
 	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot, log: log}
 	rb := newRebuilder(inc.run, srv, log, outDir)
 	rb.stop = func() {
