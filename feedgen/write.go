@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/syndicate/syndicate/source"
 )
 
 // markerName marks a folder as written by syndicate, so that a write
@@ -99,9 +101,6 @@ func (s *Snapshot) WriteTree(ctx context.Context, dir string) (WriteStats, error
 // encoded; when the folder already holds exactly the plan's documents,
 // nothing is written (WriteStats.Unchanged).
 func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
-	if err := p.checkRendered(p.Needed); err != nil {
-		return WriteStats{}, err
-	}
 	planned := p.Documents()
 	paths := make([]string, len(planned))
 	for i, pd := range planned {
@@ -122,6 +121,9 @@ func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
 		workers: runtime.GOMAXPROCS(0),
 		write: func(ctx context.Context, i int, full string) (ManifestEntry, error) {
 			pd := planned[i]
+			if err := p.checkRendered(pd.Feed.Posts); err != nil {
+				return ManifestEntry{}, err
+			}
 			buf := bufs.Get().(*[]byte)
 			defer bufs.Put(buf)
 			body, modified, err := p.render(pd, items, *buf)
@@ -135,6 +137,35 @@ func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
 			return ManifestEntry{Path: pd.Path, Fingerprint: pd.Fingerprint, ETag: etagOf(body), Size: int64(len(body)), Modified: modified}, nil
 		},
 	})
+}
+
+// PostsToWrite lists, in the order of Needed, the posts of the documents
+// WriteTree(ctx, dir) would encode: those the tree at dir does not hold
+// intact with the same fingerprint. A build whose cache keeps posts'
+// RenderSums but not their HTML renders these (and only these) first.
+func (p *Plan) PostsToWrite(dir string) []*source.Post {
+	var prev map[string]ManifestEntry
+	var intact map[string]bool
+	if m, err := ReadManifest(dir); err == nil {
+		prev = m.byPath()
+		intact, _ = checkFiles(dir, prev)
+	}
+	in := map[*source.Post]bool{}
+	for _, pd := range p.Documents() {
+		if e, ok := prev[pd.Path]; ok && intact[pd.Path] && !pd.Fingerprint.IsZero() && e.Fingerprint == pd.Fingerprint {
+			continue
+		}
+		for _, x := range pd.Feed.Posts {
+			in[x] = true
+		}
+	}
+	var out []*source.Post
+	for _, x := range p.Needed {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // treeJob is what writeTree needs to know of a set of documents.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,4 +117,82 @@ func TestCacheDirMustNotBeInsideContentOrOutput(t *testing.T) {
 			t.Errorf("cache_dir %s: exit %d, stderr %q", dir, code, stderr)
 		}
 	}
+}
+
+// TestCachedBuildsMatchUncached: the cache keeps rendered posts' sums,
+// not their HTML, so a build after an edit renders the other posts of
+// the documents it rewrites from their files. After each step the output
+// must equal a --no-cache build's, file for file.
+func TestCachedBuildsMatchUncached(t *testing.T) {
+	content := filepath.Join(t.TempDir(), "content")
+	files := map[string]string{}
+	for i := range 12 {
+		tag := []string{"go", "web", "notes"}[i%3]
+		files[fmt.Sprintf("posts/p%02d.md", i)] = fmt.Sprintf("---\ntitle: Post %d\ndate: 2024-01-%02dT10:00:00Z\ntags: [%s]\n---\nBody of post %d with a [link](/x/%d/).\n", i, i+1, tag, i, i)
+	}
+	for name, text := range files {
+		p := filepath.Join(content, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(text), 0o644)
+	}
+	ageTree(t, content)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	_, cfgPath := writeConfig(t, content, "cache_dir: "+cacheDir+"\nfeeds:\n  limit: 3\n")
+	out, ref := filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "ref")
+	edit := func(name, text string) func() {
+		return func() {
+			p := filepath.Join(content, filepath.FromSlash(name))
+			os.WriteFile(p, []byte(text), 0o644)
+			ageTree(t, content)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"first build", func() {}},
+		{"nothing changed", func() {}},
+		{"newest post edited", edit("posts/p11.md", "---\ntitle: Post 11 edited\ndate: 2024-01-12T10:00:00Z\ntags: [notes]\n---\nNew body.\n")},
+		{"old post moved to the top", edit("posts/p00.md", "---\ntitle: Post 0\ndate: 2024-02-01T10:00:00Z\ntags: [go, web]\n---\nBody of post 0, now newest.\n")},
+		{"post removed", func() { os.Remove(filepath.Join(content, "posts", "p10.md")) }},
+		{"output folder removed", func() { os.RemoveAll(out) }},
+	}
+	for _, s := range steps {
+		s.do()
+		if code, stderr := runCmd(t, "build", "--config", cfgPath, "--out", out); code != 0 {
+			t.Fatalf("%s: cached build: %d\n%s", s.name, code, stderr)
+		}
+		os.RemoveAll(ref)
+		if code, stderr := runCmd(t, "build", "--config", cfgPath, "--out", ref, "--no-cache"); code != 0 {
+			t.Fatalf("%s: uncached build: %d\n%s", s.name, code, stderr)
+		}
+		got, want := readTree(t, out), readTree(t, ref)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d documents, uncached %d", s.name, len(got), len(want))
+		}
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("%s: %s differs from the uncached build", s.name, p)
+			}
+		}
+	}
+}
+
+// readTree maps every document under dir (not the marker) to its text.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == ".syndicate-output" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		m[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	return m
 }

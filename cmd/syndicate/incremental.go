@@ -69,7 +69,7 @@ func (b *incrementalBuild) run(ctx context.Context, now time.Time) (*BuildResult
 		return nil, err
 	}
 	prev := b.served()
-	res, err := planScanned(ctx, b.cfg, sc, scanned, prev)
+	res, err := planScanned(ctx, b.cfg, sc, scanned, func(p *feedgen.Plan) []*source.Post { return p.PostsToEncode(prev) })
 	if err != nil {
 		return nil, err
 	}

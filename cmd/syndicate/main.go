@@ -17,6 +17,9 @@ import (
 	"runtime/pprof"
 	"syscall"
 	"time"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/source"
 )
 
 // Exit codes.
@@ -141,7 +144,15 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer stopProfile()
 	}
 	limitBuildMemory()
-	res, err := planBuild(ctx, cfg, time.Now())
+	outDir := cfg.resolve(cfg.OutputDir)
+	var toEncode func(*feedgen.Plan) []*source.Post
+	if cfg.cache != nil {
+		// The cache keeps rendered posts' sums, not their HTML: only the
+		// posts of documents the output folder lacks are rendered.
+		cfg.cache.KeepSumsOnly()
+		toEncode = func(p *feedgen.Plan) []*source.Post { return p.PostsToWrite(outDir) }
+	}
+	res, err := planBuildFor(ctx, cfg, time.Now(), toEncode)
 	if err != nil {
 		fmt.Fprintf(stderr, "syndicate: build failed: %v\n", err)
 		return exitFailed
@@ -153,7 +164,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	if err := res.writeOutput(ctx, cfg.resolve(cfg.OutputDir)); err != nil {
+	if err := res.writeOutput(ctx, outDir); err != nil {
 		fmt.Fprintf(stderr, "syndicate: %v\n", err)
 		return exitFailed
 	}

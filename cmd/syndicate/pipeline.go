@@ -70,6 +70,13 @@ func runBuildFrom(ctx context.Context, cfg *Config, now time.Time, prev *feedgen
 // fails to render is dropped (and reported) and the feeds are chosen
 // again, so one bad file never takes the others' feeds down.
 func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, error) {
+	return planBuildFor(ctx, cfg, now, nil)
+}
+
+// planBuildFor is planBuild where toEncode, when set, names the posts whose
+// HTML the documents to encode need; the others need only their RenderSum
+// (see planScanned).
+func planBuildFor(ctx context.Context, cfg *Config, now time.Time, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
 	start := time.Now()
 	sc, err := newScanner(cfg, now)
 	if err != nil {
@@ -79,7 +86,7 @@ func planBuild(ctx context.Context, cfg *Config, now time.Time) (*BuildResult, e
 	if err != nil {
 		return nil, err
 	}
-	out, err := planScanned(ctx, cfg, sc, res, nil)
+	out, err := planScanned(ctx, cfg, sc, res, toEncode)
 	if err != nil {
 		return nil, err
 	}
@@ -101,11 +108,12 @@ func newScanner(cfg *Config, now time.Time) (*source.Scanner, error) {
 	})
 }
 
-// planScanned is planBuild after the scan. prev, when set, is the
-// snapshot a build will reuse documents from: then only the posts of
-// documents to encode need their HTML, the others their RenderSum (serve
-// keeps no HTML between builds).
-func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, prev *feedgen.Snapshot) (*BuildResult, error) {
+// planScanned is planBuild after the scan. toEncode, when set, lists the
+// posts of the documents that will be encoded (the others are reused from
+// the served snapshot or the output folder): only those need their HTML,
+// the rest of the listed posts only their RenderSum, for fingerprints.
+// Caches that keep sums only (source.Cache.KeepSumsOnly) rely on it.
+func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
 	contentDir := cfg.resolve(cfg.ContentDir)
 	out := &BuildResult{Read: res.Read, Skipped: res.Skipped, unreadable: res.Unreadable, nextPublish: res.NextPublish}
 	for _, w := range res.Warnings {
@@ -128,14 +136,14 @@ func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *sour
 		// fingerprints changed, the posts without HTML.
 		var todo []*source.Post
 		for _, p := range plan.Needed {
-			if !p.Rendered() && (prev == nil || p.RenderSum == [16]byte{}) {
+			if !p.Rendered() && (toEncode == nil || p.RenderSum == [16]byte{}) {
 				todo = append(todo, p)
 			}
 		}
 		failed := sc.Render(ctx, todo)
-		if len(failed) == 0 && prev != nil {
+		if len(failed) == 0 && toEncode != nil {
 			todo = todo[:0]
-			for _, p := range plan.PostsToEncode(prev) {
+			for _, p := range toEncode(plan) {
 				if !p.Rendered() {
 					todo = append(todo, p)
 				}
