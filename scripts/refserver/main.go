@@ -75,6 +75,10 @@ func main() {
 	file := flag.String("file", "", "`file` whose bytes are served (required)")
 	listen := flag.String("listen", "127.0.0.1:8090", "listen `address`")
 	ctype := flag.String("type", "application/rss+xml; charset=utf-8", "Content-Type `value`")
+	// syndicate serve holds documents gzip-compressed at level 1
+	// (gzip.BestSpeed) and sends those bytes; the same level here makes
+	// the same bytes, so both servers write the same response bodies.
+	level := flag.Int("level", gzip.BestSpeed, "gzip `level` of the compressed variant")
 	flag.Parse()
 	if *file == "" || flag.NArg() > 0 {
 		flag.Usage()
@@ -85,7 +89,10 @@ func main() {
 		log.Fatal(err)
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, *level)
+	if err != nil {
+		log.Fatal(err)
+	}
 	zw.Write(body)
 	if err := zw.Close(); err != nil {
 		log.Fatal(err)
