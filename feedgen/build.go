@@ -86,9 +86,15 @@ func reusable(pd PlannedDocument, prev *Snapshot) bool {
 // renders these again first. Fingerprints need, for every post in
 // Needed, its HTML or its RenderSum.
 func (p *Plan) PostsToEncode(prev *Snapshot) []*source.Post {
+	return p.postsListedBy(func(pd PlannedDocument) bool { return !reusable(pd, prev) })
+}
+
+// postsListedBy lists, in the order of Needed, the posts that the planned
+// documents chosen by encode list.
+func (p *Plan) postsListedBy(encode func(PlannedDocument) bool) []*source.Post {
 	in := map[*source.Post]bool{}
 	for _, pd := range p.Documents() {
-		if !reusable(pd, prev) {
+		if encode(pd) {
 			for _, x := range pd.Feed.Posts {
 				in[x] = true
 			}

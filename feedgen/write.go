@@ -150,22 +150,10 @@ func (p *Plan) PostsToWrite(dir string) []*source.Post {
 		prev = m.byPath()
 		intact, _ = checkFiles(dir, prev)
 	}
-	in := map[*source.Post]bool{}
-	for _, pd := range p.Documents() {
-		if e, ok := prev[pd.Path]; ok && intact[pd.Path] && !pd.Fingerprint.IsZero() && e.Fingerprint == pd.Fingerprint {
-			continue
-		}
-		for _, x := range pd.Feed.Posts {
-			in[x] = true
-		}
-	}
-	var out []*source.Post
-	for _, x := range p.Needed {
-		if in[x] {
-			out = append(out, x)
-		}
-	}
-	return out
+	return p.postsListedBy(func(pd PlannedDocument) bool {
+		e, ok := prev[pd.Path]
+		return !ok || !intact[pd.Path] || pd.Fingerprint.IsZero() || e.Fingerprint != pd.Fingerprint
+	})
 }
 
 // treeJob is what writeTree needs to know of a set of documents.
