@@ -58,7 +58,7 @@ var ErrNotWatchable = errors.New("content folder cannot be watched")
 
 // NewWatcher watches every folder under root that a scan lists.
 func NewWatcher(root string) (*Watcher, error) {
-	real, err := filepath.EvalSymlinks(root)
+	dir, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func NewWatcher(root string) (*Watcher, error) {
 		return nil, fmt.Errorf("%w: inotify: %v", ErrNotWatchable, err)
 	}
 	w := &Watcher{fd: fd, dirs: map[int]string{}}
-	if err := w.addTree(real); err != nil {
+	if err := w.addTree(dir); err != nil {
 		w.Close()
 		return nil, err
 	}

@@ -196,9 +196,9 @@ func limitBuildMemory() { limitMemory(buildMemoryLimit) }
 
 // serveMemoryLimit is serve's soft memory limit, on the same terms as
 // buildMemoryLimit. What serve keeps between rebuilds (documents held
-// compressed, the cache's posts and their HTML) is about 650 MB at
-// 100,000 posts; without a limit the collector would let the heap grow to
-// twice that before collecting.
+// compressed, the posts' metadata and the cache) is 416 MiB at 100,000
+// posts (BenchmarkRebuild's live-MiB); a rebuild needs room above that
+// for the posts it renders and the documents it encodes.
 const serveMemoryLimit = 800 << 20
 
 // limitMemory sets the soft memory limit and, unless GOGC is set, lets
