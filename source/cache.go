@@ -108,6 +108,16 @@ func (c *Cache) put(rel string, e *cacheEntry) {
 	c.dirty = true
 }
 
+// forget drops a file that is gone.
+func (c *Cache) forget(rel string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[rel]; ok {
+		delete(c.entries, rel)
+		c.dirty = true
+	}
+}
+
 // prune forgets files the last scan did not see.
 func (c *Cache) prune() {
 	c.mu.Lock()

@@ -154,34 +154,15 @@ func (s *Scanner) Survey() (*Survey, error) {
 // survey are read as they are now (or at the next scan, if the cache
 // still holds them as surveyed).
 func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
+	outs, err := s.readAll(ctx, sv.files)
+	if err != nil {
+		return nil, err
+	}
 	files := sv.files
 	res := &Result{Read: len(files) + len(sv.skipped), Skipped: append([]*FileError(nil), sv.skipped...)}
 	now := s.cfg.Now()
-
-	type outcome struct {
-		post       *Post
-		warn       []*FileError
-		err        *FileError
-		unreadable bool
-	}
-	outs := make([]outcome, len(files))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Workers)
-	for i, f := range files {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			p, warns, err, unreadable := s.readPost(f.rel, f.st)
-			outs[i] = outcome{post: p, warn: warns, err: err, unreadable: unreadable}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
 	for _, o := range outs {
-		res.Warnings = append(res.Warnings, o.warn...)
+		res.Warnings = append(res.Warnings, o.warns...)
 		if o.unreadable {
 			res.Unreadable++
 		}
@@ -201,13 +182,48 @@ func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
 			res.Posts = append(res.Posts, o.post)
 		}
 	}
-	if s.cfg.Cache != nil {
-		s.cfg.Cache.prune()
-	}
 	SortNewestFirst(res.Posts)
 	sort.SliceStable(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
 	sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Path < res.Warnings[j].Path })
 	return res, nil
+}
+
+// outcome is what reading one file came to: a post (which may be a draft,
+// a page or a future post), or an error; warnings either way.
+type outcome struct {
+	post       *Post
+	warns      []*FileError
+	err        *FileError
+	unreadable bool // the file could not be read (rather than parsed)
+}
+
+// readAll reads the surveyed files in parallel, through the cache, which
+// it then prunes of files not surveyed.
+func (s *Scanner) readAll(ctx context.Context, files []surveyed) ([]outcome, error) {
+	outs := make([]outcome, len(files))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Workers)
+	for i, f := range files {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			outs[i] = s.readOutcome(f.rel, f.st)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if s.cfg.Cache != nil {
+		s.cfg.Cache.prune()
+	}
+	return outs, nil
+}
+
+func (s *Scanner) readOutcome(rel string, st fileStamp) outcome {
+	p, warns, err, unreadable := s.readPost(rel, st)
+	return outcome{post: p, warns: warns, err: err, unreadable: unreadable}
 }
 
 // SortNewestFirst orders posts by publication date, newest first, with
@@ -215,12 +231,15 @@ func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
 func SortNewestFirst(posts []*Post) {
 	// Stable, as posts read from nowhere may share a date and an empty
 	// path; slices.SortStableFunc is much cheaper than sort.SliceStable.
-	slices.SortStableFunc(posts, func(a, b *Post) int {
-		if c := b.Published.Compare(a.Published); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Path, b.Path)
-	})
+	slices.SortStableFunc(posts, newerFirst)
+}
+
+// newerFirst orders posts as SortNewestFirst does.
+func newerFirst(a, b *Post) int {
+	if c := b.Published.Compare(a.Published); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Path, b.Path)
 }
 
 // walk lists Markdown files, skipping hidden names and symlinks that lead

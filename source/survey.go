@@ -50,46 +50,78 @@ func stampOf(info os.FileInfo) fileStamp {
 func (sv *Survey) stamp() {
 	// Each file is hashed on its own and the hashes are summed, so the
 	// stamp does not depend on the order the parallel walk found files
-	// in, and 100,000 paths need no sorting. Two 64-bit hashes with
-	// seeds of this process: stamps are compared within one process.
-	var sum, xor [2]uint64
-	var buf [8]byte
+	// in, 100,000 paths need no sorting, and an Index can take one file's
+	// hash out and put its new one in.
+	var sums stampSums
 	settled := time.Now().Add(-racyWindow).UnixNano()
 	sv.Settled = true
 	for _, f := range sv.files {
-		for i, seed := range surveySeeds {
-			var h maphash.Hash
-			h.SetSeed(seed)
-			h.WriteString(f.rel)
-			h.WriteByte(0)
-			// The change time moves with every write, rename and chmod,
-			// even when a tool puts the modification time back.
-			for _, n := range [...]int64{f.st.size, f.st.mtime, f.st.ctime, f.st.ino} {
-				binary.LittleEndian.PutUint64(buf[:], uint64(n))
-				h.Write(buf[:])
-			}
-			v := h.Sum64()
-			sum[i] += v
-			xor[i] ^= v * 0x9e3779b97f4a7c15
-		}
+		sums.add(f.rel, f.st)
 		if f.st.mtime >= settled {
 			sv.Settled = false
 		}
 	}
+	sv.Stamp = sums.stamp(len(sv.files), sv.skipped)
+}
+
+// stampSums sum the hashes of a survey's files two ways (two 64-bit
+// hashes with seeds of this process: stamps are compared within one
+// process only).
+type stampSums struct{ sum, xor [2]uint64 }
+
+func fileHashes(rel string, st fileStamp) [2]uint64 {
+	var out [2]uint64
+	var buf [8]byte
 	for i, seed := range surveySeeds {
 		var h maphash.Hash
 		h.SetSeed(seed)
-		binary.LittleEndian.PutUint64(buf[:], uint64(len(sv.files)))
+		h.WriteString(rel)
+		h.WriteByte(0)
+		// The change time moves with every write, rename and chmod,
+		// even when a tool puts the modification time back.
+		for _, n := range [...]int64{st.size, st.mtime, st.ctime, st.ino} {
+			binary.LittleEndian.PutUint64(buf[:], uint64(n))
+			h.Write(buf[:])
+		}
+		out[i] = h.Sum64()
+	}
+	return out
+}
+
+func (s *stampSums) add(rel string, st fileStamp) {
+	for i, v := range fileHashes(rel, st) {
+		s.sum[i] += v
+		s.xor[i] ^= v * 0x9e3779b97f4a7c15
+	}
+}
+
+func (s *stampSums) remove(rel string, st fileStamp) {
+	for i, v := range fileHashes(rel, st) {
+		s.sum[i] -= v
+		s.xor[i] ^= v * 0x9e3779b97f4a7c15
+	}
+}
+
+// stamp is the survey's Stamp for these sums, n files and the files the
+// walk skipped.
+func (s *stampSums) stamp(n int, skipped []*FileError) [32]byte {
+	var out [32]byte
+	var buf [8]byte
+	for i, seed := range surveySeeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		binary.LittleEndian.PutUint64(buf[:], uint64(n))
 		h.Write(buf[:])
-		for _, e := range sv.skipped {
+		for _, e := range skipped {
 			h.WriteString(e.Path)
 			h.WriteByte(0)
 			h.WriteString(e.Err.Error())
 			h.WriteByte(0)
 		}
-		binary.LittleEndian.PutUint64(sv.Stamp[16*i:], sum[i]^h.Sum64())
-		binary.LittleEndian.PutUint64(sv.Stamp[16*i+8:], xor[i])
+		binary.LittleEndian.PutUint64(out[16*i:], s.sum[i]^h.Sum64())
+		binary.LittleEndian.PutUint64(out[16*i+8:], s.xor[i])
 	}
+	return out
 }
 
 // surveySeeds key the survey hashes for the life of the process.

@@ -2,8 +2,10 @@ package source
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -23,23 +25,25 @@ func TestWatcher(t *testing.T) {
 	p := func(name string) string { return filepath.Join(root, filepath.FromSlash(name)) }
 	old := time.Now().Add(-time.Hour)
 	steps := []struct {
-		name    string
-		do      func() error
-		changed bool
+		name  string
+		do    func() error
+		files []string
+		all   bool
 	}{
-		{"nothing", func() error { return nil }, false},
-		{"read", func() error { _, err := os.ReadFile(p("a.md")); return err }, false},
-		{"hidden folder", func() error { return os.WriteFile(p(".hidden/c.md"), []byte("c2"), 0o644) }, false},
-		{"edit", func() error { return os.WriteFile(p("a.md"), []byte("a2"), 0o644) }, true},
-		{"nothing after", func() error { return nil }, false},
-		{"times", func() error { return os.Chtimes(p("sub/b.md"), old, old) }, true},
-		{"chmod", func() error { return os.Chmod(p("a.md"), 0o600) }, true},
-		{"add", func() error { return os.WriteFile(p("sub/new.md"), []byte("n"), 0o644) }, true},
-		{"rename", func() error { return os.Rename(p("sub/new.md"), p("new.md")) }, true},
-		{"remove", func() error { return os.Remove(p("new.md")) }, true},
-		{"new folder", func() error { return os.MkdirAll(p("2025/01"), 0o755) }, true},
-		{"file in new folder", func() error { return os.WriteFile(p("2025/01/x.md"), []byte("x"), 0o644) }, true},
-		{"edit in new folder", func() error { return os.WriteFile(p("2025/01/x.md"), []byte("x2"), 0o644) }, true},
+		{"nothing", func() error { return nil }, nil, false},
+		{"read", func() error { _, err := os.ReadFile(p("a.md")); return err }, nil, false},
+		{"hidden folder", func() error { return os.WriteFile(p(".hidden/c.md"), []byte("c2"), 0o644) }, nil, false},
+		{"hidden file", func() error { return os.WriteFile(p(".a.md.swp"), []byte("s"), 0o644) }, nil, false},
+		{"edit", func() error { return os.WriteFile(p("a.md"), []byte("a2"), 0o644) }, []string{"a.md"}, false},
+		{"nothing after", func() error { return nil }, nil, false},
+		{"times", func() error { return os.Chtimes(p("sub/b.md"), old, old) }, []string{"sub/b.md"}, false},
+		{"chmod", func() error { return os.Chmod(p("a.md"), 0o600) }, []string{"a.md"}, false},
+		{"add", func() error { return os.WriteFile(p("sub/new.md"), []byte("n"), 0o644) }, []string{"sub/new.md"}, false},
+		{"rename", func() error { return os.Rename(p("sub/new.md"), p("new.md")) }, []string{"new.md", "sub/new.md"}, false},
+		{"remove", func() error { return os.Remove(p("new.md")) }, []string{"new.md"}, false},
+		{"new folder", func() error { return os.MkdirAll(p("2025/01"), 0o755) }, nil, true},
+		{"file in new folder", func() error { return os.WriteFile(p("2025/01/x.md"), []byte("x"), 0o644) }, []string{"2025/01/x.md"}, false},
+		{"edit in new folder", func() error { return os.WriteFile(p("2025/01/x.md"), []byte("x2"), 0o644) }, []string{"2025/01/x.md"}, false},
 		{"folder moved in", func() error {
 			out := filepath.Join(t.TempDir(), "moved")
 			if err := os.MkdirAll(out, 0o755); err != nil {
@@ -49,21 +53,86 @@ func TestWatcher(t *testing.T) {
 				return err
 			}
 			return os.Rename(out, p("moved"))
-		}, true},
-		{"edit in moved folder", func() error { return os.WriteFile(p("moved/m.md"), []byte("m2"), 0o644) }, true},
-		{"folder removed", func() error { return os.RemoveAll(p("moved")) }, true},
-		{"quiet at last", func() error { return nil }, false},
+		}, nil, true},
+		{"edit in moved folder", func() error { return os.WriteFile(p("moved/m.md"), []byte("m2"), 0o644) }, []string{"moved/m.md"}, false},
+		{"folder removed", func() error { return os.RemoveAll(p("moved")) }, nil, true},
+		{"many files", func() error {
+			for i := range maxChangedFiles + 1 {
+				if err := os.WriteFile(p(fmt.Sprintf("sub/many-%d.md", i)), nil, 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil, true},
+		{"quiet at last", func() error { return nil }, nil, false},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		changed, err := w.Changed()
+		c, err := w.Changes()
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if changed != s.changed {
-			t.Errorf("%s: changed = %v, want %v", s.name, changed, s.changed)
+		slices.Sort(c.Files)
+		if c.All != s.all || !s.all && !slices.Equal(c.Files, s.files) {
+			t.Errorf("%s: changes = %+v, want files %q, all %v", s.name, c, s.files, s.all)
 		}
+		if c.None() != (!s.all && len(s.files) == 0) {
+			t.Errorf("%s: None() = %v", s.name, c.None())
+		}
+	}
+}
+
+// TestWatcherRootGone: a watched folder moved away, or a symlink on its
+// way swapped to another folder (as deploys do), raises ErrRootGone:
+// whatever now stands at the path is not watched.
+func TestWatcherRootGone(t *testing.T) {
+	cases := []struct {
+		name string
+		swap func(t *testing.T, path, real string)
+	}{
+		{"folder moved away", func(t *testing.T, path, real string) {
+			if err := os.Rename(real, real+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(real, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"symlink swapped", func(t *testing.T, path, real string) {
+			other := writeTree(t, map[string]string{"a.md": "other"})
+			tmp := path + ".new"
+			if err := os.Symlink(other, tmp); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(tmp, path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			real := writeTree(t, map[string]string{"a.md": "a"})
+			path := filepath.Join(t.TempDir(), "current")
+			if err := os.Symlink(real, path); err != nil {
+				t.Fatal(err)
+			}
+			w, err := NewWatcher(path)
+			if errors.Is(err, ErrNotWatchable) {
+				t.Skipf("temporary folder not watchable here: %v", err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			if c, err := w.Changes(); err != nil || !c.None() {
+				t.Fatalf("before: %+v, %v", c, err)
+			}
+			c.swap(t, path, real)
+			if ch, err := w.Changes(); !errors.Is(err, ErrRootGone) || !ch.All {
+				t.Errorf("after: %+v, %v; want all and ErrRootGone", ch, err)
+			}
+		})
 	}
 }

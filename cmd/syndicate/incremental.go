@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -17,8 +18,10 @@ import (
 // and only documents whose inputs changed are encoded.
 //
 // Where the kernel can report changes (a source.Watcher, Linux inotify on
-// a local file system), a run that heard of no change since the last
-// survey does not even survey, except once surveyAtLeast has passed.
+// a local file system), a run does not survey at all: one that heard of no
+// change keeps the last build, and one told which files changed stats
+// and reads only those (source.Index), unless a folder changed or
+// surveyAtLeast has passed since the last survey.
 type incrementalBuild struct {
 	cfg *Config
 	// served is the snapshot being served, whose documents a build reuses.
@@ -33,10 +36,16 @@ type incrementalBuild struct {
 	symlinks   bool
 	surveyedAt time.Time
 	lastSnap   *feedgen.Snapshot
+	// index is what the last scan found in every file, kept while the
+	// folder is watched; nil after a failed run.
+	index *source.Index
 
-	watch      *source.Watcher
-	watchTried bool
+	watch *source.Watcher
+	// watchOff: the folder cannot be watched (or serve is stopping), so
+	// no run tries again.
+	watchOff bool
 	surveys    int // taken so far, for tests
+	rescans    int // runs that read only the files events named, for tests
 }
 
 // surveyAtLeast bounds how long a watcher alone may stand for surveys:
@@ -47,8 +56,22 @@ const surveyAtLeast = time.Hour
 func (b *incrementalBuild) run(ctx context.Context, now time.Time) (*BuildResult, error) {
 	start := time.Now()
 	b.startWatching()
-	if b.quiet(now) {
-		return b.unchanged(start), nil
+	changes, watched := b.changes()
+	if !watched && b.watch == nil && !b.watchOff {
+		// The watch failed (the folder was replaced, say): watch again
+		// before the survey.
+		b.startWatching()
+		watched = b.watch != nil
+	}
+	if watched && !changes.All && b.index != nil && b.mayRescan() {
+		if changes.None() && !b.index.Pending() && b.standsWithoutSurvey(now) {
+			return b.unchanged(start), nil
+		}
+		res, err := b.rescan(ctx, now, changes.Files, start)
+		if !errors.Is(err, source.ErrRescan) {
+			return res, err
+		}
+		// A symlink or some such: the survey below sees to it.
 	}
 	sc, err := newScanner(b.cfg, now)
 	if err != nil {
@@ -58,16 +81,63 @@ func (b *incrementalBuild) run(ctx context.Context, now time.Time) (*BuildResult
 	b.surveys++
 	sv, err := sc.Survey()
 	if err != nil {
+		b.index = nil
 		return nil, err
 	}
-	if b.stands(sv.Stamp, sv.Settled, now) {
-		b.surveyedAt = surveyedAt
+	ix := b.index
+	b.index = nil // until this run succeeds
+	if b.stands(sv.Stamp, sv.Settled, now) && (!watched || ix != nil) {
+		b.surveyedAt, b.index = surveyedAt, ix
 		return b.unchanged(start), nil
 	}
-	scanned, err := sc.ScanSurvey(ctx, sv)
+	var scanned *source.Result
+	if watched {
+		scanned, b.index, err = sc.ScanIndexed(ctx, sv)
+	} else {
+		scanned, err = sc.ScanSurvey(ctx, sv)
+	}
+	if err != nil {
+		b.index = nil
+		return nil, err
+	}
+	res, err := b.finish(ctx, sc, scanned, start)
+	if err != nil {
+		b.index = nil
+		return nil, err
+	}
+	b.stamp, b.settled = sv.Stamp, sv.Settled
+	b.symlinks, b.surveyedAt = sv.Symlinks > 0, surveyedAt
+	return res, nil
+}
+
+// rescan is a run that stats and reads only the files events named (and
+// those the index holds pending). It returns source.ErrRescan, with the
+// index as it was, for changes that need a survey.
+func (b *incrementalBuild) rescan(ctx context.Context, now time.Time, files []string, start time.Time) (*BuildResult, error) {
+	sc, err := newScanner(b.cfg, now)
 	if err != nil {
 		return nil, err
 	}
+	scanned, err := sc.Rescan(ctx, b.index, files)
+	if errors.Is(err, source.ErrRescan) {
+		return nil, err
+	}
+	if err == nil {
+		b.rescans++
+		var res *BuildResult
+		if res, err = b.finish(ctx, sc, scanned, start); err == nil {
+			b.stamp, b.settled = b.index.Stamp(), b.index.Settled()
+			return res, nil
+		}
+	}
+	// The index may hold changes no build took: the next run surveys.
+	b.index = nil
+	return nil, err
+}
+
+// finish plans and encodes the documents of a scan, reusing the served
+// ones whose inputs did not change, and records the build as the last.
+func (b *incrementalBuild) finish(ctx context.Context, sc *source.Scanner, scanned *source.Result, start time.Time) (*BuildResult, error) {
 	prev := b.served()
 	res, err := planScanned(ctx, b.cfg, sc, scanned, func(p *feedgen.Plan) []*source.Post { return p.PostsToEncode(prev) })
 	if err != nil {
@@ -82,9 +152,16 @@ func (b *incrementalBuild) run(ctx context.Context, now time.Time) (*BuildResult
 		x.ContentHTML, x.SummaryHTML, x.SummaryText = "", "", ""
 	}
 	res.Duration = time.Since(start)
-	b.last, b.stamp, b.settled, b.lastSnap = res, sv.Stamp, sv.Settled, res.Snapshot
-	b.symlinks, b.surveyedAt = sv.Symlinks > 0, surveyedAt
+	b.last, b.lastSnap = res, res.Snapshot
 	return res, nil
+}
+
+// mayRescan says whether the last run left what a rescan builds on: a
+// build, no symlinked files (whose targets may change unwatched), no post
+// that failed to render (which a survey retries), and a survey recent
+// enough.
+func (b *incrementalBuild) mayRescan() bool {
+	return b.last != nil && !b.last.renderFailed && !b.symlinks && time.Since(b.surveyedAt) < surveyAtLeast
 }
 
 // close stops watching the content folder.
@@ -93,7 +170,7 @@ func (b *incrementalBuild) close() {
 		b.watch.Close()
 		b.watch = nil
 	}
-	b.watchTried = true
+	b.watchOff = true
 }
 
 // unchanged is the last build, standing for this run.
@@ -106,41 +183,46 @@ func (b *incrementalBuild) unchanged(start time.Time) *BuildResult {
 	return &res
 }
 
-// startWatching sets up the watcher once, before the first survey, so
-// that every change after that survey raises an event.
+// startWatching sets up the watcher before a run surveys, so that every
+// change after that survey raises an event. A folder on a file system
+// that cannot be watched is never tried again; one that is missing, or
+// was replaced, is tried on every run (the survey reports what is wrong).
 func (b *incrementalBuild) startWatching() {
-	if b.watchTried {
+	if b.watch != nil || b.watchOff {
 		return
 	}
-	b.watchTried = true
 	w, err := source.NewWatcher(b.cfg.resolve(b.cfg.ContentDir))
-	if err != nil {
+	if errors.Is(err, source.ErrNotWatchable) {
+		b.watchOff = true
 		if b.log != nil {
 			b.log.Info("content folder not watched; every rebuild surveys it", "reason", err)
 		}
 		return
 	}
+	if err != nil {
+		return
+	}
 	b.watch = w
 }
 
-// quiet says whether the watcher heard of no change since the last
-// survey, and the last build stands without surveying again. It drains
-// the events either way: a survey that follows sees what they announced.
-func (b *incrementalBuild) quiet(now time.Time) bool {
+// changes drains the watcher's events: what changed since the last run,
+// and whether the folder is watched at all.
+func (b *incrementalBuild) changes() (source.Changes, bool) {
 	if b.watch == nil {
-		return false
+		return source.Changes{All: true}, false
 	}
-	changed, err := b.watch.Changed()
+	c, err := b.watch.Changes()
 	if err != nil {
-		if b.log != nil {
-			b.log.Warn("content folder watch failed; every rebuild surveys it", "err", err)
+		// The next run watches afresh, before its survey.
+		if b.log != nil && !errors.Is(err, source.ErrRootGone) {
+			b.log.Warn("content folder watch failed; surveying it", "err", err)
 		}
 		b.watch.Close()
 		b.watch = nil
-		return false
+		b.index = nil
+		return source.Changes{All: true}, false
 	}
-	return !changed && b.standsWithoutSurvey(now) && !b.symlinks &&
-		time.Since(b.surveyedAt) < surveyAtLeast
+	return c, true
 }
 
 // stands says whether the last build still holds for a survey taken now.

@@ -182,35 +182,66 @@ func TestIncrementalBuildRetriesUnreadable(t *testing.T) {
 }
 
 // TestIncrementalBuildWatch: with the content folder watched, a run that
-// heard of no change neither surveys nor scans, and a change is still
-// picked up by the next run.
+// heard of no change neither surveys nor scans, a run told of changed
+// files reads only those, and one told of a changed folder surveys; every
+// change is in the feeds after the next run.
 func TestIncrementalBuildWatch(t *testing.T) {
-	f := newIncrementalFixture(t, map[string]string{"a.md": post("Alpha", "2025-01-01", "Text.")})
+	f := newIncrementalFixture(t, map[string]string{
+		"a.md": post("Alpha", "2025-01-01", "Text."), "b.md": post("Beta", "2025-01-02", "Beta text."),
+	})
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	f.run(now)
 	if f.inc.watch == nil {
 		t.Skip("content folder not watchable here")
 	}
-	if res := f.run(now); !res.Unchanged || f.inc.surveys != 1 {
-		t.Fatalf("quiet run: unchanged %v after %d surveys; want true after 1", res.Unchanged, f.inc.surveys)
+	steps := []struct {
+		name             string
+		do               func()
+		unchanged        bool
+		surveys, rescans int
+		has, hasNot      string
+	}{
+		{"quiet", nil, true, 1, 0, "Text.", ""},
+		{"edit", func() { f.write("a.md", post("Alpha", "2025-01-01", "New text.")) }, false, 1, 1, "New text.", ""},
+		{"quiet again", nil, true, 1, 1, "New text.", ""},
+		{"post in a new folder", func() { f.write("2025/c.md", post("Gamma", "2025-01-03", "Gamma text.")) }, false, 2, 1, "Gamma text.", ""},
+		{"edit in the new folder", func() { f.write("2025/c.md", post("Gamma", "2025-01-03", "Gamma 2.")) }, false, 2, 2, "Gamma 2.", "Gamma text."},
+		{"remove", func() { os.Remove(filepath.Join(f.dir, "b.md")) }, false, 2, 3, "Gamma 2.", "Beta text."},
+		{"after an hour", func() { f.inc.surveyedAt = time.Now().Add(-surveyAtLeast) }, true, 3, 3, "Gamma 2.", ""},
+		{"folder replaced", func() {
+			moved := f.dir + ".old"
+			if err := os.Rename(f.dir, moved); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.CopyFS(f.dir, os.DirFS(moved)); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"a.md", "2025/c.md"} {
+				os.Chtimes(filepath.Join(f.dir, name), hourAgo, hourAgo)
+			}
+			f.write("a.md", post("Alpha", "2025-01-01", "Replaced."))
+		}, false, 4, 3, "Replaced.", ""},
+		{"edit in the replacement", func() { f.write("a.md", post("Alpha", "2025-01-01", "Edited again.")) }, false, 4, 4, "Edited again.", ""},
+		{"symlinked post", func() {
+			if err := os.Symlink("a.md", filepath.Join(f.dir, "link.md")); err != nil {
+				t.Fatal(err)
+			}
+		}, false, 5, 4, "Edited again.", ""},
+		{"with a symlinked post every run surveys", nil, true, 6, 4, "Edited again.", ""},
 	}
-	f.write("a.md", post("Alpha", "2025-01-01", "New text."))
-	if res := f.run(now); res.Unchanged || !strings.Contains(f.siteRSS(), "New text.") || f.inc.surveys != 2 {
-		t.Fatalf("after an edit: unchanged %v, %d surveys", res.Unchanged, f.inc.surveys)
-	}
-	if res := f.run(now); !res.Unchanged || f.inc.surveys != 2 {
-		t.Fatalf("quiet again: unchanged %v after %d surveys", res.Unchanged, f.inc.surveys)
-	}
-	f.inc.surveyedAt = time.Now().Add(-surveyAtLeast)
-	if res := f.run(now); !res.Unchanged || f.inc.surveys != 3 {
-		t.Fatalf("after an hour: unchanged %v after %d surveys; want a survey that finds nothing", res.Unchanged, f.inc.surveys)
-	}
-	if err := os.Symlink("a.md", filepath.Join(f.dir, "link.md")); err != nil {
-		t.Fatal(err)
-	}
-	f.run(now)
-	if res := f.run(now); f.inc.surveys != 5 {
-		t.Fatalf("with a symlinked post: unchanged %v after %d surveys; want every run to survey", res.Unchanged, f.inc.surveys)
+	for _, s := range steps {
+		if s.do != nil {
+			s.do()
+		}
+		res := f.run(now)
+		rss := f.siteRSS()
+		if res.Unchanged != s.unchanged || f.inc.surveys != s.surveys || f.inc.rescans != s.rescans {
+			t.Errorf("%s: unchanged %v after %d surveys, %d rescans; want %v, %d, %d", s.name,
+				res.Unchanged, f.inc.surveys, f.inc.rescans, s.unchanged, s.surveys, s.rescans)
+		}
+		if !strings.Contains(rss, s.has) || s.hasNot != "" && strings.Contains(rss, s.hasNot) {
+			t.Errorf("%s: feed lacks %q or has %q:\n%s", s.name, s.has, s.hasNot, rss)
+		}
 	}
 }
 
