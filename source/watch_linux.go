@@ -36,7 +36,7 @@ type Watcher struct {
 	mu     sync.Mutex
 	dirs   map[int]watchedDir // by watch descriptor
 	rootWd int
-	buf  [64 << 10]byte
+	buf    [64 << 10]byte
 }
 
 type watchedDir struct {

@@ -44,8 +44,8 @@ type incrementalBuild struct {
 	// watchOff: the folder cannot be watched (or serve is stopping), so
 	// no run tries again.
 	watchOff bool
-	surveys    int // taken so far, for tests
-	rescans    int // runs that read only the files events named, for tests
+	surveys  int // taken so far, for tests
+	rescans  int // runs that read only the files events named, for tests
 }
 
 // surveyAtLeast bounds how long a watcher alone may stand for surveys:
