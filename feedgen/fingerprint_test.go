@@ -3,8 +3,10 @@ package feedgen
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -284,4 +286,90 @@ func TestFingerprintRenderSum(t *testing.T) {
 			t.Errorf("%s: fingerprints with no sum, sum 1 and sum 2 are %v, %v, %v", p, none[p], a[p], b[p])
 		}
 	}
+}
+
+// TestReuseFingerprints: over rounds of edits, additions and removals
+// (each changed post a new *source.Post, as a scan gives it), a plan that
+// reuses its predecessor's fingerprints has exactly the fingerprints of a
+// plan made from scratch, and reuses most of them.
+func TestReuseFingerprints(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	posts := generatePosts(400, 40, 5)
+	opts := Options{Limit: 10}
+	prev := mustPlan(t, benchSite(), opts, posts)
+	prev.Documents()
+	for round := range 30 {
+		next := slices.Clone(posts)
+		switch round % 5 {
+		case 0, 1: // edit some posts, the newest most often
+			for range 1 + rng.IntN(3) {
+				i := rng.IntN(1 + rng.IntN(len(next)))
+				x := clonePost(next[i])
+				x.Title += " (edited)"
+				next[i] = x
+			}
+		case 2: // a new post, now (or, once, an old one)
+			x := clonePost(next[rng.IntN(len(next))])
+			x.Path = fmt.Sprintf("new/%d.md", round)
+			x.Link = fmt.Sprintf("https://example.org/new/%d/", round)
+			x.Published = next[0].Published.Add(time.Hour)
+			if round%10 == 7 {
+				// Older than all, and claiming the newest post's id: that
+				// post's id changes, its *source.Post does not.
+				x.ID = next[0].ID
+				x.Published = next[len(next)-1].Published.Add(-time.Hour)
+				next = append(next, x)
+				break
+			}
+			next = append([]*source.Post{x}, next...)
+		case 3: // a post removed: any, or the oldest of a short tag feed
+			i := rng.IntN(len(next))
+			if round%10 == 3 {
+				for _, f := range prev.Feeds {
+					if f.Kind == TagFeed && len(f.Posts) > 1 && len(f.Posts) < opts.Limit {
+						i = slices.Index(next, f.Posts[len(f.Posts)-1])
+						break
+					}
+				}
+			}
+			next = slices.Delete(next, i, i+1)
+		case 4: // a tag renamed on one post, or nothing changed at all
+			if round%10 == 4 {
+				i := rng.IntN(20)
+				x := clonePost(next[i])
+				x.Tags = append(x.Tags, "Fresh tag")
+				next[i] = x
+			}
+		}
+		posts = next
+		plan := mustPlan(t, benchSite(), opts, posts)
+		plan.ReuseFingerprints(prev)
+		got := plan.Documents()
+		want := fingerprints(mustPlan(t, benchSite(), opts, posts))
+		if len(got) != len(want) {
+			t.Fatalf("round %d: %d documents, want %d", round, len(got), len(want))
+		}
+		reused := 0
+		for _, pd := range got {
+			if pd.Fingerprint != want[pd.Path] {
+				t.Errorf("round %d: %s: fingerprint %s, want %s", round, pd.Path, pd.Fingerprint, want[pd.Path])
+			}
+			if old := prev.docByPath(pd.Path); old != nil && old.Fingerprint == pd.Fingerprint {
+				reused++
+			}
+		}
+		if reused < len(got)/2 {
+			t.Errorf("round %d: only %d of %d fingerprints unchanged", round, reused, len(got))
+		}
+		prev = plan
+	}
+}
+
+func (p *Plan) docByPath(path string) *PlannedDocument {
+	for i := range p.docs {
+		if p.docs[i].Path == path {
+			return &p.docs[i]
+		}
+	}
+	return nil
 }

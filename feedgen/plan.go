@@ -55,6 +55,12 @@ type Plan struct {
 
 	docsOnce sync.Once
 	docs     []PlannedDocument
+	// site is the hash of what all documents share; postFPs the posts'
+	// fingerprints (both made by Documents). prev is a plan whose
+	// fingerprints Documents may reuse (ReuseFingerprints).
+	site    Fingerprint
+	postFPs map[*source.Post]Fingerprint
+	prev    *Plan
 }
 
 // NewPlan selects the newest opts.Limit posts for the site feed and for

@@ -139,7 +139,11 @@ func (b *incrementalBuild) rescan(ctx context.Context, now time.Time, files []st
 // ones whose inputs did not change, and records the build as the last.
 func (b *incrementalBuild) finish(ctx context.Context, sc *source.Scanner, scanned *source.Result, start time.Time) (*BuildResult, error) {
 	prev := b.served()
-	res, err := planScanned(ctx, b.cfg, sc, scanned, func(p *feedgen.Plan) []*source.Post { return p.PostsToEncode(prev) })
+	var prevPlan *feedgen.Plan
+	if b.last != nil {
+		prevPlan = b.last.Plan
+	}
+	res, err := planScanned(ctx, b.cfg, sc, scanned, prevPlan, func(p *feedgen.Plan) []*source.Post { return p.PostsToEncode(prev) })
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func planBuildFor(ctx context.Context, cfg *Config, now time.Time, toEncode func
 	if err != nil {
 		return nil, err
 	}
-	out, err := planScanned(ctx, cfg, sc, res, toEncode)
+	out, err := planScanned(ctx, cfg, sc, res, nil, toEncode)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +108,15 @@ func newScanner(cfg *Config, now time.Time) (*source.Scanner, error) {
 	})
 }
 
-// planScanned is planBuild after the scan. toEncode, when set, lists the
+// planScanned is planBuild after the scan. prev, when set, is the last
+// build's plan, whose fingerprints the new plan reuses where its feeds
+// list the same posts (see feedgen.Plan.ReuseFingerprints: the scan must
+// give changed files new posts, as source.Index does). toEncode, when set, lists the
 // posts of the documents that will be encoded (the others are reused from
 // the served snapshot or the output folder): only those need their HTML,
 // the rest of the listed posts only their RenderSum, for fingerprints.
 // Caches that keep sums only (source.Cache.KeepSumsOnly) rely on it.
-func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
+func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, prev *feedgen.Plan, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
 	contentDir := cfg.resolve(cfg.ContentDir)
 	out := &BuildResult{Read: res.Read, Skipped: res.Skipped, unreadable: res.Unreadable, nextPublish: res.NextPublish}
 	for _, w := range res.Warnings {
@@ -131,6 +134,7 @@ func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *sour
 		if err != nil {
 			return nil, err
 		}
+		plan.ReuseFingerprints(prev)
 		// First the posts known by neither HTML nor sum (new or changed
 		// files), which fingerprints need; then, of the documents whose
 		// fingerprints changed, the posts without HTML.
