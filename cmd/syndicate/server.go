@@ -23,9 +23,11 @@ import (
 // served set, so no request path is ever joined to a file system path.
 type feedServer struct {
 	// prefix is "" or a path without a trailing slash, e.g. "/feeds".
-	prefix        string
-	cacheControl  string
-	hCacheControl []string
+	prefix string
+	// Precomputed from prefix, as every request needs them.
+	prefixSlash, healthzPath, readyzPath string
+	cacheControl                         string
+	hCacheControl                        []string
 
 	// set is swapped whole by publish and loaded once per request.
 	set atomic.Pointer[servedSet]
@@ -46,6 +48,7 @@ var _ http.Handler = (*feedServer)(nil)
 
 func newFeedServer(prefix, cacheControl string) *feedServer {
 	s := &feedServer{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl}
+	s.prefixSlash, s.healthzPath, s.readyzPath = s.prefix+"/", s.prefix+"/healthz", s.prefix+"/readyz"
 	s.plain.budget = plainCacheBudget
 	if cacheControl != "" {
 		s.hCacheControl = []string{cacheControl}
@@ -200,43 +203,40 @@ func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
 
 // ServeHTTP routes: probes at the root and under the prefix, documents
 // under the prefix, 404 for anything else. Only GET and HEAD are allowed.
+// It loads the served set once, so the whole response comes from one
+// build.
 func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := s.route(r)
-	if h == nil {
-		notFound(w)
-		return
+	var h http.HandlerFunc
+	var d *servedDoc
+	switch p := r.URL.Path; p {
+	case "/healthz", s.healthzPath:
+		h = s.healthz
+	case "/readyz", s.readyzPath:
+		h = s.readyz
+	default:
+		key, ok := s.docKey(r)
+		if !ok {
+			notFound(w)
+			return
+		}
+		set := s.set.Load()
+		if set == nil {
+			h = s.unavailable
+		} else if d = set.docs[key]; d == nil {
+			notFound(w)
+			return
+		}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if d != nil {
+		s.serveDoc(w, r, d)
+		return
+	}
 	h(w, r)
-}
-
-// route finds the handler for a request's path, or nil. It loads the
-// served set once, so the whole response comes from one build.
-func (s *feedServer) route(r *http.Request) http.HandlerFunc {
-	p := r.URL.Path
-	switch p {
-	case "/healthz", s.prefix + "/healthz":
-		return s.healthz
-	case "/readyz", s.prefix + "/readyz":
-		return s.readyz
-	}
-	key, ok := s.docKey(r)
-	if !ok {
-		return nil
-	}
-	set := s.set.Load()
-	if set == nil {
-		return s.unavailable
-	}
-	d := set.docs[key]
-	if d == nil {
-		return nil
-	}
-	return func(w http.ResponseWriter, r *http.Request) { s.serveDoc(w, r, d) }
 }
 
 // docKey turns a request path into a document path ("tags/go/feed.rss").
@@ -247,7 +247,7 @@ func (s *feedServer) route(r *http.Request) http.HandlerFunc {
 func (s *feedServer) docKey(r *http.Request) (string, bool) {
 	p := r.URL.Path
 	if s.prefix != "" {
-		if !strings.HasPrefix(p, s.prefix+"/") {
+		if !strings.HasPrefix(p, s.prefixSlash) {
 			return "", false
 		}
 		p = p[len(s.prefix):]
@@ -255,7 +255,9 @@ func (s *feedServer) docKey(r *http.Request) (string, bool) {
 	if len(p) < 2 || p[0] != '/' {
 		return "", false
 	}
-	if strings.Contains(strings.ToLower(r.URL.EscapedPath()), "%2f") {
+	// net/url keeps the escaped path in RawPath only when it is not the
+	// default escaping of Path, as with any %2F.
+	if raw := r.URL.RawPath; raw != "" && (strings.Contains(raw, "%2f") || strings.Contains(raw, "%2F")) {
 		return "", false
 	}
 	return p[1:], true
@@ -279,7 +281,9 @@ func (s *feedServer) unavailable(w http.ResponseWriter, r *http.Request) {
 // Cache-Control and Vary.
 func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
 	var gz []byte
-	switch negotiateEncoding(r.Header.Values("Accept-Encoding")) {
+	// Header fields are read from the map by their canonical names, as
+	// net/http stores them, which spares a canonicalisation per lookup.
+	switch negotiateEncoding(r.Header["Accept-Encoding"]) {
 	case encodingGzip:
 		gz = d.gzipped()
 	case encodingNone:
@@ -287,7 +291,7 @@ func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedD
 		http.Error(w, "406 no acceptable content coding (gzip or identity)", http.StatusNotAcceptable)
 		return
 	}
-	if r.Header.Get("Range") == "" {
+	if len(r.Header["Range"]) == 0 {
 		s.serveWhole(w, r, d, gz)
 		return
 	}
@@ -323,6 +327,9 @@ func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedD
 // conditional headers evaluated here (the same rules as ServeContent:
 // If-None-Match with weak comparison wins over If-Modified-Since), so the
 // hot path allocates next to nothing. Range requests go to ServeContent.
+// Accept-Ranges is left out (it is optional, RFC 9110 14.3, and ranges
+// of a feed are rare; they are still answered): with it a gzip response
+// has nine header fields, and a ninth makes net/http's header map grow.
 func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte) {
 	h := w.Header()
 	gz := gzBody != nil
@@ -337,24 +344,24 @@ func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *serve
 			hLength = v
 		}
 	}
-	h["Content-Type"] = d.hContentType
 	h["Vary"] = varyAcceptEncoding
 	h["Etag"] = hETag
-	h["X-Content-Type-Options"] = nosniff
-	h["Accept-Ranges"] = acceptRangesBytes
 	if s.hCacheControl != nil {
 		h["Cache-Control"] = s.hCacheControl
 	}
-	if d.hLastModified != nil {
-		h["Last-Modified"] = d.hLastModified
-	}
 	if notModified(r, etag, d.doc.Modified) {
-		delete(h, "Content-Type")
-		if len(hETag) > 0 {
-			delete(h, "Last-Modified") // as ServeContent: the ETag is the validator
+		// A 304 carries what a cache updates its stored response with
+		// (RFC 9110 15.4.5); Last-Modified only where there is no ETag.
+		if len(hETag) == 0 && d.hLastModified != nil {
+			h["Last-Modified"] = d.hLastModified
 		}
 		w.WriteHeader(http.StatusNotModified)
 		return
+	}
+	h["Content-Type"] = d.hContentType
+	h["X-Content-Type-Options"] = nosniff
+	if d.hLastModified != nil {
+		h["Last-Modified"] = d.hLastModified
 	}
 	body := gzBody
 	if gz {
@@ -389,14 +396,13 @@ func (s *feedServer) internalError(w http.ResponseWriter, err error) {
 var (
 	varyAcceptEncoding = []string{"Accept-Encoding"}
 	nosniff            = []string{"nosniff"}
-	acceptRangesBytes  = []string{"bytes"}
 	gzipEncoding       = []string{"gzip"}
 )
 
 // notModified evaluates If-None-Match (weak comparison, lists, "*") and,
 // only without it, If-Modified-Since, as RFC 9110 13.2.2 orders them.
 func notModified(r *http.Request, etag string, modified time.Time) bool {
-	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 {
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
 		for _, v := range inm {
 			if etagListMatches(v, etag) {
 				return true
@@ -404,7 +410,10 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 		}
 		return false
 	}
-	ims := r.Header.Get("If-Modified-Since")
+	var ims string
+	if v := r.Header["If-Modified-Since"]; len(v) > 0 {
+		ims = v[0]
+	}
 	if ims == "" || modified.IsZero() {
 		return false
 	}
@@ -448,20 +457,16 @@ const (
 func negotiateEncoding(values []string) encoding {
 	gzipQ, identityQ, starQ := -1.0, -1.0, -1.0
 	for _, v := range values {
-		for _, el := range strings.Split(v, ",") {
+		for el := range strings.SplitSeq(v, ",") {
 			name, params, _ := strings.Cut(el, ";")
-			name = strings.ToLower(strings.TrimSpace(name))
-			if name == "" {
-				continue
-			}
-			q := qValue(params)
-			switch name {
-			case "gzip", "x-gzip":
-				gzipQ = max(gzipQ, q)
-			case "identity":
-				identityQ = q
-			case "*":
-				starQ = q
+			name = strings.TrimSpace(name)
+			switch {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzipQ = max(gzipQ, qValue(params))
+			case strings.EqualFold(name, "identity"):
+				identityQ = qValue(params)
+			case name == "*":
+				starQ = qValue(params)
 			}
 		}
 	}
@@ -481,7 +486,7 @@ func negotiateEncoding(values []string) encoding {
 // qValue reads the weight from ";q=0.5"-style parameters; 1 when absent,
 // 0 when malformed.
 func qValue(params string) float64 {
-	for _, p := range strings.Split(params, ";") {
+	for p := range strings.SplitSeq(params, ";") {
 		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
 			continue
