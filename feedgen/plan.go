@@ -204,18 +204,12 @@ func newest(posts []*source.Post, n int) []*source.Post {
 // groupFeeds builds one feed per distinct name (case-insensitive), with
 // distinct slugs even when names slug alike.
 func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Post) []string, notices *[]Notice) []*Feed {
-	type group struct {
-		key      string
-		slug     string
-		spelling map[string]int
-		posts    []*source.Post
-	}
-	groups := map[string]*group{}
+	groups := map[string]*nameGroup{}
 	// A site has far fewer names than uses of them: each spelling is
 	// cleaned, folded and looked up once, then counted.
 	type spelling struct {
 		name string
-		g    *group
+		g    *nameGroup
 		n    int
 	}
 	seen := map[string]*spelling{}
@@ -227,7 +221,7 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 				if sp.name != "" {
 					k := tagKey(sp.name)
 					if sp.g = groups[k]; sp.g == nil {
-						sp.g = &group{key: k, slug: Slugify(k), spelling: map[string]int{}}
+						sp.g = newNameGroup(k)
 						groups[k] = sp.g
 					}
 				}
@@ -249,13 +243,27 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 			sp.g.spelling[sp.name] += sp.n
 		}
 	}
-	// Slugs: names that slug alike each keep a feed; the name whose own
-	// form is the slug (or else the first in order) gets the plain slug,
-	// the others the slug plus a hash of their name.
-	ordered := make([]*group, 0, len(groups))
-	for _, g := range groups {
-		ordered = append(ordered, g)
-	}
+	return p.feedsOf(kind, slices.Collect(maps.Values(groups)), notices)
+}
+
+// nameGroup is one tag or category: the posts that name it, newest
+// first, and how often each spelling of it is used.
+type nameGroup struct {
+	key      string
+	slug     string
+	spelling map[string]int
+	posts    []*source.Post
+}
+
+func newNameGroup(key string) *nameGroup {
+	return &nameGroup{key: key, slug: Slugify(key), spelling: map[string]int{}}
+}
+
+// feedsOf makes the feeds of a kind's groups, each listing its newest
+// Limit posts, sorted by slug. Names that slug alike each keep a feed:
+// the name whose own form is the slug (or else the first in order) gets
+// the plain slug, the others the slug plus a hash of their name.
+func (p *Plan) feedsOf(kind Kind, ordered []*nameGroup, notices *[]Notice) []*Feed {
 	sort.Slice(ordered, func(i, j int) bool {
 		a, b := ordered[i], ordered[j]
 		if a.slug != b.slug {
@@ -269,7 +277,7 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 	feeds := make([]*Feed, 0, len(ordered))
 	owner := map[string]string{} // slug -> the key that has it plainly
 	used := make(map[string]bool, len(ordered))
-	var clashed []*group
+	var clashed []*nameGroup
 	for i, g := range ordered {
 		if i > 0 && ordered[i-1].slug == g.slug {
 			clashed = append(clashed, g)
@@ -277,12 +285,12 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 		}
 		owner[g.slug] = g.key
 		used[g.slug] = true
-		feeds = append(feeds, &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: g.slug, Posts: g.posts})
+		feeds = append(feeds, &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: g.slug, Posts: newest(g.posts, p.Options.Limit)})
 	}
 	for _, g := range clashed {
 		slug := uniqueSlug(g.slug, g.key, used)
 		used[slug] = true
-		f := &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: slug, Posts: g.posts}
+		f := &Feed{Kind: kind, Name: preferredSpelling(g.spelling), Slug: slug, Posts: newest(g.posts, p.Options.Limit)}
 		feeds = append(feeds, f)
 		*notices = append(*notices, Notice{Message: fmt.Sprintf(
 			"%s %q and %q both make the slug %q; %q is published under %s/%s/",
@@ -328,16 +336,9 @@ func preferredSpelling(counts map[string]int) string {
 func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 	ids := make([]string, len(posts))
 	first := make(map[string]int, len(posts)) // id -> its first claimant
-	var clashes map[string][]int              // ids claimed more than once
+	var clashes map[string][]*source.Post     // ids claimed more than once
 	for i, x := range posts {
-		id := strings.TrimSpace(cleanText(x.ID))
-		if id != "" && !isAbsoluteURI(id) {
-			*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf("id %q is not an absolute URI; the link is used instead", x.ID)})
-			id = ""
-		}
-		if id == "" {
-			id = strings.TrimSpace(cleanText(x.Link))
-		}
+		id := claimedID(x, notices)
 		ids[i] = id
 		j, ok := first[id]
 		if !ok {
@@ -345,22 +346,51 @@ func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 			continue
 		}
 		if clashes == nil {
-			clashes = map[string][]int{}
+			clashes = map[string][]*source.Post{}
 		}
 		if clashes[id] == nil {
-			clashes[id] = []int{j}
+			clashes[id] = []*source.Post{posts[j]}
 		}
-		clashes[id] = append(clashes[id], i)
+		clashes[id] = append(clashes[id], x)
 	}
+	if clashes == nil {
+		return ids
+	}
+	dups := settleClashes(clashes, func(id string) bool { _, ok := first[id]; return ok }, notices)
+	for i, x := range posts {
+		if dup, ok := dups[x]; ok {
+			ids[i] = dup
+		}
+	}
+	return ids
+}
+
+// claimedID is the id a post claims: its own when that is an absolute
+// URI (else a notice says why not), or its link.
+func claimedID(x *source.Post, notices *[]Notice) string {
+	id := strings.TrimSpace(cleanText(x.ID))
+	if id != "" && !isAbsoluteURI(id) {
+		*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf("id %q is not an absolute URI; the link is used instead", x.ID)})
+		id = ""
+	}
+	if id == "" {
+		id = strings.TrimSpace(cleanText(x.Link))
+	}
+	return id
+}
+
+// settleClashes gives each post that claims an id some earlier post also
+// claims (clashes lists every claimant, in the order of the posts) an id
+// of its own, the claimed one with a suffix; claimed says whether an id is
+// claimed by any post.
+func settleClashes(clashes map[string][]*source.Post, claimed func(string) bool, notices *[]Notice) map[*source.Post]string {
+	dups := map[*source.Post]string{}
 	made := map[string]bool{} // ids given to duplicates
-	taken := func(id string) bool {
-		_, ok := first[id]
-		return ok || made[id]
-	}
+	taken := func(id string) bool { return claimed(id) || made[id] }
 	for _, id := range slices.Sorted(maps.Keys(clashes)) {
-		xs := clashes[id]
+		xs := slices.Clone(clashes[id])
 		sort.SliceStable(xs, func(a, b int) bool {
-			pa, pb := posts[xs[a]], posts[xs[b]]
+			pa, pb := xs[a], xs[b]
 			if !pa.Published.Equal(pb.Published) {
 				return pa.Published.Before(pb.Published)
 			}
@@ -370,8 +400,7 @@ func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 		if strings.Contains(id, "#") {
 			sep = "-"
 		}
-		for _, i := range xs[1:] {
-			x := posts[i]
+		for _, x := range xs[1:] {
 			// The path names the file for good; a post read from nowhere
 			// (no path) is told apart by its link and date instead.
 			seed := x.Path
@@ -384,12 +413,12 @@ func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 				dup = fmt.Sprintf("%s%sdup-%s-%d", id, sep, hex.EncodeToString(sum[:4]), n)
 			}
 			made[dup] = true
-			ids[i] = dup
+			dups[x] = dup
 			*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf(
-				"has the same id as %s (%s); published with id %s", nameOf(posts[xs[0]]), id, dup)})
+				"has the same id as %s (%s); published with id %s", nameOf(xs[0]), id, dup)})
 		}
 	}
-	return ids
+	return dups
 }
 
 func nameOf(x *source.Post) string {
