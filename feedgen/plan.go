@@ -61,6 +61,9 @@ type Plan struct {
 	site    Fingerprint
 	postFPs map[*source.Post]Fingerprint
 	prev    *Plan
+
+	// state is what NewPlanFrom keeps for the next plan.
+	state *planState
 }
 
 // NewPlan selects the newest opts.Limit posts for the site feed and for
@@ -70,33 +73,10 @@ type Plan struct {
 // same order. Drafts and pages are left out, and so are posts without an
 // absolute link (reported in Notices).
 func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
-	if opts.Limit <= 0 {
-		return nil, fmt.Errorf("feeds limit must be positive, got %d", opts.Limit)
-	}
-	formats, err := checkFormats(opts.Formats)
+	p, err := newPlan(site, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.Formats = formats
-	siteURL, err := mustAbs("site url", site.URL)
-	if err != nil {
-		return nil, err
-	}
-	feedsURL, err := mustAbs("feeds url", site.FeedsURL)
-	if err != nil {
-		return nil, err
-	}
-	for _, pattern := range []struct{ key, url string }{{"tag url", site.TagURL}, {"category url", site.CategoryURL}} {
-		if pattern.url != "" {
-			if _, err := mustAbs(pattern.key, strings.ReplaceAll(pattern.url, ":slug", "slug")); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if strings.TrimSpace(site.Title) == "" {
-		site.Title = siteURL.Host // every format requires a title
-	}
-	p := &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL}
 	posts = p.publishable(posts)
 	// Ids, tag feeds and category feeds do not depend on each other: on a
 	// site of 100,000 posts each takes tens of milliseconds, so they are
@@ -134,6 +114,38 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	return p, nil
 }
 
+// newPlan is a plan without feeds: the site and options checked and
+// filled in.
+func newPlan(site Site, opts Options) (*Plan, error) {
+	if opts.Limit <= 0 {
+		return nil, fmt.Errorf("feeds limit must be positive, got %d", opts.Limit)
+	}
+	formats, err := checkFormats(opts.Formats)
+	if err != nil {
+		return nil, err
+	}
+	opts.Formats = formats
+	siteURL, err := mustAbs("site url", site.URL)
+	if err != nil {
+		return nil, err
+	}
+	feedsURL, err := mustAbs("feeds url", site.FeedsURL)
+	if err != nil {
+		return nil, err
+	}
+	for _, pattern := range []struct{ key, url string }{{"tag url", site.TagURL}, {"category url", site.CategoryURL}} {
+		if pattern.url != "" {
+			if _, err := mustAbs(pattern.key, strings.ReplaceAll(pattern.url, ":slug", "slug")); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if strings.TrimSpace(site.Title) == "" {
+		site.Title = siteURL.Host // every format requires a title
+	}
+	return &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL}, nil
+}
+
 // checkFormats rejects unknown formats and repeats; nil means all.
 func checkFormats(formats []Format) ([]Format, error) {
 	if len(formats) == 0 {
@@ -160,13 +172,7 @@ func checkFormats(formats []Format) ([]Format, error) {
 func (p *Plan) publishable(posts []*source.Post) []*source.Post {
 	out := make([]*source.Post, 0, len(posts))
 	for _, x := range posts {
-		switch {
-		case x == nil || x.Draft || x.Page:
-		case strings.TrimSpace(x.Link) == "":
-			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: "has no link; left out of the feeds"})
-		case absoluteURL(x.Link) == "":
-			p.Notices = append(p.Notices, Notice{Path: x.Path, Message: fmt.Sprintf("link %q is not an absolute http(s) URL; left out of the feeds", x.Link)})
-		default:
+		if x != nil && publishable(x, &p.Notices) {
 			out = append(out, x)
 		}
 	}
@@ -177,6 +183,22 @@ func (p *Plan) publishable(posts []*source.Post) []*source.Post {
 		sort.SliceStable(out, less)
 	}
 	return out
+}
+
+// publishable says whether a post goes in feeds: not a draft nor a page,
+// and with an absolute link (else a notice says why not).
+func publishable(x *source.Post, notices *[]Notice) bool {
+	switch {
+	case x.Draft || x.Page:
+		return false
+	case strings.TrimSpace(x.Link) == "":
+		*notices = append(*notices, Notice{Path: x.Path, Message: "has no link; left out of the feeds"})
+		return false
+	case absoluteURL(x.Link) == "":
+		*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf("link %q is not an absolute http(s) URL; left out of the feeds", x.Link)})
+		return false
+	}
+	return true
 }
 
 // newerThan orders posts newest first; ties are broken by path, id and

@@ -1,0 +1,217 @@
+package feedgen
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/syndicate/syndicate/source"
+)
+
+// TestNewPlanFromMatchesNewPlan: over rounds of every kind of change (a
+// changed post always a new *source.Post), a plan made from the last
+// one is the plan NewPlan makes from scratch: the same feeds with the
+// same posts, ids, needed posts and notices.
+func TestNewPlanFromMatchesNewPlan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	posts := generatePosts(600, 60, 6)
+	// Some posts of awkward kinds from the start.
+	posts[3] = withChange(posts[3], func(x *source.Post) { x.Tags = append(x.Tags, "Go", "go", "GO") })
+	posts[5] = withChange(posts[5], func(x *source.Post) { x.Tags = append(x.Tags, "C++", "C") })
+	posts[7] = withChange(posts[7], func(x *source.Post) { x.Link = "" })
+	posts[9] = withChange(posts[9], func(x *source.Post) { x.ID = "not a uri" })
+	posts[11] = withChange(posts[11], func(x *source.Post) { x.ID = posts[2].ID })
+	opts := Options{Limit: 10}
+	site := benchSite()
+	var prev *Plan
+	changes := []struct {
+		name string
+		do   func([]*source.Post) []*source.Post
+	}{
+		{"nothing", func(ps []*source.Post) []*source.Post { return ps }},
+		{"edit the newest", func(ps []*source.Post) []*source.Post {
+			ps[0] = withChange(ps[0], func(x *source.Post) { x.Title += "!" })
+			return ps
+		}},
+		{"edit a few anywhere", func(ps []*source.Post) []*source.Post {
+			for range 3 {
+				i := rng.IntN(len(ps))
+				ps[i] = withChange(ps[i], func(x *source.Post) { x.Title += "?" })
+			}
+			return ps
+		}},
+		{"retag", func(ps []*source.Post) []*source.Post {
+			i := rng.IntN(len(ps))
+			ps[i] = withChange(ps[i], func(x *source.Post) { x.Tags = []string{"Fresh", "fresh", fmt.Sprint("t", rng.IntN(5))} })
+			return ps
+		}},
+		{"new post", func(ps []*source.Post) []*source.Post {
+			x := withChange(ps[rng.IntN(len(ps))], func(x *source.Post) {
+				x.Path = fmt.Sprintf("new/%d.md", rng.Int())
+				x.ID = ""
+				x.Link = "https://example.org/" + x.Path
+				x.Published = ps[0].Published.Add(time.Hour)
+			})
+			return append([]*source.Post{x}, ps...)
+		}},
+		{"old post claiming a recent id", func(ps []*source.Post) []*source.Post {
+			x := withChange(ps[rng.IntN(len(ps))], func(x *source.Post) {
+				x.Path = fmt.Sprintf("old/%d.md", rng.Int())
+				x.ID = ps[rng.IntN(5)].ID
+				x.Published = ps[len(ps)-1].Published.Add(-time.Hour)
+			})
+			return append(ps, x)
+		}},
+		{"remove one", func(ps []*source.Post) []*source.Post {
+			i := rng.IntN(len(ps))
+			return slices.Delete(ps, i, i+1)
+		}},
+		{"remove the only post of a tag", func(ps []*source.Post) []*source.Post {
+			i := slices.IndexFunc(ps, func(x *source.Post) bool { return slices.Contains(x.Tags, "Fresh") })
+			if i < 0 {
+				i = rng.IntN(len(ps))
+			}
+			return slices.Delete(ps, i, i+1)
+		}},
+		{"draft and page", func(ps []*source.Post) []*source.Post {
+			i, j := rng.IntN(len(ps)), rng.IntN(len(ps))
+			ps[i] = withChange(ps[i], func(x *source.Post) { x.Draft = true })
+			ps[j] = withChange(ps[j], func(x *source.Post) { x.Page = true })
+			return ps
+		}},
+		{"bad link mended", func(ps []*source.Post) []*source.Post {
+			for i, x := range ps {
+				if x.Link == "" {
+					ps[i] = withChange(x, func(x *source.Post) { x.Link = "https://example.org/mended/" })
+				}
+			}
+			return ps
+		}},
+		{"date moves", func(ps []*source.Post) []*source.Post {
+			i := rng.IntN(len(ps))
+			x := withChange(ps[i], func(x *source.Post) { x.Published = x.Published.Add(-time.Duration(rng.IntN(1000)) * time.Hour) })
+			ps = slices.Delete(ps, i, i+1)
+			ps = append(ps, x)
+			source.SortNewestFirst(ps)
+			return ps
+		}},
+		{"remove the oldest", func(ps []*source.Post) []*source.Post { return ps[:len(ps)-1] }},
+		{"spelling majority turns", func(ps []*source.Post) []*source.Post {
+			// "Mixed" on two posts, "mixed" on three; then two of the
+			// three go, and the feed's name follows the majority.
+			n := 0
+			for i := range ps {
+				if slices.ContainsFunc(ps[i].Tags, func(tag string) bool { return tag == "Mixed" || tag == "mixed" }) {
+					n++
+				}
+			}
+			if n == 0 {
+				for k, i := range []int{10, 20, 30, 40, 50} {
+					spelt := "mixed"
+					if k < 2 {
+						spelt = "Mixed"
+					}
+					ps[i] = withChange(ps[i], func(x *source.Post) { x.Tags = append(x.Tags, spelt) })
+				}
+				return ps
+			}
+			var out []*source.Post
+			dropped := 0
+			for _, x := range ps {
+				if dropped < 2 && slices.Contains(x.Tags, "mixed") {
+					dropped++
+					continue
+				}
+				out = append(out, x)
+			}
+			return out
+		}},
+		{"many at once", func(ps []*source.Post) []*source.Post {
+			for range 40 {
+				i := rng.IntN(len(ps))
+				ps[i] = withChange(ps[i], func(x *source.Post) { x.Tags = x.Tags[:len(x.Tags)/2] })
+			}
+			return ps
+		}},
+	}
+	for round := range 80 {
+		c := changes[round%len(changes)]
+		if round >= len(changes) {
+			c = changes[rng.IntN(len(changes))]
+		}
+		posts = c.do(slices.Clone(posts))
+		var kept *planState
+		if prev != nil {
+			kept = prev.state
+		}
+		got, err := NewPlanFrom(prev, site, opts, posts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev != nil && got.state != kept {
+			t.Errorf("round %d (%s): planned from scratch", round, c.name)
+		}
+		want := mustPlan(t, site, opts, posts)
+		samePlan(t, fmt.Sprintf("round %d (%s)", round, c.name), got, want)
+		prev = got
+	}
+
+	// Unsorted posts, other options: planned from scratch, still right.
+	shuffled := slices.Clone(posts)
+	shuffled[0], shuffled[len(shuffled)-1] = shuffled[len(shuffled)-1], shuffled[0]
+	got, err := NewPlanFrom(prev, site, opts, shuffled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePlan(t, "unsorted", got, mustPlan(t, site, opts, shuffled))
+	got2, err := NewPlanFrom(got, site, Options{Limit: 3}, posts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePlan(t, "other limit", got2, mustPlan(t, site, Options{Limit: 3}, posts))
+}
+
+func withChange(x *source.Post, change func(*source.Post)) *source.Post {
+	c := clonePost(x)
+	change(c)
+	return c
+}
+
+// samePlan compares what two plans decided.
+func samePlan(t *testing.T, step string, got, want *Plan) {
+	t.Helper()
+	feedText := func(p *Plan) []string {
+		var out []string
+		for _, f := range p.Feeds {
+			s := fmt.Sprintf("%s|%s|%s:", f.Kind, f.Name, f.Slug)
+			for _, x := range f.Posts {
+				s += fmt.Sprintf(" %p=%s", x, p.IDs[x])
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	if g, w := feedText(got), feedText(want); !slices.Equal(g, w) {
+		for i := range max(len(g), len(w)) {
+			var a, b string
+			if i < len(g) {
+				a = g[i]
+			}
+			if i < len(w) {
+				b = w[i]
+			}
+			if a != b {
+				t.Errorf("%s: feed %d:\n got %s\nwant %s", step, i, a, b)
+				break
+			}
+		}
+	}
+	if !slices.Equal(got.Needed, want.Needed) || len(got.IDs) != len(want.IDs) {
+		t.Errorf("%s: %d needed posts and %d ids, want %d and %d", step, len(got.Needed), len(got.IDs), len(want.Needed), len(want.IDs))
+	}
+	if g, w := fmt.Sprint(got.Notices), fmt.Sprint(want.Notices); g != w {
+		t.Errorf("%s: notices\n got %s\nwant %s", step, g, w)
+	}
+}
