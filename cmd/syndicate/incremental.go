@@ -143,7 +143,7 @@ func (b *incrementalBuild) finish(ctx context.Context, sc *source.Scanner, scann
 	if b.last != nil {
 		prevPlan = b.last.Plan
 	}
-	res, err := planScanned(ctx, b.cfg, sc, scanned, prevPlan, func(p *feedgen.Plan) []*source.Post { return p.PostsToEncode(prev) })
+	res, err := planScannedFrom(ctx, b.cfg, sc, scanned, prevPlan, true, func(p *feedgen.Plan) []*source.Post { return p.PostsToEncode(prev) })
 	if err != nil {
 		return nil, err
 	}

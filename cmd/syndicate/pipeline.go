@@ -86,7 +86,7 @@ func planBuildFor(ctx context.Context, cfg *Config, now time.Time, toEncode func
 	if err != nil {
 		return nil, err
 	}
-	out, err := planScanned(ctx, cfg, sc, res, nil, toEncode)
+	out, err := planScanned(ctx, cfg, sc, res, toEncode)
 	if err != nil {
 		return nil, err
 	}
@@ -108,15 +108,24 @@ func newScanner(cfg *Config, now time.Time) (*source.Scanner, error) {
 	})
 }
 
-// planScanned is planBuild after the scan. prev, when set, is the last
-// build's plan, whose fingerprints the new plan reuses where its feeds
-// list the same posts (see feedgen.Plan.ReuseFingerprints: the scan must
-// give changed files new posts, as source.Index does). toEncode, when set, lists the
+// planScanned is planBuild after the scan. toEncode, when set, lists the
 // posts of the documents that will be encoded (the others are reused from
 // the served snapshot or the output folder): only those need their HTML,
 // the rest of the listed posts only their RenderSum, for fingerprints.
 // Caches that keep sums only (source.Cache.KeepSumsOnly) rely on it.
-func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, prev *feedgen.Plan, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
+func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
+	return planScannedFrom(ctx, cfg, sc, res, nil, false, toEncode)
+}
+
+// planScannedFrom is planScanned for a process that plans again and
+// again (serve): with incremental set, plans are made with
+// feedgen.NewPlanFrom, which keeps with each plan what the next is made
+// from, and prev, the last build's plan (or nil), is what this one is
+// made from; its fingerprints are reused where feeds list the same posts
+// (feedgen.Plan.ReuseFingerprints). Both need the scan to give a changed
+// file a new post and an unchanged one its old post, as source.Index
+// does; a scan of fresh posts just makes them plan from scratch.
+func planScannedFrom(ctx context.Context, cfg *Config, sc *source.Scanner, res *source.Result, prev *feedgen.Plan, incremental bool, toEncode func(*feedgen.Plan) []*source.Post) (*BuildResult, error) {
 	contentDir := cfg.resolve(cfg.ContentDir)
 	out := &BuildResult{Read: res.Read, Skipped: res.Skipped, unreadable: res.Unreadable, nextPublish: res.NextPublish}
 	for _, w := range res.Warnings {
@@ -129,12 +138,18 @@ func planScanned(ctx context.Context, cfg *Config, sc *source.Scanner, res *sour
 	posts := res.Posts
 	var plan *feedgen.Plan
 	var err error
+	base := prev // the plan the next is made from
 	for {
-		plan, err = feedgen.NewPlan(site, opts, posts)
+		if incremental {
+			plan, err = feedgen.NewPlanFrom(base, site, opts, posts)
+		} else {
+			plan, err = feedgen.NewPlan(site, opts, posts)
+		}
 		if err != nil {
 			return nil, err
 		}
 		plan.ReuseFingerprints(prev)
+		base = plan
 		// First the posts known by neither HTML nor sum (new or changed
 		// files), which fingerprints need; then, of the documents whose
 		// fingerprints changed, the posts without HTML.
