@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -117,13 +116,9 @@ func (d *servedDoc) gzipped() []byte {
 			}
 			return
 		}
-		var buf bytes.Buffer
-		buf.Grow(len(d.doc.Body) / 3)
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(d.doc.Body) // writes to a bytes.Buffer do not fail
-		zw.Close()
-		if buf.Len() < len(d.doc.Body) {
-			d.gzipBody = buf.Bytes()
+		gz, err := feedgen.Gzip(d.doc.Body)
+		if err == nil && len(gz) < len(d.doc.Body) {
+			d.gzipBody = gz
 		}
 	})
 	return d.gzipBody

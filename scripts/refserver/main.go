@@ -14,7 +14,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
@@ -26,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // doc is one precomputed variant: its body and the header values that
@@ -75,9 +76,9 @@ func main() {
 	file := flag.String("file", "", "`file` whose bytes are served (required)")
 	listen := flag.String("listen", "127.0.0.1:8090", "listen `address`")
 	ctype := flag.String("type", "application/rss+xml; charset=utf-8", "Content-Type `value`")
-	// syndicate serve holds documents gzip-compressed at level 1
-	// (gzip.BestSpeed) and sends those bytes; the same level here makes
-	// the same bytes, so both servers write the same response bodies.
+	// syndicate serve holds documents gzip-compressed at level 1 with
+	// klauspost/compress and sends those bytes; the same library and level
+	// here make the same bytes, so both servers write the same bodies.
 	level := flag.Int("level", gzip.BestSpeed, "gzip `level` of the compressed variant")
 	flag.Parse()
 	if *file == "" || flag.NArg() > 0 {
