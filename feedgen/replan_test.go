@@ -215,3 +215,95 @@ func samePlan(t *testing.T, step string, got, want *Plan) {
 		t.Errorf("%s: notices\n got %s\nwant %s", step, g, w)
 	}
 }
+
+// FuzzNewPlanFrom drives a small site through changes read from the
+// input (edits, retags, additions, removals, drafts, id clashes, date and
+// link changes) and checks after each that the plan made from the last
+// one is NewPlan's.
+func FuzzNewPlanFrom(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8})
+	f.Add([]byte{2, 200, 2, 100, 3, 0, 5, 1, 1, 255, 6, 9, 7, 3, 4, 2})
+	tagSet := []string{"Go", "go", "GO", "Rust", "c#", "c++", "C", "news", " ", "Ünï", "ünï"}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 200 {
+			return
+		}
+		next := 0
+		newPost := func(day int, bits byte) *source.Post {
+			next++
+			x := &source.Post{
+				Title: fmt.Sprintf("Post %d", next), Path: fmt.Sprintf("p/%03d.md", next),
+				Link:      fmt.Sprintf("https://example.org/p/%d/", next),
+				Published: base.Add(time.Duration(day) * 24 * time.Hour), ContentHTML: "<p>x</p>",
+			}
+			for i, tag := range tagSet {
+				if bits&(1<<(i%8)) != 0 && (i < 8 || bits&1 != 0) {
+					x.Tags = append(x.Tags, tag)
+				}
+			}
+			x.Categories = []string{tagSet[int(bits)%len(tagSet)]}
+			return x
+		}
+		var posts []*source.Post
+		for i := range 12 {
+			posts = append(posts, newPost(i*3, byte(i*37)))
+		}
+		source.SortNewestFirst(posts)
+		opts := Options{Limit: 3}
+		site := benchSite()
+		prev, err := NewPlanFrom(nil, site, opts, posts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(ops); i += 2 {
+			op, arg := ops[i]%8, ops[i+1]
+			posts = slices.Clone(posts)
+			k := int(arg) % max(1, len(posts))
+			change := func(fn func(*source.Post)) {
+				if len(posts) > 0 {
+					posts[k] = withChange(posts[k], fn)
+				}
+			}
+			switch op {
+			case 0:
+				change(func(x *source.Post) { x.Title += "'" })
+			case 1:
+				change(func(x *source.Post) { x.Tags = newPost(0, arg).Tags })
+			case 2:
+				posts = append(posts, newPost(int(arg)%60, arg))
+			case 3:
+				if len(posts) > 0 {
+					posts = slices.Delete(posts, k, k+1)
+				}
+			case 4:
+				change(func(x *source.Post) { x.Draft = !x.Draft })
+			case 5:
+				if len(posts) > 1 {
+					id := posts[(k+1)%len(posts)].Link
+					change(func(x *source.Post) { x.ID = id })
+				}
+			case 6:
+				change(func(x *source.Post) { x.Published = base.Add(time.Duration(arg%60) * 24 * time.Hour) })
+			case 7:
+				change(func(x *source.Post) {
+					if x.Link == "" {
+						x.Link = "https://example.org/" + x.Path
+					} else {
+						x.Link = ""
+					}
+				})
+			}
+			source.SortNewestFirst(posts)
+			got, err := NewPlanFrom(prev, site, opts, posts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			samePlan(t, fmt.Sprintf("op %d (%d, %d)", i/2, op, arg), got, mustPlan(t, site, opts, posts))
+			if t.Failed() {
+				return
+			}
+			prev = got
+		}
+	})
+}
