@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,19 +195,7 @@ func samePlan(t *testing.T, step string, got, want *Plan) {
 		return out
 	}
 	if g, w := feedText(got), feedText(want); !slices.Equal(g, w) {
-		for i := range max(len(g), len(w)) {
-			var a, b string
-			if i < len(g) {
-				a = g[i]
-			}
-			if i < len(w) {
-				b = w[i]
-			}
-			if a != b {
-				t.Errorf("%s: feed %d:\n got %s\nwant %s", step, i, a, b)
-				break
-			}
-		}
+		t.Errorf("%s: feeds differ at %s", step, firstDiff([]byte(strings.Join(w, "\n")), []byte(strings.Join(g, "\n"))))
 	}
 	if !slices.Equal(got.Needed, want.Needed) || len(got.IDs) != len(want.IDs) {
 		t.Errorf("%s: %d needed posts and %d ids, want %d and %d", step, len(got.Needed), len(got.IDs), len(want.Needed), len(want.IDs))

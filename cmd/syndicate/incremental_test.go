@@ -68,6 +68,16 @@ func (f *incrementalFixture) run(now time.Time) *BuildResult {
 	return res
 }
 
+// runWatched is the first run, for tests of the watched path: they skip
+// where the folder cannot be watched.
+func (f *incrementalFixture) runWatched(now time.Time) {
+	f.t.Helper()
+	f.run(now)
+	if f.inc.watch == nil {
+		f.t.Skip("content folder not watchable here")
+	}
+}
+
 func (f *incrementalFixture) siteRSS() string {
 	f.t.Helper()
 	d := f.snap.Docs["feed.rss"]
@@ -193,10 +203,7 @@ func TestIncrementalBuildWatch(t *testing.T) {
 		"a.md": post("Alpha", "2025-01-01", "Text."), "b.md": post("Beta", "2025-01-02", "Beta text."),
 	})
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	f.run(now)
-	if f.inc.watch == nil {
-		t.Skip("content folder not watchable here")
-	}
+	f.runWatched(now)
 	steps := []struct {
 		name             string
 		do               func()
@@ -301,10 +308,7 @@ func TestIncrementalMatchesFreshBuild(t *testing.T) {
 	}
 	f := newIncrementalFixture(t, files)
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	f.run(now)
-	if f.inc.watch == nil {
-		t.Skip("content folder not watchable here")
-	}
+	f.runWatched(now)
 	steps := []struct {
 		name string
 		do   func()

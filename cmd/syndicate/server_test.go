@@ -651,14 +651,7 @@ func BenchmarkServeFeed(b *testing.B) {
 	snap := testSnapshot("A")
 	s.publish(snap)
 	etag := snap.Docs["feed.rss"].ETag
-	for _, bc := range []struct {
-		name string
-		hdr  []string
-	}{
-		{"identity", nil},
-		{"gzip", []string{"Accept-Encoding", "gzip"}},
-		{"304", []string{"If-None-Match", etag}},
-	} {
+	for _, bc := range feedRequests(etag) {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				if w := do(s, "GET", "/feeds/feed.rss", bc.hdr...); w.Code >= 400 {
