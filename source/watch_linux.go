@@ -204,6 +204,9 @@ func (w *Watcher) Changes() (c Changes, err error) {
 				// A folder made, moved or removed may hold any number of
 				// files, which raised no event of their own.
 				c.All = true
+				// A folder moved in or renamed is watched under its new
+				// name: watching an inode already watched returns its
+				// descriptor, whose folder is then renamed here too.
 				if ev.Mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0 {
 					if err := w.addTree(filepath.Join(d.abs, name), joinRel(d.rel, name)); err != nil {
 						return c, err

@@ -44,6 +44,8 @@ func TestWatcher(t *testing.T) {
 		{"new folder", func() error { return os.MkdirAll(p("2025/01"), 0o755) }, nil, true},
 		{"file in new folder", func() error { return os.WriteFile(p("2025/01/x.md"), []byte("x"), 0o644) }, []string{"2025/01/x.md"}, false},
 		{"edit in new folder", func() error { return os.WriteFile(p("2025/01/x.md"), []byte("x2"), 0o644) }, []string{"2025/01/x.md"}, false},
+		{"folder renamed", func() error { return os.Rename(p("2025"), p("2026")) }, nil, true},
+		{"edit in renamed folder", func() error { return os.WriteFile(p("2026/01/x.md"), []byte("x3"), 0o644) }, []string{"2026/01/x.md"}, false},
 		{"folder moved in", func() error {
 			out := filepath.Join(t.TempDir(), "moved")
 			if err := os.MkdirAll(out, 0o755); err != nil {
