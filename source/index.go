@@ -229,6 +229,46 @@ func (s *Scanner) Rescan(ctx context.Context, ix *Index, changed []string) (*Res
 	return ix.result(s.cfg.Now()), nil
 }
 
+// RescanSurvey is Rescan where no watcher names the changed files: the
+// survey (Scanner.Survey, taken now) tells them, as those whose path, size
+// or times differ from the index's, so only they are read again and the
+// posts of the others are kept as they are, which a plan made from the
+// last one (feedgen.NewPlanFrom) relies on. ErrRescan as for Rescan, and
+// also when the survey skipped other files than the index's did.
+func (s *Scanner) RescanSurvey(ctx context.Context, ix *Index, sv *Survey) (*Result, error) {
+	if ix.key != s.indexKey() || !sameErrors(ix.walkSkipped, sv.skipped) {
+		return nil, ErrRescan
+	}
+	var changed []string
+	known := 0 // surveyed files the index has
+	for _, f := range sv.files {
+		x, ok := ix.files[f.rel]
+		if ok {
+			known++
+		}
+		if !ok || x.st != f.st {
+			changed = append(changed, f.rel)
+		}
+	}
+	if known < len(ix.files) {
+		// Some indexed files are gone: find them.
+		surveyed := make(map[string]struct{}, len(sv.files))
+		for _, f := range sv.files {
+			surveyed[f.rel] = struct{}{}
+		}
+		for rel := range ix.files {
+			if _, ok := surveyed[rel]; !ok {
+				changed = append(changed, rel)
+			}
+		}
+	}
+	return s.Rescan(ctx, ix, changed)
+}
+
+func sameErrors(a, b []*FileError) bool {
+	return slices.EqualFunc(a, b, func(x, y *FileError) bool { return x.Path == y.Path && x.Error() == y.Error() })
+}
+
 // mergeTimeline is a new timeline: old without the posts in gone, with
 // added, newest first. old is left as it is, as Results share it.
 func mergeTimeline(old []*Post, gone map[*Post]bool, added []*Post) []*Post {

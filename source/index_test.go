@@ -12,11 +12,24 @@ import (
 )
 
 // TestRescanMatchesScan: after every kind of change, an Index told which
-// files changed finds what a fresh scan without cache finds, post for
+// files changed (by name, or by a survey) finds what a fresh scan without
+// cache finds, post for
 // post, count for count and error for error, and its stamp is a fresh
 // survey's. Changes it does not take are refused with ErrRescan and
 // leave the index as it was.
 func TestRescanMatchesScan(t *testing.T) {
+	for _, surveyed := range []bool{false, true} {
+		name := "changes named"
+		if surveyed {
+			name = "changes surveyed"
+		}
+		t.Run(name, func(t *testing.T) { testRescan(t, surveyed) })
+	}
+}
+
+// testRescan is TestRescanMatchesScan with the changes named (Rescan) or
+// found by a survey (RescanSurvey).
+func testRescan(t *testing.T, surveyed bool) {
 	post := func(title, date string, extra ...string) string {
 		return fm(append([]string{"title: " + title, "date: " + date, "tags: [a, b]"}, extra...)...) + "Body of " + title + ".\n"
 	}
@@ -115,7 +128,16 @@ func TestRescanMatchesScan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := sc.Rescan(context.Background(), ix, s.changed)
+		var got *Result
+		if surveyed {
+			sv, serr := sc.Survey()
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			got, err = sc.RescanSurvey(context.Background(), ix, sv)
+		} else {
+			got, err = sc.Rescan(context.Background(), ix, s.changed)
+		}
 		if s.refused {
 			if !errors.Is(err, ErrRescan) {
 				t.Errorf("%s: Rescan error %v, want ErrRescan", s.name, err)

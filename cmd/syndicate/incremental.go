@@ -14,8 +14,10 @@ import (
 // folder (names, sizes and times, no file opened); when the survey matches
 // the last good build's and no future post has fallen due since, that
 // build stands and nothing is read, rendered or encoded. Otherwise the
-// folder is scanned through the cache, so only changed files are read,
-// and only documents whose inputs changed are encoded.
+// survey is compared with what the last scan found in every file
+// (source.Index): only the files that differ are read, the other posts
+// are kept as they were, the plan is made from the last one, and only
+// documents whose inputs changed are encoded.
 //
 // Where the kernel can report changes (a source.Watcher, Linux inotify on
 // a local file system), a run does not survey at all: one that heard of no
@@ -36,8 +38,8 @@ type incrementalBuild struct {
 	symlinks   bool
 	surveyedAt time.Time
 	lastSnap   *feedgen.Snapshot
-	// index is what the last scan found in every file, kept while the
-	// folder is watched; nil after a failed run.
+	// index is what the last scan found in every file; nil after a
+	// failed run.
 	index *source.Index
 
 	watch *source.Watcher
@@ -86,15 +88,25 @@ func (b *incrementalBuild) run(ctx context.Context, now time.Time) (*BuildResult
 	}
 	ix := b.index
 	b.index = nil // until this run succeeds
-	if b.stands(sv.Stamp, sv.Settled, now) && (!watched || ix != nil) {
+	if b.stands(sv.Stamp, sv.Settled, now) && ix != nil {
 		b.surveyedAt, b.index = surveyedAt, ix
 		return b.unchanged(start), nil
 	}
+	// The survey tells which files changed since the index was made, and
+	// only those are read; else (a symlink, a first run) all are.
 	var scanned *source.Result
-	if watched {
+	if ix != nil && b.last != nil && !b.last.renderFailed {
+		scanned, err = sc.RescanSurvey(ctx, ix, sv)
+		switch {
+		case err == nil:
+			b.index = ix
+			b.rescans++
+		case errors.Is(err, source.ErrRescan):
+			err = nil
+		}
+	}
+	if scanned == nil && err == nil {
 		scanned, b.index, err = sc.ScanIndexed(ctx, sv)
-	} else {
-		scanned, err = sc.ScanSurvey(ctx, sv)
 	}
 	if err != nil {
 		b.index = nil

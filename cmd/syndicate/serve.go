@@ -183,6 +183,10 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 // newServeRebuilder is serve's rebuilder: runBuild on cfg, the output
 // folder written when server.write_output is on, and folder names hidden
 // from /readyz.
+// noWatch leaves the content folder unwatched, as on a network file
+// system, so that benchmarks can measure rebuilds that survey.
+var noWatch = false
+
 func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilder {
 	contentDir := cfg.resolve(cfg.ContentDir)
 	outDir := ""
@@ -196,7 +200,7 @@ func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilde
 		cfg.cache = source.NewCache()
 	}
 	cfg.cache.KeepSumsOnly()
-	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot, log: log}
+	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot, log: log, watchOff: noWatch}
 	rb := newRebuilder(inc.run, srv, log, outDir)
 	rb.stop = func() {
 		select {
