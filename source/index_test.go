@@ -179,3 +179,101 @@ func sameResult(t *testing.T, step string, got, want *Result) {
 		t.Errorf("%s: warnings %v, want %v", step, got.Warnings, want.Warnings)
 	}
 }
+
+// FuzzRescan applies file changes read from the input to a small content
+// folder (writes of a few kinds of post, removals, renames) and checks
+// after each that the index, told the changed files by name or by a
+// survey, finds what a fresh scan finds.
+func FuzzRescan(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7})
+	f.Add([]byte{1, 9, 1, 9, 6, 1, 3, 2, 0, 0, 7, 7})
+	texts := []string{
+		fm("title: A", "date: 2024-01-01", "tags: [x, y]") + "Body.\n",
+		fm("title: B", "date: 2024-06-01", "draft: true") + "Draft.\n",
+		fm("title: C", "date: 2030-01-01") + "Future.\n",
+		"---\ntitle: [broken\n---\n",
+		fm("title: D", "date: 2024-02-02", "type: page") + "Page.\n",
+		fm("title: E", "date: 2024-03-03", "tags: x") + "Other body.\n",
+		"no front matter at all\n",
+		fm("title: F", "date: 2023-12-31") + "<!--more-->\nRest.\n",
+	}
+	names := []string{"a.md", "b.md", "sub/c.md", "sub/d.markdown", "2024-01-01-e.md", "sub/f.md"}
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 60 {
+			return
+		}
+		root := writeTree(t, map[string]string{"a.md": texts[0], "sub/c.md": texts[5], ".hidden/h.md": texts[0]})
+		cfg := testConfig()
+		cfg.Cache = NewCache()
+		sc, err := NewScanner(root, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := sc.Survey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ix, err := sc.ScanIndexed(context.Background(), sv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := func(name string) string { return filepath.Join(root, filepath.FromSlash(name)) }
+		for i := 0; i+1 < len(ops); i += 2 {
+			op, arg := ops[i]%4, int(ops[i+1])
+			name := names[arg%len(names)]
+			var changed []string
+			switch op {
+			case 0, 1: // write a post of some kind
+				if err := os.WriteFile(p(name), []byte(texts[arg/len(names)%len(texts)]), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				changed = []string{name}
+			case 2: // remove
+				os.Remove(p(name))
+				changed = []string{name}
+			case 3: // rename onto another name
+				to := names[(arg/len(names)+1+arg)%len(names)]
+				if os.Rename(p(name), p(to)) == nil {
+					changed = []string{name, to}
+				}
+			}
+			sc, err := NewScanner(root, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *Result
+			if arg%2 == 0 {
+				got, err = sc.Rescan(context.Background(), ix, changed)
+			} else {
+				sv, serr := sc.Survey()
+				if errors.Is(serr, ErrNoContent) {
+					continue // every post removed: a scan fails too
+				}
+				if serr != nil {
+					t.Fatal(serr)
+				}
+				got, err = sc.RescanSurvey(context.Background(), ix, sv)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := cfg
+			ref.Cache = nil
+			rs, err := NewScanner(root, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := rs.Scan(context.Background())
+			if errors.Is(err, ErrNoContent) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameResult(t, fmt.Sprintf("op %d (%d, %d)", i/2, op, arg), got, want)
+			if t.Failed() {
+				return
+			}
+		}
+	})
+}
