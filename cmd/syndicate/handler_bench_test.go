@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/feedgen"
 )
 
 // discardRW is a ResponseWriter that keeps nothing but its headers, so
@@ -68,4 +74,80 @@ func feedRequests(etag string) []feedRequest {
 		{"gzip", []string{"Accept-Encoding", "gzip"}},
 		{"304", []string{"If-None-Match", etag}},
 	}
+}
+
+// heldFeed is a feed of about 60 KB held gzip-compressed, as serve holds
+// every document, with its identity body.
+func heldFeed(b *testing.B) (*feedgen.Document, []byte) {
+	b.Helper()
+	// Words drawn at random from a vocabulary, so the body compresses
+	// about as well as a real feed's (to 28-30%).
+	rng := rand.New(rand.NewPCG(1, 2))
+	vocab := strings.Fields("the a feed reader post tag site of and to in syndicate Markdown render goldmark " +
+		"server nginx proxy gzip cache etag modified atom rss json item entry link title summary content " +
+		"author category date time zone build serve watch survey index plan document byte request response " +
+		"header client poll minute hour day week blog writer reader subscriber update change edit file folder")
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = vocab[rng.IntN(len(vocab))]
+			if rng.IntN(9) == 0 {
+				w[i] += fmt.Sprint(rng.IntN(1000))
+			}
+		}
+		return strings.Join(w, " ")
+	}
+	var body bytes.Buffer
+	body.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"><channel><title>Example</title>")
+	for i := 0; body.Len() < 60<<10; i++ {
+		fmt.Fprintf(&body, "<item><title>%s</title><link>https://example.org/%d/%d/</link>"+
+			"<description>&lt;p&gt;%s&lt;/p&gt;&lt;p&gt;%s&lt;/p&gt;</description>"+
+			"<pubDate>Mon, 0%d Jan 2024 10:%02d:00 +0000</pubDate></item>",
+			words(6), 2024, rng.IntN(100000), words(60), words(40), 1+i%9, rng.IntN(60))
+	}
+	body.WriteString("</channel></rss>\n")
+	gz, err := feedgen.Gzip(body.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &feedgen.Document{Path: "feed.rss", Format: feedgen.RSS, ContentType: feedgen.RSS.ContentType(),
+		Gzip: gz, Size: int64(body.Len()), ETag: `"held"`, Modified: testModified}, body.Bytes()
+}
+
+// BenchmarkServeHeld measures what holding documents compressed costs a
+// request: a gzip request writes the held bytes; one without gzip gets
+// the body decompressed, once while the plain-body cache keeps it
+// ("identity-cached") or on every request where it does not
+// ("identity-uncached", the cache's budget set to nothing). "compress"
+// is compressing the body once, which serve does for each new version of
+// a document as it is encoded, and which a server compressing lazily
+// would do on the first gzip request instead.
+func BenchmarkServeHeld(b *testing.B) {
+	d, body := heldFeed(b)
+	serve := func(b *testing.B, budget int64, hdr ...string) {
+		s := newFeedServer("", "")
+		s.plain.budget = budget
+		s.publish(&feedgen.Snapshot{Docs: map[string]*feedgen.Document{d.Path: d}, Paths: []string{d.Path}})
+		r := httptest.NewRequest("GET", "/feed.rss", nil)
+		for i := 0; i < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			w := &discardRW{h: http.Header{}}
+			s.ServeHTTP(w, r)
+		}
+	}
+	b.Run("gzip", func(b *testing.B) { serve(b, plainCacheBudget, "Accept-Encoding", "gzip") })
+	b.Run("identity-cached", func(b *testing.B) { serve(b, plainCacheBudget) })
+	b.Run("identity-uncached", func(b *testing.B) { serve(b, 0) })
+	b.Run("compress", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := feedgen.Gzip(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(d.Gzip))/float64(len(body)), "held/plain")
+	})
 }
