@@ -398,7 +398,8 @@ func (p *Plan) document(pd PlannedDocument, items *itemCache) (*Document, error)
 	return d, nil
 }
 
-// bodyBufs are buffers for documents encoded only to be compressed.
+// bodyBufs are buffers for documents encoded only to be compressed or
+// written out (WriteTree), and then dropped.
 var bodyBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // gzipLevel is the level documents held compressed are made with: each

@@ -107,7 +107,6 @@ func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
 		paths[i] = pd.Path
 	}
 	var items *itemCache
-	bufs := sync.Pool{New: func() any { return new([]byte) }}
 	return writeTree(ctx, dir, treeJob{
 		paths: paths,
 		reusable: func(i int, old ManifestEntry) bool {
@@ -124,8 +123,8 @@ func (p *Plan) WriteTree(ctx context.Context, dir string) (WriteStats, error) {
 			if err := p.checkRendered(pd.Feed.Posts); err != nil {
 				return ManifestEntry{}, err
 			}
-			buf := bufs.Get().(*[]byte)
-			defer bufs.Put(buf)
+			buf := bodyBufs.Get().(*[]byte)
+			defer bodyBufs.Put(buf)
 			body, modified, err := p.render(pd, items, *buf)
 			if err != nil {
 				return ManifestEntry{}, fmt.Errorf("feedgen: %s: %w", pd.Path, err)

@@ -60,18 +60,7 @@ func testRescan(t *testing.T, surveyed bool) {
 	cfg := testConfig()
 	cfg.Now = func() time.Time { return now }
 	cfg.Cache = NewCache()
-	sc, err := NewScanner(root, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := sc.Survey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, ix, err := sc.ScanIndexed(context.Background(), sv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, ix := indexFolder(t, root, cfg)
 	check := func(step string, got *Result) {
 		t.Helper()
 		ref := cfg
@@ -124,20 +113,7 @@ func testRescan(t *testing.T, surveyed bool) {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		before := ix.Stamp()
-		sc, err := NewScanner(root, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got *Result
-		if surveyed {
-			sv, serr := sc.Survey()
-			if serr != nil {
-				t.Fatal(serr)
-			}
-			got, err = sc.RescanSurvey(context.Background(), ix, sv)
-		} else {
-			got, err = sc.Rescan(context.Background(), ix, s.changed)
-		}
+		got, err := rescan(root, cfg, ix, s.changed, surveyed)
 		if s.refused {
 			if !errors.Is(err, ErrRescan) {
 				t.Errorf("%s: Rescan error %v, want ErrRescan", s.name, err)
@@ -152,6 +128,42 @@ func testRescan(t *testing.T, surveyed bool) {
 		}
 		check(s.name, got)
 	}
+}
+
+// indexFolder scans root after a survey, keeping the index.
+func indexFolder(t testing.TB, root string, cfg Config) (*Result, *Index) {
+	t.Helper()
+	sc, err := NewScanner(root, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := sc.Survey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, ix, err := sc.ScanIndexed(context.Background(), sv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, ix
+}
+
+// rescan brings ix up to date with a new Scanner, told the changed files
+// by name (Rescan) or, with surveyed, by a survey taken now
+// (RescanSurvey).
+func rescan(root string, cfg Config, ix *Index, changed []string, surveyed bool) (*Result, error) {
+	sc, err := NewScanner(root, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if !surveyed {
+		return sc.Rescan(context.Background(), ix, changed)
+	}
+	sv, err := sc.Survey()
+	if err != nil {
+		return nil, err
+	}
+	return sc.RescanSurvey(context.Background(), ix, sv)
 }
 
 // sameResult compares two scans' findings.
@@ -205,18 +217,7 @@ func FuzzRescan(f *testing.F) {
 		root := writeTree(t, map[string]string{"a.md": texts[0], "sub/c.md": texts[5], ".hidden/h.md": texts[0]})
 		cfg := testConfig()
 		cfg.Cache = NewCache()
-		sc, err := NewScanner(root, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sv, err := sc.Survey()
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, ix, err := sc.ScanIndexed(context.Background(), sv)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, ix := indexFolder(t, root, cfg)
 		p := func(name string) string { return filepath.Join(root, filepath.FromSlash(name)) }
 		for i := 0; i+1 < len(ops); i += 2 {
 			op, arg := ops[i]%4, int(ops[i+1])
@@ -237,22 +238,9 @@ func FuzzRescan(f *testing.F) {
 					changed = []string{name, to}
 				}
 			}
-			sc, err := NewScanner(root, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got *Result
-			if arg%2 == 0 {
-				got, err = sc.Rescan(context.Background(), ix, changed)
-			} else {
-				sv, serr := sc.Survey()
-				if errors.Is(serr, ErrNoContent) {
-					continue // every post removed: a scan fails too
-				}
-				if serr != nil {
-					t.Fatal(serr)
-				}
-				got, err = sc.RescanSurvey(context.Background(), ix, sv)
+			got, err := rescan(root, cfg, ix, changed, arg%2 == 1)
+			if errors.Is(err, ErrNoContent) {
+				continue // every post removed: a scan fails too
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -181,18 +181,7 @@ func TestCachedBuildsMatchUncached(t *testing.T) {
 // readTree maps every document under dir (not the marker) to its text.
 func readTree(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == ".syndicate-output" {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		m[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
+	m := treeFiles(t, dir)
+	delete(m, ".syndicate-output")
 	return m
 }

@@ -47,7 +47,7 @@ type incrementalBuild struct {
 	// no run tries again.
 	watchOff bool
 	surveys  int // taken so far, for tests
-	rescans  int // runs that read only the files events named, for tests
+	rescans  int // runs that read only the files that changed, for tests
 }
 
 // surveyAtLeast bounds how long a watcher alone may stand for surveys:

@@ -215,8 +215,9 @@ func limitBuildMemory() { limitMemory(buildMemoryLimit) }
 
 // serveMemoryLimit is serve's soft memory limit, on the same terms as
 // buildMemoryLimit. What serve keeps between rebuilds (documents held
-// compressed, the posts' metadata and the cache) is 416 MiB at 100,000
-// posts (BenchmarkRebuild's live-MiB); a rebuild needs room above that
+// compressed, the posts' metadata, the cache, the index of the files and
+// the plan's bookkeeping) is 474 MiB at 100,000 posts (BenchmarkRebuild's
+// live-MiB); a rebuild needs room above that
 // for the posts it renders and the documents it encodes.
 const serveMemoryLimit = 800 << 20
 
