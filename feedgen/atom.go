@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gorilla/feeds"
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -44,9 +45,9 @@ type atomCategory struct {
 func (p *Plan) atomHeadOf(f *Feed, updated time.Time) *atomFeed {
 	a := &atomFeed{}
 	a.Xmlns = atomNS
-	a.Lang = cleanText(p.Site.Language)
-	a.Title = cleanText(p.title(f))
-	a.Subtitle = cleanText(p.description(f))
+	a.Lang = feedtext.Plain(p.Site.Language)
+	a.Title = feedtext.Plain(p.title(f))
+	a.Subtitle = feedtext.Plain(p.description(f))
 	a.Id = p.selfURL(f, Atom)
 	a.Updated = formatRFC3339(updated)
 	a.Link = []feeds.AtomLink{
@@ -54,13 +55,13 @@ func (p *Plan) atomHeadOf(f *Feed, updated time.Time) *atomFeed {
 		{Href: p.selfURL(f, Atom), Rel: "self", Type: "application/atom+xml"},
 	}
 	// A feed-level author covers entries without one (RFC 4287 4.1.1).
-	name := strings.TrimSpace(cleanText(p.Site.Author))
+	name := strings.TrimSpace(feedtext.Plain(p.Site.Author))
 	if name == "" {
-		name = cleanText(p.Site.Title)
+		name = feedtext.Plain(p.Site.Title)
 	}
 	a.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name}}
-	if gen := strings.TrimSpace(cleanText(p.Site.Generator)); gen != "" {
-		a.Generator = &atomGenerator{URI: absoluteURL(p.Site.GeneratorURI), Version: cleanText(p.Site.GeneratorVersion), Name: gen}
+	if gen := strings.TrimSpace(feedtext.Plain(p.Site.Generator)); gen != "" {
+		a.Generator = &atomGenerator{URI: absoluteURL(p.Site.GeneratorURI), Version: feedtext.Plain(p.Site.GeneratorVersion), Name: gen}
 	}
 	return a
 }
@@ -74,7 +75,7 @@ func (p *Plan) atomEntryOf(x *source.Post, t *postText) *atomEntry {
 	e.Published = formatRFC3339(x.Published)
 	e.Links = []feeds.AtomLink{{Href: t.link, Rel: "alternate", Type: "text/html"}}
 	if x.Language != p.Site.Language {
-		e.Lang = cleanText(x.Language)
+		e.Lang = feedtext.Plain(x.Language)
 	}
 	e.Summary = &feeds.AtomSummary{Content: t.summary, Type: "html"}
 	if t.content != "" {

@@ -81,6 +81,39 @@ func appendXMLText(dst []byte, s string) []byte {
 	return append(dst, s[last:]...)
 }
 
+// appendRSSText appends s escaped for an RSS plain-text element (see
+// rssText): as appendXMLText, but "&" and "<" as hexadecimal references.
+func appendRSSText(dst []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var ref string
+		switch s[i] {
+		case '&':
+			ref = "&#x26;"
+		case '<':
+			ref = "&#x3C;"
+		default:
+			continue
+		}
+		dst = appendXMLText(dst, s[last:i])
+		dst = append(dst, ref...)
+		last = i + 1
+	}
+	return appendXMLText(dst, s[last:])
+}
+
+// rssElem appends an RSS plain-text element at the indentation nl.
+func rssElem(dst []byte, nl, name string, text rssText) []byte {
+	dst = append(dst, nl...)
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = appendRSSText(dst, string(text))
+	dst = append(dst, "</"...)
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
 // appendCDATA appends s as encoding/xml writes a ",cdata" field: nothing
 // when empty, else one CDATA section, split wherever s holds "]]>".
 func appendCDATA(dst []byte, s string) []byte {
@@ -321,7 +354,7 @@ func (it *rssItem) appendTo(dst []byte) ([]byte, error) {
 	}
 	const nl = "\n      "
 	dst = append(dst, "    <item>"...)
-	dst = xmlElem(dst, nl, "title", it.Title)
+	dst = rssElem(dst, nl, "title", it.Title)
 	dst = xmlElem(dst, nl, "link", it.Link)
 	dst = xmlElem(dst, nl, "description", it.Description)
 	if it.Content != nil {
@@ -330,7 +363,7 @@ func (it *rssItem) appendTo(dst []byte) ([]byte, error) {
 		dst = append(dst, "</content:encoded>"...)
 	}
 	if it.Author != "" {
-		dst = xmlElem(dst, nl, "author", it.Author)
+		dst = rssElem(dst, nl, "author", it.Author)
 	}
 	if g := it.Guid; g != nil {
 		dst = append(dst, nl+"<guid"...)
@@ -345,7 +378,7 @@ func (it *rssItem) appendTo(dst []byte) ([]byte, error) {
 		dst = xmlElem(dst, nl, "pubDate", it.PubDate)
 	}
 	for _, c := range it.Category {
-		dst = xmlElem(dst, nl, "category", c)
+		dst = rssElem(dst, nl, "category", c)
 	}
 	for _, c := range it.Creator {
 		dst = xmlElem(dst, nl, "dc:creator", c)
@@ -509,9 +542,9 @@ func (d *rssDocument) appendTo(dst []byte) ([]byte, error) {
 	dst = append(dst, ">\n  <channel>"...)
 	c := d.Channel
 	const nl = "\n    "
-	dst = xmlElem(dst, nl, "title", c.Title)
+	dst = rssElem(dst, nl, "title", c.Title)
 	dst = xmlElem(dst, nl, "link", c.Link)
-	dst = xmlElem(dst, nl, "description", c.Description)
+	dst = rssElem(dst, nl, "description", c.Description)
 	for _, f := range [...]struct{ name, value string }{
 		{"language", c.Language},
 		{"pubDate", c.PubDate},

@@ -219,12 +219,12 @@ func fuzzWire(s []string, mask uint64, sec int64, nsec int32, offset int32) []wi
 	ts := time.Unix(sec, int64(nsec)).In(time.FixedZone("", int(offset)))
 
 	r := &rssItem{}
-	r.Title, r.Link, r.Description = str(), str(), str()
+	r.Title, r.Link, r.Description = rssText(str()), str(), str()
 	if bit() {
 		r.Content = &feeds.RssContent{Content: str()}
 	}
 	if bit() {
-		r.Author = str()
+		r.Author = rssText(str())
 	}
 	if bit() {
 		r.Guid = &feeds.RssGuid{Id: str()}
@@ -239,7 +239,7 @@ func fuzzWire(s []string, mask uint64, sec int64, nsec int32, offset int32) []wi
 		r.RssItem.Category = str() // shadowed: never written
 	}
 	for range count() {
-		r.Category = append(r.Category, str())
+		r.Category = append(r.Category, rssText(str()))
 	}
 	for range count() {
 		r.Creator = append(r.Creator, str())
@@ -361,7 +361,7 @@ func fuzzWire(s []string, mask uint64, sec int64, nsec int32, offset int32) []wi
 	}
 	rd := &rssDocument{Version: str(), NSContent: str(), NSAtom: str(), NSDC: str(), Channel: &rssChannel{}}
 	ch := rd.Channel
-	ch.Title, ch.Link, ch.Description = str(), str(), str()
+	ch.Title, ch.Link, ch.Description = rssText(str()), str(), rssText(str())
 	for _, v := range []*string{&ch.Language, &ch.PubDate, &ch.LastBuildDate, &ch.Generator, &ch.Docs} {
 		if bit() {
 			*v = str()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gorilla/feeds"
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -28,12 +29,12 @@ type jsonItem struct {
 func (p *Plan) jsonHeadOf(f *Feed) *jsonFeed {
 	j := &jsonFeed{Items: []json.RawMessage{}}
 	j.Version = "https://jsonfeed.org/version/1.1"
-	j.Title = cleanText(p.title(f))
+	j.Title = feedtext.Plain(p.title(f))
 	j.HomePageUrl = p.alternateURL(f)
 	j.FeedUrl = p.selfURL(f, JSON)
-	j.Description = cleanText(p.description(f))
-	j.Language = cleanText(p.Site.Language)
-	if name := strings.TrimSpace(cleanText(p.Site.Author)); name != "" {
+	j.Description = feedtext.Plain(p.description(f))
+	j.Language = feedtext.Plain(p.Site.Language)
+	if name := strings.TrimSpace(feedtext.Plain(p.Site.Author)); name != "" {
 		j.Authors = []*feeds.JSONAuthor{{Name: name}}
 	}
 	return j
@@ -63,7 +64,7 @@ func (p *Plan) jsonItemOf(x *source.Post, t *postText) *jsonItem {
 	}
 	it.Tags = t.categories
 	if x.Language != p.Site.Language {
-		it.Language = cleanText(x.Language)
+		it.Language = feedtext.Plain(x.Language)
 	}
 	return it
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -239,7 +240,7 @@ func (p *Plan) groupFeeds(kind Kind, posts []*source.Post, names func(*source.Po
 		for _, raw := range names(x) {
 			sp := seen[raw]
 			if sp == nil {
-				sp = &spelling{name: strings.TrimSpace(cleanText(raw))}
+				sp = &spelling{name: strings.TrimSpace(feedtext.Plain(raw))}
 				if sp.name != "" {
 					k := tagKey(sp.name)
 					if sp.g = groups[k]; sp.g == nil {
@@ -390,13 +391,13 @@ func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 // claimedID is the id a post claims: its own when that is an absolute
 // URI (else a notice says why not), or its link.
 func claimedID(x *source.Post, notices *[]Notice) string {
-	id := strings.TrimSpace(cleanText(x.ID))
+	id := strings.TrimSpace(feedtext.Plain(x.ID))
 	if id != "" && !isAbsoluteURI(id) {
 		*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf("id %q is not an absolute URI; the link is used instead", x.ID)})
 		id = ""
 	}
 	if id == "" {
-		id = strings.TrimSpace(cleanText(x.Link))
+		id = strings.TrimSpace(feedtext.Plain(x.Link))
 	}
 	return id
 }

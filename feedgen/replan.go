@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -170,7 +171,7 @@ func (gs *groupSet) keysOf(x *source.Post) []spelling {
 	for _, raw := range gs.names(x) {
 		sp, ok := gs.spelt[raw]
 		if !ok {
-			sp.name = strings.TrimSpace(cleanText(raw))
+			sp.name = strings.TrimSpace(feedtext.Plain(raw))
 			if sp.name != "" {
 				sp.key = tagKey(sp.name)
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gorilla/feeds"
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -24,7 +25,13 @@ type rssDocument struct {
 	Channel   *rssChannel
 }
 
+// rssChannel shadows the plain-text fields of gorilla's channel with
+// rssText; the fields before the embedded struct keep the order gorilla's
+// struct gives them.
 type rssChannel struct {
+	Title       rssText `xml:"title"`
+	Link        string  `xml:"link"`
+	Description rssText `xml:"description"`
 	feeds.RssFeed
 	AtomLink rssAtomLink `xml:"atom:link"`
 }
@@ -35,11 +42,19 @@ type rssAtomLink struct {
 	Type string `xml:"type,attr"`
 }
 
+// rssItem shadows the plain-text fields of gorilla's item with rssText;
+// the fields before the embedded struct keep the order gorilla's struct
+// gives them.
 type rssItem struct {
+	Title       rssText `xml:"title"`
+	Link        string  `xml:"link"`
+	Description string  `xml:"description"`
+	Content     *feeds.RssContent
+	Author      rssText `xml:"author,omitempty"`
 	feeds.RssItem
 	// Category shadows gorilla's single category.
-	Category []string `xml:"category"`
-	Creator  []string `xml:"dc:creator"`
+	Category []rssText `xml:"category"`
+	Creator  []string  `xml:"dc:creator"`
 	// Updated is the item's last modification; RSS has no element of its
 	// own for it, and the Atom one is what readers (and the W3C
 	// validator) know in RSS.
@@ -49,11 +64,11 @@ type rssItem struct {
 // rssHeadOf is the feed's RSS document without items.
 func (p *Plan) rssHeadOf(f *Feed, updated, published time.Time) *rssDocument {
 	ch := &rssChannel{}
-	ch.Title = cleanText(p.title(f))
+	ch.Title = rssText(feedtext.Plain(p.title(f)))
 	ch.Link = p.alternateURL(f)
-	ch.Description = cleanText(p.description(f))
-	ch.Language = cleanText(p.Site.Language)
-	ch.Generator = cleanText(generatorText(p.Site))
+	ch.Description = rssText(feedtext.Plain(p.description(f)))
+	ch.Language = feedtext.Plain(p.Site.Language)
+	ch.Generator = feedtext.Plain(generatorText(p.Site))
 	ch.Docs = rssSpecURL
 	if !updated.IsZero() {
 		ch.LastBuildDate = updated.Format(time.RFC1123Z)
@@ -73,7 +88,7 @@ func (p *Plan) rssHeadOf(f *Feed, updated, published time.Time) *rssDocument {
 func (p *Plan) rssItemOf(x *source.Post, t *postText) *rssItem {
 	id := p.IDs[x]
 	it := &rssItem{}
-	it.Title = t.title
+	it.Title = rssText(t.title)
 	it.Link = t.link
 	it.Description = t.summary
 	if t.content != "" {
@@ -86,8 +101,11 @@ func (p *Plan) rssItemOf(x *source.Post, t *postText) *rssItem {
 	it.Guid = &feeds.RssGuid{Id: id, IsPermaLink: perma}
 	it.PubDate = x.Published.Format(time.RFC1123Z)
 	it.Updated = formatRFC3339(updatedOf(x))
-	it.Author, it.Creator = rssAuthors(t.authors)
-	it.Category = t.categories
+	author, creators := rssAuthors(t.authors)
+	it.Author, it.Creator = rssText(author), creators
+	for _, c := range t.categories {
+		it.Category = append(it.Category, rssText(c))
+	}
 	return it
 }
 
@@ -116,4 +134,18 @@ func rssAuthors(authors []source.Author) (author string, creators []string) {
 		}
 	}
 	return "", creators
+}
+
+// rssText is an RSS element that holds plain text. The RSS Advisory
+// Board's profile (and the W3C validator, which warns CharacterData
+// otherwise) asks that "&" and "<" in such elements be written as the
+// hexadecimal references "&#x26;" and "&#x3C;", so that no reader takes
+// "&amp;" or "&lt;b&gt;" for HTML to decode a second time.
+type rssText string
+
+// MarshalXML writes the text as appendRSSText escapes it.
+func (t rssText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		Text []byte `xml:",innerxml"`
+	}{appendRSSText(nil, string(t))}, start)
 }

@@ -1,133 +1,24 @@
 package feedgen
 
 import (
-	"fmt"
 	"html"
 	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	nethtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
 )
-
-// Every string that goes into a document passes through cleanText or
-// cleanHTML first. XML 1.0 forbids most C0 control characters, U+FFFE and
-// U+FFFF even as character references, and encoding/xml copies CDATA
-// sections (RSS content:encoded) byte for byte, so one stray control
-// character in a post would make a whole feed not well-formed.
-
-// forbidden reports a character XML 1.0 does not allow anywhere.
-func forbidden(r rune) bool {
-	switch {
-	case r == '\t' || r == '\n' || r == '\r':
-		return false
-	case r < 0x20:
-		return true
-	case r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
-		return true
-	}
-	return r > utf8.MaxRune
-}
-
-// control reports DEL and the C1 controls, allowed in XML but never
-// meant as text: they come from text decoded with the wrong charset.
-func control(r rune) bool { return r >= 0x7F && r <= 0x9F }
-
-// cleanText makes plain text safe for every format: characters XML
-// forbids and C1 controls are dropped, invalid UTF-8 becomes U+FFFD.
-func cleanText(s string) string {
-	if textIsClean(s, false) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		switch {
-		case r == utf8.RuneError && n == 1:
-			b.WriteRune(utf8.RuneError)
-		case forbidden(r), control(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// cleanHTML makes an HTML fragment safe for every format: characters XML
-// forbids are dropped; C1 controls, U+FFFD and invalid UTF-8 become
-// character references, which HTML parsers read as the author most likely
-// meant (C1 references map to Windows-1252) and validators accept.
-func cleanHTML(s string) string {
-	if textIsClean(s, true) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		switch {
-		case r == utf8.RuneError:
-			b.WriteString("&#xFFFD;")
-		case forbidden(r):
-		case control(r):
-			fmt.Fprintf(&b, "&#x%X;", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// textIsClean is the fast path: true when cleaning would change nothing.
-// In valid UTF-8 the characters to find have fixed encodings: ASCII
-// controls, C1 controls (0xC2 0x80-0x9F) and U+FFFD-U+FFFF (0xEF 0xBF
-// 0xBD-0xBF), so a byte scan finds them without decoding.
-func textIsClean(s string, markup bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !suspect[s[i]] {
-			continue
-		}
-		switch c := s[i]; {
-		case c == 0xC2:
-			if i+1 < len(s) && s[i+1] <= 0x9F {
-				return false
-			}
-		case c == 0xEF:
-			if i+2 < len(s) && s[i+1] == 0xBF && (s[i+2] >= 0xBE || markup && s[i+2] == 0xBD) {
-				return false
-			}
-		default: // a control character
-			return false
-		}
-	}
-	return true
-}
-
-// suspect marks the bytes textIsClean looks at twice.
-var suspect = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = c != '\t' && c != '\n' && c != '\r'
-	}
-	t[0x7F], t[0xC2], t[0xEF] = true, true, true
-	return t
-}()
 
 func cleanAll(xs []string) []string {
 	out := make([]string, 0, len(xs))
 	for _, x := range xs {
-		if x = strings.TrimSpace(cleanText(x)); x != "" {
+		if x = strings.TrimSpace(feedtext.Plain(x)); x != "" {
 			out = append(out, x)
 		}
 	}
@@ -150,7 +41,7 @@ type postText struct {
 func (p *Plan) postText(x *source.Post) *postText {
 	t := &postText{
 		title:      postTitle(x),
-		link:       cleanText(x.Link),
+		link:       feedtext.Plain(x.Link),
 		summary:    summaryHTML(x),
 		categories: categoriesOf(x),
 		authors:    cleanAuthors(x.Authors),
@@ -167,7 +58,7 @@ func (p *Plan) postText(x *source.Post) *postText {
 func cleanAuthors(authors []source.Author) []source.Author {
 	var out []source.Author
 	for _, a := range authors {
-		a = source.Author{Name: strings.TrimSpace(cleanText(a.Name)), Email: validEmail(a.Email), URL: absoluteURL(a.URL)}
+		a = source.Author{Name: strings.TrimSpace(feedtext.Plain(a.Name)), Email: validEmail(a.Email), URL: absoluteURL(a.URL)}
 		if a.Name != "" || a.Email != "" || a.URL != "" {
 			out = append(out, a)
 		}
@@ -180,9 +71,9 @@ func cleanAuthors(authors []source.Author) []source.Author {
 // escaped, else the title escaped.
 func summaryHTML(x *source.Post) string {
 	if s := strings.TrimSpace(x.SummaryHTML); s != "" {
-		return cleanHTML(s)
+		return feedtext.HTML(s)
 	}
-	if s := strings.TrimSpace(cleanText(x.SummaryText)); s != "" {
+	if s := strings.TrimSpace(feedtext.Plain(x.SummaryText)); s != "" {
 		return "<p>" + html.EscapeString(s) + "</p>"
 	}
 	return "<p>" + html.EscapeString(postTitle(x)) + "</p>"
@@ -192,7 +83,7 @@ func summaryHTML(x *source.Post) string {
 // summary: the plain-text summary, else the text of the HTML one, else
 // the title.
 func summaryText(x *source.Post) string {
-	if s := strings.TrimSpace(cleanText(x.SummaryText)); s != "" {
+	if s := strings.TrimSpace(feedtext.Plain(x.SummaryText)); s != "" {
 		return s
 	}
 	if s := htmlToText(x.SummaryHTML); s != "" {
@@ -207,7 +98,7 @@ func contentHTML(x *source.Post) string {
 	if strings.TrimSpace(x.ContentHTML) == "" {
 		return ""
 	}
-	return cleanHTML(x.ContentHTML)
+	return feedtext.HTML(x.ContentHTML)
 }
 
 // postTitle is the post's title as plain text. Titles are plain text in
@@ -216,7 +107,7 @@ func contentHTML(x *source.Post) string {
 // the W3C validator flags: a title with an end tag of an HTML element or
 // a character reference is read as HTML and reduced to its text.
 func postTitle(x *source.Post) string {
-	s := strings.TrimSpace(cleanText(x.Title))
+	s := strings.TrimSpace(feedtext.Plain(x.Title))
 	for _, m := range markupInTitle.FindAllStringSubmatch(s, -1) {
 		if m[1] != "" && atom.Lookup([]byte(strings.ToLower(m[1]))) != 0 || m[2] != "" && html.UnescapeString(m[0]) != m[0] {
 			if t := htmlToText(s); t != "" {
@@ -241,7 +132,7 @@ func htmlToText(fragment string) string {
 	for {
 		switch z.Next() {
 		case nethtml.ErrorToken:
-			return strings.Join(strings.Fields(cleanText(b.String())), " ")
+			return strings.Join(strings.Fields(feedtext.Plain(b.String())), " ")
 		case nethtml.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
@@ -278,7 +169,7 @@ func absoluteURL(s string) string {
 	if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
 		return ""
 	}
-	return cleanText(strings.TrimSpace(s))
+	return feedtext.Plain(strings.TrimSpace(s))
 }
 
 // updatedOf is the post's last modification, never before its
@@ -321,7 +212,7 @@ func isAbsoluteURI(s string) bool {
 // else "": RSS <author> and Atom <email> reject anything else, and a
 // name with an address ("Jane <jane@example.org>") belongs in the name.
 func validEmail(s string) string {
-	s = strings.TrimSpace(cleanText(s))
+	s = strings.TrimSpace(feedtext.Plain(s))
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return ""

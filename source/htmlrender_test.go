@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -224,7 +225,7 @@ func paragraphsTokenized(fragment string, limit int) []string {
 	var cur strings.Builder
 	skip := 0
 	flush := func() {
-		if t := strings.Join(strings.Fields(cleanText(cur.String())), " "); t != "" {
+		if t := strings.Join(strings.Fields(feedtext.Plain(cur.String())), " "); t != "" {
 			paras = append(paras, t)
 			total += utf8.RuneCountInString(t) + 1
 		}

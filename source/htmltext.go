@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/syndicate/syndicate/feedtext"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -280,17 +281,18 @@ func appendHTMLText(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// collapseText is strings.Join(strings.Fields(cleanText(s)), " ") in one
-// pass and one allocation.
+// collapseText is strings.Join(strings.Fields(feedtext.Plain(s)), " ") in
+// one pass and one allocation.
 func collapseText(s []byte) string {
 	out := make([]byte, 0, len(s))
 	space := false
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			// ASCII: after cleanText only tab, LF and space are white.
+			// ASCII: after feedtext.Plain only tab, LF, CR and space are
+			// white.
 			i++
 			switch {
-			case c == ' ' || c == '\n' || c == '\t':
+			case c == ' ' || c == '\n' || c == '\t' || c == '\r':
 				space = len(out) > 0
 			case c < 0x20 || c == 0x7f:
 			default:
@@ -304,9 +306,9 @@ func collapseText(s []byte) string {
 		}
 		r, size := utf8.DecodeRune(s[i:])
 		i += size
-		switch {
-		case r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || r == 0xfffe || r == 0xffff:
-			// cleanText drops it
+		switch r = feedtext.Rune(r); {
+		case r < 0:
+			// feedtext.Plain drops it
 		case unicode.IsSpace(r):
 			space = len(out) > 0
 		default:

@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/syndicate/syndicate/feedtext"
 )
 
 // Front matter names accepted for each field, first present wins. The
@@ -93,7 +95,8 @@ func str(v any) string {
 }
 
 // text decodes entities and collapses white space: titles are plain text.
-// C1 controls and U+FFFD, which entities can produce, are dropped.
+// Characters feedtext drops, which entities can produce, are dropped, and
+// C1 controls mapped as feedtext.Rune maps them.
 func text(s string) string {
 	if isPlainText(s) {
 		return s
@@ -111,10 +114,10 @@ func stripText(s string) string {
 		s = markupLike.ReplaceAllString(s, " ")
 	}
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0xfffd || r == 0xfffe || r == 0xffff {
+		if r < 0x20 {
 			return ' '
 		}
-		return r
+		return feedtext.Rune(r)
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
 }
@@ -135,7 +138,7 @@ func isPlainText(s string) bool {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r >= 0x7f && r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff || unicode.IsSpace(r) {
+		if feedtext.Rune(r) != r || unicode.IsSpace(r) {
 			return false
 		}
 		space = false

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
+	"github.com/syndicate/syndicate/feedtext"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -201,7 +201,7 @@ func RenderBody(p *Post, body []byte) {
 		if p.SummaryText == "" {
 			p.SummaryText = p.Title // readers need something to show
 		}
-		p.SummaryHTML = escapeSpecials("<p>" + html.EscapeString(p.SummaryText) + "</p>")
+		p.SummaryHTML = feedtext.HTML("<p>" + html.EscapeString(p.SummaryText) + "</p>")
 	}
 }
 
@@ -249,7 +249,7 @@ func nestingCost(md []byte) int {
 // as preformatted text instead.
 func toHTML(md []byte, base string) string {
 	if nestingCost(md) > maxNestingCost {
-		return escapeSpecials("<pre>" + html.EscapeString(string(md)) + "</pre>")
+		return feedtext.HTML("<pre>" + html.EscapeString(string(md)) + "</pre>")
 	}
 	o := getOut()
 	defer putOut(o)
@@ -258,7 +258,7 @@ func toHTML(md []byte, base string) string {
 	if len(abs) > 0 && &abs[0] != &safe[0] {
 		o.scratch = abs // keep the grown buffer for the next post
 	}
-	return escapeSpecials(string(bytes.TrimSpace(abs)))
+	return feedtext.HTML(string(bytes.TrimSpace(abs)))
 }
 
 // renderSafe renders Markdown into o's buffer as sanitised HTML: what the
@@ -279,74 +279,6 @@ func renderSafe(o *htmlOut, md []byte) []byte {
 		o.buf = bytes.ReplaceAll(bytes.ReplaceAll(o.buf, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	}
 	return o.buf
-}
-
-// escapeSpecials writes C1 controls, U+FFFD and non-characters as numeric
-// references (valid in XML, but readers and validators choke on them raw)
-// and drops the C0 controls XML forbids even as references, which
-// entities such as &#1; in a post produce.
-func escapeSpecials(s string) string {
-	special := func(r rune) bool {
-		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
-			r >= 0x7f && r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff
-	}
-	// What strings.IndexFunc(s, special) < 0 says, without a call per
-	// character: most of a post is ASCII.
-	clean := true
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			// Eight bytes at a time while they are printable ASCII.
-			v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-			const ones, highs = 0x0101010101010101, 0x8080808080808080
-			// A byte >= 0x80, or 0x7f (which +1 carries into bit 7), or < 0x20.
-			if (v|(v+ones)|(v-0x20*ones))&highs == 0 {
-				i += 8
-				continue
-			}
-		}
-		if c := s[i]; c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
-				clean = false
-				break
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if special(r) {
-			clean = false
-			break
-		}
-		i += size
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for _, r := range s {
-		switch {
-		case r < 0x20 && r != '\t' && r != '\n' && r != '\r':
-			// XML 1.0 forbids it; drop.
-		case special(r):
-			fmt.Fprintf(&b, "&#x%X;", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// cleanText drops from plain text the controls and non-characters that
-// have no place in a title or summary; U+FFFD stays, it is a character.
-func cleanText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || r == 0xfffe || r == 0xffff {
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // autoSummary takes the first paragraphs of the text up to about max
