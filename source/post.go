@@ -66,6 +66,12 @@ type Author struct {
 // Rendered reports whether Render has filled the post's HTML.
 func (p *Post) Rendered() bool { return p.SummaryHTML != "" || p.ContentHTML != "" }
 
+// ReleaseHTML drops the post's rendered HTML and summary text, keeping its
+// RenderSum: a process that holds its documents encoded needs the HTML
+// again only when a document listing the post is encoded again, and then
+// renders the post again (Scanner.Render).
+func (p *Post) ReleaseHTML() { p.ContentHTML, p.SummaryHTML, p.SummaryText = "", "", "" }
+
 // FileError names the file a problem came from, so a person can fix it.
 type FileError struct {
 	Path string

@@ -53,14 +53,14 @@ func (c *Config) cachePath() (string, error) {
 	return filepath.Join(dir, "posts-"+hex.EncodeToString(sum[:8])+".cache"), nil
 }
 
-// loadCache attaches the on-disk cache to cfg; problems only cost speed,
-// so they are logged and the build goes on without it (or with an empty
-// one).
-func loadCache(cfg *Config, log *slog.Logger) (path string) {
+// loadCache reads the config's on-disk cache and says where it lives;
+// problems only cost speed, so they are logged and the build goes on
+// without a cache (nil, "") or with an empty one.
+func loadCache(cfg *Config, log *slog.Logger) (*source.Cache, string) {
 	path, err := cfg.cachePath()
 	if err != nil {
 		log.Warn("cache disabled", "err", err)
-		return ""
+		return nil, ""
 	}
 	c, err := source.LoadCache(path)
 	if err != nil {
@@ -70,15 +70,15 @@ func loadCache(cfg *Config, log *slog.Logger) (path string) {
 			log.Warn("cannot read cache", "err", err)
 		}
 	}
-	cfg.cache = c
-	return path
+	return c, path
 }
 
-func saveCache(cfg *Config, path string, log *slog.Logger) {
-	if cfg.cache == nil || path == "" {
+// saveCache writes c to path; a failure costs the next run speed only.
+func saveCache(c *source.Cache, path string, log *slog.Logger) {
+	if c == nil || path == "" {
 		return
 	}
-	if err := cfg.cache.Save(path); err != nil {
+	if err := c.Save(path); err != nil {
 		log.Warn("cannot write cache", "err", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -40,12 +41,6 @@ type Config struct {
 	path     string
 	location *time.Location
 	formats  []feedgen.Format
-	// cache, when set, is used by runBuild (build loads it from CacheDir,
-	// serve keeps one in memory across rebuilds).
-	cache     *source.Cache
-	cacheFile string
-	// holdCompressed: documents are held gzip-compressed (serve).
-	holdCompressed bool
 }
 
 // SiteConfig describes the publication.
@@ -247,6 +242,38 @@ func withSlash(s string) string {
 		return s
 	}
 	return s + "/"
+}
+
+// pipelineConfig is what the pipeline needs of the config: a builder
+// reading the content folder with cache (or none) and writing documents
+// for every format the config lists.
+func (c *Config) pipelineConfig(cache *source.Cache) pipeline.Config {
+	return pipeline.Config{
+		ContentDir: c.resolve(c.ContentDir),
+		Source: source.Config{
+			SiteURL:   c.Site.URL,
+			Permalink: c.Permalink,
+			Location:  c.location,
+			Author:    c.Site.Author,
+			Language:  c.Site.Language,
+			Cache:     cache,
+			CacheKey:  programKey(),
+		},
+		Site: feedgen.Site{
+			Title:            c.Site.Title,
+			Description:      c.Site.Description,
+			URL:              c.Site.URL,
+			FeedsURL:         c.Site.FeedsURL,
+			Language:         c.Site.Language,
+			Author:           c.Site.Author,
+			TagURL:           c.Site.TagURL,
+			CategoryURL:      c.Site.CategoryURL,
+			Generator:        "syndicate",
+			GeneratorVersion: version(),
+			GeneratorURI:     "https://github.com/syndicate/syndicate",
+		},
+		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: c.formats, SummaryOnly: c.Feeds.Content == "summary"},
+	}
 }
 
 // resolve makes a config path relative to the config file's folder.

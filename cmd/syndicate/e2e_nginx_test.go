@@ -45,11 +45,7 @@ func TestNginxEndToEnd(t *testing.T) {
 	_, svcPort, _ := net.SplitHostPort(strings.TrimPrefix(svc, "http://"))
 
 	// Builds are deterministic: an identical build tells what must be served.
-	res, err := runBuild(context.Background(), cfg, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := res.Snapshot
+	_, snap := buildSnapshot(t, cfg, time.Now())
 	proxy := startNginx(t, svcPort)
 
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}

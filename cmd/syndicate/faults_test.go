@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/syndicate/syndicate/source"
 )
 
 // Failed rebuilds in serve: each fault below is applied after a good
@@ -48,7 +50,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.cfg, _ = writeConfig(t, e.content, "server:\n  write_output: true\n")
 	e.cfg.OutputDir = e.out
 	e.srv = newFeedServer("/feeds", "")
-	e.rb = newServeRebuilder(e.cfg, e.srv, testLogger(e.logs))
+	e.rb = newServeRebuilder(e.cfg, source.NewCache(), e.srv, testLogger(e.logs))
 	t.Cleanup(e.rb.stop)
 	return e
 }

@@ -62,7 +62,7 @@ func FuzzPipeline(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		mustDo(t, os.WriteFile(filepath.Join(content, "posts", "fuzz.md"), data, 0o644))
-		res, err := runBuild(context.Background(), &cfg, fuzzNow)
+		res, snap, err := buildFor(&cfg)(context.Background(), fuzzNow)
 		if err != nil {
 			t.Fatalf("one file failed the whole build: %v", err)
 		}
@@ -71,7 +71,6 @@ func FuzzPipeline(f *testing.F) {
 				t.Errorf("skipped %q: %v", s.Path, s.Err)
 			}
 		}
-		snap := res.Snapshot
 		if err := checkGoodPost(snap); err != nil {
 			t.Error(err)
 		}
@@ -94,8 +93,8 @@ func FuzzPipeline(f *testing.F) {
 		// leave the folder, so only unusual names are written out.
 		if !plain {
 			parent := filepath.Join(t.TempDir(), "site")
-			if err := snap.WriteDir(filepath.Join(parent, "public")); err != nil {
-				t.Fatalf("WriteDir: %v", err)
+			if _, err := snap.WriteTree(context.Background(), filepath.Join(parent, "public")); err != nil {
+				t.Fatalf("WriteTree: %v", err)
 			}
 			checkOnlyTree(t, parent, snap)
 		}

@@ -17,6 +17,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 )
 
 // buildLedger records every document every build produced, so a response
@@ -32,10 +35,10 @@ type buildLedger struct {
 }
 
 func (l *buildLedger) wrap(build buildFunc) buildFunc {
-	return func(ctx context.Context, now time.Time) (*BuildResult, error) {
-		res, err := build(ctx, now)
-		if err != nil || res == nil || res.Snapshot == nil {
-			return res, err
+	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		res, snap, err := build(ctx, now)
+		if err != nil || res == nil || snap == nil {
+			return res, snap, err
 		}
 		// Recorded before the rebuilder publishes the snapshot, so no
 		// response can carry an ETag the ledger has not seen yet.
@@ -44,7 +47,7 @@ func (l *buildLedger) wrap(build buildFunc) buildFunc {
 		if l.etags == nil {
 			l.etags = map[string]map[string]string{}
 		}
-		for p, d := range res.Snapshot.Docs {
+		for p, d := range snap.Docs {
 			if l.etags[p] == nil {
 				l.etags[p] = map[string]string{}
 			}
@@ -52,7 +55,7 @@ func (l *buildLedger) wrap(build buildFunc) buildFunc {
 			l.etags[p][variantETag(d.ETag, "gz")] = d.ETag
 		}
 		l.builds++
-		return res, nil
+		return res, snap, nil
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/syndicate/syndicate/source"
 )
 
 // hardServer is the service as serve runs it (http.Server from
@@ -31,7 +33,7 @@ func startHardServer(t *testing.T, limits serverTimeouts, built bool) *hardServe
 	h := &hardServer{srv: newFeedServer("", "public, max-age=300"), logs: new(syncBuffer), state: map[string]chan struct{}{}}
 	if built {
 		cfg, _ := writeConfig(t, "testdata/content", "")
-		rb := newServeRebuilder(cfg, h.srv, testLogger(io.Discard))
+		rb := newServeRebuilder(cfg, source.NewCache(), h.srv, testLogger(io.Discard))
 		t.Cleanup(rb.stop)
 		mustDo(t, rb.rebuild(context.Background(), "start"))
 	}

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -131,9 +131,10 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var cache *source.Cache
 	cachePath := ""
 	if !*noCache {
-		cachePath = loadCache(cfg, log)
+		cache, cachePath = loadCache(cfg, log)
 	}
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
@@ -143,36 +144,41 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		defer stopProfile()
 	}
-	limitBuildMemory()
-	outDir := cfg.resolve(cfg.OutputDir)
-	var toEncode func(*feedgen.Plan) []*source.Post
-	if cfg.cache != nil {
-		// The cache keeps rendered posts' sums, not their HTML: only the
-		// posts of documents the output folder lacks are rendered.
-		cfg.cache.KeepSumsOnly()
-		toEncode = func(p *feedgen.Plan) []*source.Post { return p.PostsToWrite(outDir) }
-	}
-	res, err := planBuildFor(ctx, cfg, time.Now(), toEncode)
-	if err != nil {
+	limitMemory(buildMemoryLimit)
+	res, err := pipeline.New(cfg.pipelineConfig(cache)).Build(ctx, time.Now(), pipeline.Dir(cfg.resolve(cfg.OutputDir)))
+	if res == nil {
 		fmt.Fprintf(stderr, "syndicate: build failed: %v\n", err)
 		return exitFailed
 	}
-	saveCache(cfg, cachePath, log)
+	saveCache(cache, cachePath, log)
 	for _, s := range res.Skipped {
 		fmt.Fprintf(stderr, "skipped %v\n", s)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	if err := res.writeOutput(ctx, outDir); err != nil {
+	if err != nil { // the output folder could not be written
 		fmt.Fprintf(stderr, "syndicate: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintln(stderr, res.summary())
+	fmt.Fprintln(stderr, summary(res))
 	if *strict && len(res.Skipped) > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// summary is build's last line: what was read, skipped and written.
+func summary(r *pipeline.Result) string {
+	what := fmt.Sprintf("%d documents written", r.Documents)
+	switch o := r.Output; {
+	case o.Unchanged:
+		what = fmt.Sprintf("%d documents, output unchanged", r.Documents)
+	case o.Linked+o.Copied > 0:
+		what = fmt.Sprintf("%d documents written (%d encoded, %d unchanged kept)", r.Documents, o.Written, o.Linked+o.Copied)
+	}
+	return fmt.Sprintf("%d posts read, %d published, %d files skipped, %s (%d feeds) in %s",
+		r.Read, r.Published, len(r.Skipped), what, r.Feeds, r.Duration.Round(time.Millisecond))
 }
 
 // startCPUProfile profiles the rest of the process until the returned

@@ -65,9 +65,8 @@ func benchRebuilder(b *testing.B) (*rebuilder, string) {
 		return err
 	})
 	cfg, _ := writeConfig(b, dir, "feeds:\n  limit: 20\n  formats: [rss, atom, json]\n")
-	cfg.cache = source.NewCache()
 	srv := newFeedServer("", "")
-	rb := newServeRebuilder(cfg, srv, testLogger(io.Discard))
+	rb := newServeRebuilder(cfg, source.NewCache(), srv, testLogger(io.Discard))
 	b.Cleanup(rb.stop)
 	if err := rb.rebuild(context.Background(), "start"); err != nil {
 		b.Fatal(err)

@@ -10,10 +10,14 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 )
 
-// buildFunc runs the pipeline as of now; runBuild bound to a config.
-type buildFunc func(ctx context.Context, now time.Time) (*BuildResult, error)
+// buildFunc runs the pipeline as of now: what it did, and the snapshot
+// to serve.
+type buildFunc func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error)
 
 // rebuilder is the one path every rebuild takes, whatever triggered it
 // (start, schedule, SIGHUP): it holds a one-slot semaphore while building,
@@ -54,7 +58,7 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 	defer func() { <-rb.sem }()
 
 	start := time.Now()
-	res, err := rb.safeBuild(ctx, rb.now())
+	res, snap, err := rb.safeBuild(ctx, rb.now())
 	took := time.Since(start)
 	rep := &rebuildReport{
 		Time: start, Trigger: trigger, Result: "ok",
@@ -71,15 +75,14 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 		return err
 	}
 
-	st := rb.srv.publish(res.Snapshot)
+	st := rb.srv.publish(snap)
 	if rb.outDir != "" && (st.Changed > 0 || !rb.outputDone) {
-		if err := res.writeOutput(ctx, rb.outDir); err != nil {
+		if o, err := snap.WriteTree(ctx, rb.outDir); err != nil {
 			rep.OutputError = rb.public(err)
 			rb.outputDone = false
 			rb.log.Error("writing the output folder failed; serving the new feeds anyway", "dir", rb.outDir, "err", err)
 		} else {
 			rb.outputDone = true
-			o := res.Output
 			rb.log.Debug("output folder written", "dir", rb.outDir, "unchanged", o.Unchanged,
 				"written", o.Written, "linked", o.Linked, "copied", o.Copied)
 		}
@@ -116,18 +119,18 @@ func (rb *rebuilder) public(err error) string {
 
 // safeBuild turns a panic in the pipeline into an error, so the SIGHUP
 // path survives one too and the semaphore is always released.
-func (rb *rebuilder) safeBuild(ctx context.Context, now time.Time) (res *BuildResult, err error) {
+func (rb *rebuilder) safeBuild(ctx context.Context, now time.Time) (res *pipeline.Result, snap *feedgen.Snapshot, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rb.log.Error("rebuild panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			res, err = nil, fmt.Errorf("rebuild panicked: %v", p)
+			res, snap, err = nil, nil, fmt.Errorf("rebuild panicked: %v", p)
 		}
 	}()
-	res, err = rb.build(ctx, now)
-	if err == nil && (res == nil || res.Snapshot == nil) {
+	res, snap, err = rb.build(ctx, now)
+	if err == nil && (res == nil || snap == nil) {
 		err = errors.New("build returned no documents")
 	}
-	return res, err
+	return res, snap, err
 }
 
 // jobWrappers is the chain every scheduled job runs in. Order matters:

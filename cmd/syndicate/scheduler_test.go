@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 )
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test to share.
@@ -71,8 +74,23 @@ func copyContent(t *testing.T) string {
 	return dst
 }
 
+// buildFor is a build of cfg from scratch into memory.
 func buildFor(cfg *Config) buildFunc {
-	return func(ctx context.Context, now time.Time) (*BuildResult, error) { return runBuild(ctx, cfg, now) }
+	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		var mem pipeline.Memory
+		res, err := pipeline.New(cfg.pipelineConfig(nil)).Build(ctx, now, &mem)
+		return res, mem.Snapshot(), err
+	}
+}
+
+// buildSnapshot is the snapshot of a build of cfg from scratch.
+func buildSnapshot(t testing.TB, cfg *Config, now time.Time) (*pipeline.Result, *feedgen.Snapshot) {
+	t.Helper()
+	res, snap, err := buildFor(cfg)(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, snap
 }
 
 func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
@@ -224,11 +242,11 @@ func TestFuturePostAppearsAtFirstRunAfterItsTime(t *testing.T) {
 func TestRebuildPanicIsRecovered(t *testing.T) {
 	srv := newFeedServer("", "")
 	var calls atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
+	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
-		return &BuildResult{Snapshot: testSnapshot("A")}, nil
+		return &pipeline.Result{}, testSnapshot("A"), nil
 	}, srv, testLogger(io.Discard), "")
 	err := rb.rebuild(context.Background(), "sighup")
 	if err == nil || !strings.Contains(err.Error(), "panicked: boom") {
@@ -281,11 +299,11 @@ func (e everySchedule) Next(t time.Time) time.Time { return t.Add(time.Duration(
 func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
 	srv := newFeedServer("", "")
 	var calls atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
+	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) <= 2 {
 			panic("scheduled boom")
 		}
-		return &BuildResult{Snapshot: testSnapshot("A")}, nil
+		return &pipeline.Result{}, testSnapshot("A"), nil
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -308,7 +326,7 @@ func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
 func TestRebuildsNeverOverlap(t *testing.T) {
 	srv := newFeedServer("", "")
 	var active, maxActive, calls atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
+	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		n := active.Add(1)
 		defer active.Add(-1)
 		for {
@@ -319,7 +337,7 @@ func TestRebuildsNeverOverlap(t *testing.T) {
 		}
 		calls.Add(1)
 		time.Sleep(time.Millisecond)
-		return &BuildResult{Snapshot: testSnapshot("A")}, nil
+		return &pipeline.Result{}, testSnapshot("A"), nil
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -367,14 +385,14 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan string, 4)
 	var active atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
+	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if active.Add(1) != 1 {
 			t.Error("overlapping rebuilds")
 		}
 		defer active.Add(-1)
 		started <- "build"
 		<-release
-		return &BuildResult{Snapshot: testSnapshot("A")}, nil
+		return &pipeline.Result{}, testSnapshot("A"), nil
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -410,9 +428,9 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 func TestRebuildCancelledIsNotAFailure(t *testing.T) {
 	srv := newFeedServer("", "")
 	ctx, cancel := context.WithCancel(context.Background())
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*BuildResult, error) {
+	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		cancel()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}, srv, testLogger(io.Discard), "")
 	if err := rb.rebuild(ctx, "schedule"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -85,9 +87,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "syndicate: config: %v\n", err)
 		return exitUsage
 	}
-	cfg.cacheFile = loadCache(cfg, log)
+	cache, cachePath := loadCache(cfg, log)
+	if cache == nil {
+		cache = source.NewCache() // rebuilds read only files that changed
+	}
 	limitMemory(serveMemoryLimit)
-	defer saveCache(cfg, cfg.cacheFile, log)
+	defer saveCache(cache, cachePath, log)
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", cfg.Server.Listen, "err", err)
@@ -96,7 +101,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return serve(ctx, cfg, ln, log, hup)
+	return serve(ctx, cfg, cache, ln, log, hup, func() { saveCache(cache, cachePath, log) })
 }
 
 // serve runs the service on ln until ctx is done. The listener is up
@@ -104,8 +109,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // large site builds; if that first build fails the service exits with
 // exitFailed, since there is nothing to serve and the cause is almost
 // always the configuration (e.g. a wrong content_dir). Later failures keep
-// the last good feeds serving.
-func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, hup <-chan os.Signal) int {
+// the last good feeds serving. started runs after the first build (serve
+// saves the cache then, so that a restart after a crash starts warm).
+func serve(ctx context.Context, cfg *Config, cache *source.Cache, ln net.Listener, log *slog.Logger, hup <-chan os.Signal, started func()) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sched, err := ParseSchedule(cfg.Schedule)
@@ -126,11 +132,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", cfg.Server.PathPrefix, "schedule", cfg.Schedule)
 
-	// Rebuilds read and render only files that changed since the last one.
-	if cfg.cache == nil {
-		cfg.cache = source.NewCache()
-	}
-	rb := newServeRebuilder(cfg, srv, log)
+	rb := newServeRebuilder(cfg, cache, srv, log)
 	defer rb.stop()
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
@@ -144,7 +146,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 		return code
 	}
 
-	saveCache(cfg, cfg.cacheFile, log) // a restart after a crash starts warm
+	started()
 	c := startScheduler(ctx, sched, rb, log)
 	hupDone := make(chan struct{})
 	go func() {
@@ -180,35 +182,38 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, log *slog.Logger, 
 	return code
 }
 
-// newServeRebuilder is serve's rebuilder: runBuild on cfg, the output
-// folder written when server.write_output is on, and folder names hidden
-// from /readyz.
 // noWatch leaves the content folder unwatched, as on a network file
 // system, so that benchmarks can measure rebuilds that survey.
 var noWatch = false
 
-func newServeRebuilder(cfg *Config, srv *feedServer, log *slog.Logger) *rebuilder {
-	contentDir := cfg.resolve(cfg.ContentDir)
+// newServeRebuilder is serve's rebuilder: an incremental pipeline into a
+// snapshot held in memory (documents gzip-compressed: a quarter of the
+// memory, and the gzip response most readers ask for is ready), the
+// output folder written when server.write_output is on, and folder names
+// hidden from /readyz.
+func newServeRebuilder(cfg *Config, cache *source.Cache, srv *feedServer, log *slog.Logger) *rebuilder {
 	outDir := ""
 	if cfg.Server.WriteOutput {
 		outDir = cfg.resolve(cfg.OutputDir)
 	}
-	// A served document is held gzip-compressed: a quarter of the memory,
-	// and the gzip response most readers ask for is ready.
-	cfg.holdCompressed = true
-	if cfg.cache == nil {
-		cfg.cache = source.NewCache()
+	pc := cfg.pipelineConfig(cache)
+	pc.Feeds.Compressed = true
+	pc.Incremental, pc.Watch, pc.Log = true, !noWatch, log
+	builder := pipeline.New(pc)
+	mem := new(pipeline.Memory)
+	build := func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		res, err := builder.Build(ctx, now, mem)
+		return res, mem.Snapshot(), err
 	}
-	cfg.cache.KeepSumsOnly()
-	inc := &incrementalBuild{cfg: cfg, served: srv.snapshot, log: log, watchOff: noWatch}
-	rb := newRebuilder(inc.run, srv, log, outDir)
+	rb := newRebuilder(build, srv, log, outDir)
 	rb.stop = func() {
 		select {
 		case rb.sem <- struct{}{}: // no rebuild runs, and none will
-			inc.close()
+			builder.Close()
 		default: // one is still running at exit; the process ends anyway
 		}
 	}
+	contentDir := pc.ContentDir
 	outAbs := cfg.resolve(cfg.OutputDir)
 	folders := map[string]string{
 		contentDir:           "<content_dir>",

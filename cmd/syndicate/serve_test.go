@@ -6,11 +6,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/syndicate/syndicate/source"
 )
 
 // startServe runs `syndicate serve` in-process on a free port and returns
@@ -229,5 +232,49 @@ func TestConfigServerKeys(t *testing.T) {
 				t.Errorf("error %v, want one naming %s", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestServeRebuilderSettles: through serve's rebuilder and server, a
+// rebuild that changed no document still leaves the next quiet rebuild
+// standing on it (the served set must point at the latest snapshot).
+func TestServeRebuilderSettles(t *testing.T) {
+	dir := t.TempDir()
+	post := func(body string) []byte {
+		return []byte("---\ntitle: Alpha\ndate: 2025-01-01\ntags: [go]\n---\n" + body + "\n")
+	}
+	p := filepath.Join(dir, "a.md")
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.WriteFile(p, post("Text."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, hourAgo, hourAgo); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := writeConfig(t, dir, "")
+	srv := newFeedServer("", "")
+	rb := newServeRebuilder(cfg, source.NewCache(), srv, testLogger(io.Discard))
+	t.Cleanup(rb.stop)
+	steps := []struct {
+		name      string
+		before    func()
+		unchanged bool
+	}{
+		{"first", nil, false},
+		{"edit, times now", func() { os.WriteFile(p, post("Text 2."), 0o644) }, false},
+		{"same files, survey settles", func() { os.Chtimes(p, hourAgo, hourAgo) }, false},
+		{"quiet", nil, true},
+		{"quiet again", nil, true},
+	}
+	for _, s := range steps {
+		if s.before != nil {
+			s.before()
+		}
+		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := srv.status.Load().Last.Unchanged; got != s.unchanged {
+			t.Errorf("%s: unchanged = %v, want %v", s.name, got, s.unchanged)
+		}
 	}
 }

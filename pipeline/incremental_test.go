@@ -1,10 +1,9 @@
-package main
+package pipeline
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,7 +20,9 @@ import (
 type incrementalFixture struct {
 	t    *testing.T
 	dir  string
-	inc  *incrementalBuild
+	b    *Builder
+	inc  *incremental
+	out  *Memory
 	snap *feedgen.Snapshot
 }
 
@@ -32,11 +33,12 @@ func newIncrementalFixture(t *testing.T, files map[string]string) *incrementalFi
 	for name, text := range files {
 		f.write(name, text)
 	}
-	cfg, _ := writeConfig(t, dir, "")
-	cfg.cache = source.NewCache()
-	cfg.cache.KeepSumsOnly() // as serve does
-	f.inc = &incrementalBuild{cfg: cfg, served: func() *feedgen.Snapshot { return f.snap }}
-	t.Cleanup(f.inc.close)
+	cfg := testConfig(dir)
+	cfg.Source.Cache = source.NewCache()
+	cfg.Incremental, cfg.Watch = true, true
+	f.b = New(cfg)
+	f.inc, f.out = f.b.inc, new(Memory)
+	t.Cleanup(func() { f.b.Close() })
 	return f
 }
 
@@ -57,14 +59,14 @@ func (f *incrementalFixture) write(name, text string) {
 	}
 }
 
-// run builds as of now and serves the result, as the rebuilder does.
-func (f *incrementalFixture) run(now time.Time) *BuildResult {
+// run builds as of now into memory, as serve does.
+func (f *incrementalFixture) run(now time.Time) *Result {
 	f.t.Helper()
-	res, err := f.inc.run(context.Background(), now)
+	res, err := f.b.Build(context.Background(), now, f.out)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.snap = res.Snapshot
+	f.snap = f.out.Snapshot()
 	return res
 }
 
@@ -256,44 +258,6 @@ func TestIncrementalBuildWatch(t *testing.T) {
 	}
 }
 
-// TestServeRebuilderSettles: through serve's rebuilder and server, a
-// rebuild that changed no document still leaves the next quiet rebuild
-// standing on it (the served set must point at the latest snapshot).
-func TestServeRebuilderSettles(t *testing.T) {
-	f := newIncrementalFixture(t, map[string]string{"a.md": post("Alpha", "2025-01-01", "Text.")})
-	srv := newFeedServer("", "")
-	rb := newServeRebuilder(f.inc.cfg, srv, testLogger(io.Discard))
-	t.Cleanup(rb.stop)
-	steps := []struct {
-		name      string
-		before    func()
-		unchanged bool
-	}{
-		{"first", nil, false},
-		{"edit, times now", func() {
-			p := filepath.Join(f.dir, "a.md")
-			os.WriteFile(p, []byte(post("Alpha", "2025-01-01", "Text 2.")), 0o644)
-		}, false},
-		{"same files, survey settles", func() {
-			p := filepath.Join(f.dir, "a.md")
-			os.Chtimes(p, hourAgo, hourAgo)
-		}, false},
-		{"quiet", nil, true},
-		{"quiet again", nil, true},
-	}
-	for _, s := range steps {
-		if s.before != nil {
-			s.before()
-		}
-		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if got := srv.status.Load().Last.Unchanged; got != s.unchanged {
-			t.Errorf("%s: unchanged = %v, want %v", s.name, got, s.unchanged)
-		}
-	}
-}
-
 // TestIncrementalMatchesFreshBuild: through a run of edits, additions,
 // removals, retags and drafts read by rescans (files named by the watcher,
 // or found by a survey where the folder is not watched), plans made from
@@ -345,17 +309,12 @@ func testIncrementalMatchesFresh(t *testing.T, watched bool) {
 		if f.inc.rescans != rescans+1 {
 			t.Errorf("%s: not a rescan", s.name)
 		}
-		cfg := *f.inc.cfg
-		cfg.cache = nil
-		fresh, err := runBuild(context.Background(), &cfg, now)
-		if err != nil {
-			t.Fatal(err)
+		fresh := buildSnapshot(t, testConfig(f.dir), now)
+		if !slices.Equal(f.snap.Paths, fresh.Paths) {
+			t.Fatalf("%s: documents %v, want %v", s.name, f.snap.Paths, fresh.Paths)
 		}
-		if !slices.Equal(f.snap.Paths, fresh.Snapshot.Paths) {
-			t.Fatalf("%s: documents %v, want %v", s.name, f.snap.Paths, fresh.Snapshot.Paths)
-		}
-		for _, p := range fresh.Snapshot.Paths {
-			if got, want := docBytes(t, f.snap.Docs[p]), docBytes(t, fresh.Snapshot.Docs[p]); !bytes.Equal(got, want) {
+		for _, p := range fresh.Paths {
+			if got, want := docBytes(t, f.snap.Docs[p]), docBytes(t, fresh.Docs[p]); !bytes.Equal(got, want) {
 				t.Errorf("%s: %s differs from a fresh build's:\n%s\nwant\n%s", s.name, p, got, want)
 			}
 		}

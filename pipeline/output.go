@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/source"
+)
+
+// Output is where a build's documents go. An output that already holds
+// some of a plan's documents (from an earlier build) says so through
+// Lacking, so that only the posts of the others are rendered, and keeps
+// them rather than encode them again.
+type Output interface {
+	// Lacking lists, in the order of plan.Needed, the posts listed by the
+	// plan's documents that this output does not already hold: Write
+	// reads the HTML of these posts only.
+	Lacking(plan *feedgen.Plan) []*source.Post
+	// Write publishes the plan's documents, whole or not at all.
+	Write(ctx context.Context, plan *feedgen.Plan) (feedgen.WriteStats, error)
+}
+
+var (
+	_ Output = (*Memory)(nil)
+	_ Output = Dir("")
+)
+
+// Memory holds the last build's documents as a snapshot in memory, for
+// the HTTP server to publish. Each build reuses the documents of the last
+// snapshot whose inputs did not change: the new snapshot holds the very
+// same *feedgen.Document for them. Safe for concurrent use.
+type Memory struct {
+	mu   sync.Mutex
+	snap *feedgen.Snapshot
+}
+
+// Snapshot is the last snapshot written, or nil before the first.
+func (m *Memory) Snapshot() *feedgen.Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.snap
+}
+
+// Lacking lists the posts of the documents the last snapshot lacks.
+func (m *Memory) Lacking(plan *feedgen.Plan) []*source.Post {
+	return plan.PostsToEncode(m.Snapshot())
+}
+
+// Write encodes the plan's documents that the last snapshot lacks and
+// makes the result the snapshot.
+func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan) (feedgen.WriteStats, error) {
+	snap, err := plan.Build(ctx, m.Snapshot())
+	if err != nil {
+		return feedgen.WriteStats{}, err
+	}
+	m.mu.Lock()
+	m.snap = snap
+	m.mu.Unlock()
+	return feedgen.WriteStats{Documents: len(snap.Paths), Written: snap.Encoded}, nil
+}
+
+// Dir is an output folder, replaced whole and atomically by each write
+// (feedgen.Plan.WriteTree): documents are encoded straight into it, never
+// all in memory at once, and those the folder already holds unchanged
+// (by its manifest) are linked rather than encoded again.
+type Dir string
+
+// Lacking lists the posts of the documents the folder does not hold.
+func (d Dir) Lacking(plan *feedgen.Plan) []*source.Post {
+	return plan.PostsToWrite(string(d))
+}
+
+// Write writes the plan's documents into the folder.
+func (d Dir) Write(ctx context.Context, plan *feedgen.Plan) (feedgen.WriteStats, error) {
+	return plan.WriteTree(ctx, string(d))
+}
