@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -29,7 +30,7 @@ import (
 type faultEnv struct {
 	content, out, link, realParent string
 	cfg                            *Config
-	srv                            *feedServer
+	srv                            *server.Handler
 	rb                             *rebuilder
 	logs                           *syncBuffer
 }
@@ -49,7 +50,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.out = filepath.Join(e.link, "public")
 	e.cfg, _ = writeConfig(t, e.content, "server:\n  write_output: true\n")
 	e.cfg.OutputDir = e.out
-	e.srv = newFeedServer("/feeds", "")
+	e.srv = server.New("/feeds", "", nil)
 	e.rb = newServeRebuilder(e.cfg, source.NewCache(), e.srv, testLogger(e.logs))
 	t.Cleanup(e.rb.stop)
 	return e
@@ -75,12 +76,12 @@ func (e *faultEnv) editPost(t *testing.T, words string) {
 // ETag by path.
 func (e *faultEnv) etags(t *testing.T) map[string]string {
 	t.Helper()
-	set := e.srv.set.Load()
+	set := e.srv.Served()
 	if set == nil {
 		t.Fatal("nothing served")
 	}
 	out := map[string]string{}
-	for p := range set.docs {
+	for p := range set.All() {
 		w := do(e.srv, "GET", "/feeds/"+escapePath(p))
 		if w.Code != 200 {
 			t.Fatalf("GET %s: %d", p, w.Code)
@@ -129,22 +130,22 @@ func treeFiles(t *testing.T, dir string) map[string]string {
 func (e *faultEnv) checkDiskMatchesServed(t *testing.T) {
 	t.Helper()
 	files := treeFiles(t, e.out)
-	set := e.srv.set.Load()
-	for p, d := range set.docs {
-		if files[p] != string(docBytes(t, d.doc)) {
+	set := e.srv.Served()
+	for p, d := range set.All() {
+		if files[p] != string(docBytes(t, d)) {
 			t.Errorf("%s on disk differs from the served document", p)
 		}
 	}
-	if len(files) != len(set.docs)+1 {
-		t.Errorf("%d files on disk for %d documents", len(files), len(set.docs))
+	if len(files) != set.Len()+1 {
+		t.Errorf("%d files on disk for %d documents", len(files), set.Len())
 	}
 }
 
 // readyz returns /readyz's status and parsed body.
-func (e *faultEnv) readyz(t *testing.T) (int, readiness, string) {
+func (e *faultEnv) readyz(t *testing.T) (int, server.Readiness, string) {
 	t.Helper()
 	w := do(e.srv, "GET", "/feeds/readyz")
-	var r readiness
+	var r server.Readiness
 	if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil {
 		t.Fatalf("readyz body: %v\n%s", err, w.Body)
 	}
@@ -236,7 +237,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			e := newFaultEnv(t)
 			mustDo(t, e.rb.rebuild(ctx, "start"))
 			before := e.etags(t)
-			set := e.srv.set.Load()
+			set := e.srv.Served()
 			disk := treeFiles(t, e.out)
 			e.checkDiskMatchesServed(t)
 
@@ -245,7 +246,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			if err == nil {
 				t.Fatal("rebuild succeeded despite the fault")
 			}
-			if e.srv.set.Load() != set {
+			if e.srv.Served() != set {
 				t.Error("the failed rebuild replaced the served set")
 			}
 			if got := e.etags(t); !equalMaps(got, before) {
@@ -266,7 +267,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			}
 
 			// A second scheduled run while the fault lasts changes nothing.
-			if e.rb.rebuild(ctx, "schedule") == nil || e.srv.set.Load() != set {
+			if e.rb.rebuild(ctx, "schedule") == nil || e.srv.Served() != set {
 				t.Error("second rebuild during the fault")
 			}
 
@@ -440,7 +441,7 @@ func TestServeRecoversOnSchedule(t *testing.T) {
 	etag := getETag(t, base+"/feed.rss")
 
 	mustDo(t, os.Rename(content, content+".away"))
-	r := waitReadyz(t, base, func(r readiness) bool { return r.LastRebuild != nil && r.LastRebuild.Result == "failed" })
+	r := waitReadyz(t, base, func(r server.Readiness) bool { return r.LastRebuild != nil && r.LastRebuild.Result == "failed" })
 	if !r.Ready || !strings.Contains(r.LastRebuild.Error, "<content_dir>") || strings.Contains(r.LastRebuild.Error, content) {
 		t.Errorf("readyz during the fault: %+v", r.LastRebuild)
 	}
@@ -449,7 +450,7 @@ func TestServeRecoversOnSchedule(t *testing.T) {
 	}
 
 	mustDo(t, os.Rename(content+".away", content))
-	waitReadyz(t, base, func(r readiness) bool { return r.LastRebuild != nil && r.LastRebuild.Result == "ok" })
+	waitReadyz(t, base, func(r server.Readiness) bool { return r.LastRebuild != nil && r.LastRebuild.Result == "ok" })
 	if got := getETag(t, base+"/feed.rss"); got != etag {
 		t.Errorf("ETag %s after recovery with the same content, was %s", got, etag)
 	}
@@ -475,13 +476,13 @@ func getETag(t *testing.T, url string) string {
 }
 
 // waitReadyz polls /readyz until ok says so (bounded: 20 s).
-func waitReadyz(t *testing.T, base string, ok func(readiness) bool) readiness {
+func waitReadyz(t *testing.T, base string, ok func(server.Readiness) bool) server.Readiness {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {
-			var r readiness
+			var r server.Readiness
 			err = json.NewDecoder(resp.Body).Decode(&r)
 			resp.Body.Close()
 			if err == nil && ok(r) {

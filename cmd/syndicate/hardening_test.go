@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -22,7 +23,7 @@ import (
 // a build of testdata/content.
 type hardServer struct {
 	addr  string
-	srv   *feedServer
+	srv   *server.Handler
 	logs  *syncBuffer
 	mu    sync.Mutex
 	state map[string]chan struct{} // by client address: closed when the server closes the conn
@@ -30,7 +31,7 @@ type hardServer struct {
 
 func startHardServer(t *testing.T, limits serverTimeouts, built bool) *hardServer {
 	t.Helper()
-	h := &hardServer{srv: newFeedServer("", "public, max-age=300"), logs: new(syncBuffer), state: map[string]chan struct{}{}}
+	h := &hardServer{srv: server.New("", "public, max-age=300", nil), logs: new(syncBuffer), state: map[string]chan struct{}{}}
 	if built {
 		cfg, _ := writeConfig(t, "testdata/content", "")
 		rb := newServeRebuilder(cfg, source.NewCache(), h.srv, testLogger(io.Discard))

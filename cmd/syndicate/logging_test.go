@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/server"
 )
 
 func TestNewLogger(t *testing.T) {
@@ -27,7 +29,8 @@ func TestNewLogger(t *testing.T) {
 
 func TestAccessLog(t *testing.T) {
 	var buf syncBuffer
-	s, _ := newTestServer(t, "")
+	s := server.New("", "public, max-age=300", nil)
+	s.Publish(stubSnapshot())
 	h := accessLog(newLogger(LogConfig{Format: "json", Level: "info"}, &buf))(s)
 	w := do(h, "GET", "/feed.rss", "Accept-Encoding", "gzip", "User-Agent", "reader/1.0", "X-Forwarded-For", "203.0.113.9")
 	if w.Code != http.StatusOK {

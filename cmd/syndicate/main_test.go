@@ -1,8 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/syndicate/syndicate/feedgen"
 )
 
 // TestMain keeps the tests' caches out of the user's cache folder.
@@ -15,4 +26,50 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// stubSnapshot is a snapshot of one compressible RSS document, for
+// rebuilds and requests whose documents do not matter.
+func stubSnapshot() *feedgen.Snapshot {
+	body := []byte("<rss>" + strings.Repeat("<item>stub</item>\n", 50) + "</rss>")
+	sum := sha256.Sum256(body)
+	d := &feedgen.Document{
+		Path: "feed.rss", Format: feedgen.RSS, ContentType: feedgen.RSS.ContentType(), Body: body, Size: int64(len(body)),
+		ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, Modified: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC),
+	}
+	return &feedgen.Snapshot{Docs: map[string]*feedgen.Document{d.Path: d}, Paths: []string{d.Path}}
+}
+
+// do serves one request with h.
+func do(h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("gunzip: %v", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("gunzip: %v", err)
+	}
+	return out
+}
+
+// docBytes is a document's body, held compressed or not.
+func docBytes(t testing.TB, d *feedgen.Document) []byte {
+	t.Helper()
+	b, err := d.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

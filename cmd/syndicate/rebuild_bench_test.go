@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -65,7 +66,7 @@ func benchRebuilder(b *testing.B) (*rebuilder, string) {
 		return err
 	})
 	cfg, _ := writeConfig(b, dir, "feeds:\n  limit: 20\n  formats: [rss, atom, json]\n")
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	rb := newServeRebuilder(cfg, source.NewCache(), srv, testLogger(io.Discard))
 	b.Cleanup(rb.stop)
 	if err := rb.rebuild(context.Background(), "start"); err != nil {
@@ -122,7 +123,7 @@ func benchOneEdit(b *testing.B) {
 		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
 			b.Fatal(err)
 		}
-		if st := rb.srv.status.Load(); st.Last.Counts == nil || st.Last.Counts.Changed == 0 {
+		if st := rb.srv.Status(); st.Last.Counts == nil || st.Last.Counts.Changed == 0 {
 			b.Fatal("the edit changed no document")
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/server"
 )
 
 // buildFunc runs the pipeline as of now: what it did, and the snapshot
@@ -27,7 +28,7 @@ type buildFunc func(ctx context.Context, now time.Time) (*pipeline.Result, *feed
 // as it was.
 type rebuilder struct {
 	build  buildFunc
-	srv    *feedServer
+	srv    *server.Handler
 	log    *slog.Logger
 	now    func() time.Time
 	outDir string // written after each changed build when non-empty
@@ -42,7 +43,7 @@ type rebuilder struct {
 	outputDone bool // the output folder holds the served set; under sem
 }
 
-func newRebuilder(build buildFunc, srv *feedServer, log *slog.Logger, outDir string) *rebuilder {
+func newRebuilder(build buildFunc, srv *server.Handler, log *slog.Logger, outDir string) *rebuilder {
 	return &rebuilder{build: build, srv: srv, log: log, now: time.Now, outDir: outDir, sem: make(chan struct{}, 1)}
 }
 
@@ -60,7 +61,7 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 	start := time.Now()
 	res, snap, err := rb.safeBuild(ctx, rb.now())
 	took := time.Since(start)
-	rep := &rebuildReport{
+	rep := &server.Report{
 		Time: start, Trigger: trigger, Result: "ok",
 		Duration: took.Round(time.Millisecond).String(), DurationMS: took.Milliseconds(),
 	}
@@ -70,12 +71,12 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 			return err
 		}
 		rep.Result, rep.Error = "failed", rb.public(err)
-		rb.srv.record(rep)
+		rb.srv.Record(rep)
 		rb.log.Error("rebuild failed; still serving the previous feeds", "trigger", trigger, "err", err, "duration", took.Round(time.Millisecond))
 		return err
 	}
 
-	st := rb.srv.publish(snap)
+	st := rb.srv.Publish(snap)
 	if rb.outDir != "" && (st.Changed > 0 || !rb.outputDone) {
 		if o, err := snap.WriteTree(ctx, rb.outDir); err != nil {
 			rep.OutputError = rb.public(err)
@@ -88,11 +89,11 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 		}
 	}
 	rep.Unchanged = res.Unchanged
-	rep.Counts = &rebuildCounts{
+	rep.Counts = &server.Counts{
 		Read: res.Read, Posts: res.Published, Skipped: len(res.Skipped),
 		Feeds: res.Feeds, Documents: st.Documents, Changed: st.Changed,
 	}
-	rb.srv.record(rep)
+	rb.srv.Record(rep)
 	for _, s := range res.Skipped {
 		rb.log.Warn("skipped file", "path", s.Path, "err", s.Err)
 	}

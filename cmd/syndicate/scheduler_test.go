@@ -19,6 +19,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/server"
 )
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test to share.
@@ -95,47 +96,46 @@ func buildSnapshot(t testing.TB, cfg *Config, now time.Time) (*pipeline.Result, 
 
 func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
-	srv := newFeedServer("", "public, max-age=300")
+	srv := server.New("", "public, max-age=300", nil)
 	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), "")
 	ctx := context.Background()
 	if err := rb.rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
-	set1 := srv.set.Load()
-	if len(set1.docs) != 15 {
-		t.Fatalf("%d documents, want 15 (5 feeds × 3 formats)", len(set1.docs))
+	set1 := srv.Served()
+	if set1.Len() != 15 {
+		t.Fatalf("%d documents, want 15 (5 feeds × 3 formats)", set1.Len())
 	}
 	first := do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
-	gz := set1.docs["feed.rss"].gzipBody
 	docs := map[string]any{}
-	for p, d := range set1.docs {
-		docs[p] = d.doc
+	for p, d := range set1.All() {
+		docs[p] = d
 	}
 
 	if err := rb.rebuild(ctx, "sighup"); err != nil {
 		t.Fatal(err)
 	}
-	set2 := srv.set.Load()
-	for p, d := range set1.docs {
-		if set2.docs[p] != d {
+	set2 := srv.Served()
+	for p, d := range set1.All() {
+		if set2.Doc(p) != d {
 			t.Errorf("%s: an identical rebuild replaced the served document", p)
 		}
 	}
-	if len(set2.docs) != len(set1.docs) {
-		t.Errorf("identical rebuild: %d documents, was %d", len(set2.docs), len(set1.docs))
+	if set2.Len() != set1.Len() {
+		t.Errorf("identical rebuild: %d documents, was %d", set2.Len(), set1.Len())
 	}
-	for p, d := range set2.docs {
-		if docs[p] != any(d.doc) {
+	for p, d := range set2.All() {
+		if docs[p] != any(d) {
 			t.Errorf("%s: Document replaced by an identical rebuild", p)
 		}
 	}
 	again := do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
 	if again.Header().Get("ETag") != first.Header().Get("ETag") ||
 		again.Header().Get("Last-Modified") != first.Header().Get("Last-Modified") ||
-		&set2.docs["feed.rss"].gzipBody[0] != &gz[0] {
-		t.Error("validators or gzip variant changed")
+		set2 != set1 {
+		t.Error("validators or gzip variant changed (the served set was replaced)")
 	}
-	st := srv.status.Load()
+	st := srv.Status()
 	if st.Last.Trigger != "sighup" || st.Last.Result != "ok" || st.Last.Counts.Changed != 0 || st.Last.Counts.Posts != 2 {
 		t.Errorf("status %+v %+v", st.Last, st.Last.Counts)
 	}
@@ -145,7 +145,7 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 // no request header reaches them.
 func TestSelfLinksIgnoreHost(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), "")
 	if err := rb.rebuild(context.Background(), "start"); err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestSelfLinksIgnoreHost(t *testing.T) {
 func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	content := copyContent(t)
 	cfg, _ := writeConfig(t, content, "")
-	srv := newFeedServer("/feeds", "")
+	srv := server.New("/feeds", "", nil)
 	var logs syncBuffer
 	rb := newRebuilder(buildFor(cfg), srv, testLogger(&logs), "")
 	ctx := context.Background()
@@ -170,7 +170,7 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := do(srv, "GET", "/feeds/feed.atom")
-	set := srv.set.Load()
+	set := srv.Served()
 
 	if err := os.Rename(content, content+".moved"); err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	if err := rb.rebuild(ctx, "schedule"); err == nil {
 		t.Fatal("rebuild without a content folder succeeded")
 	}
-	if srv.set.Load() != set {
+	if srv.Served() != set {
 		t.Error("failed rebuild replaced the served set")
 	}
 	after := do(srv, "GET", "/feeds/feed.atom")
@@ -205,21 +205,21 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	if err := rb.rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
-	st := srv.status.Load().Last
+	st := srv.Status().Last
 	if st.Result != "ok" || st.Counts.Changed == 0 || st.Counts.Changed == st.Counts.Documents {
 		t.Errorf("after the edit: %+v %+v", st, st.Counts)
 	}
 	if w := do(srv, "GET", "/feeds/feed.atom"); w.Header().Get("ETag") == before.Header().Get("ETag") {
 		t.Error("edited post did not change feed.atom's ETag")
 	}
-	if w := do(srv, "GET", "/feeds/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.atom"); srv.set.Load().docs["tags/日本語/feed.atom"] != set.docs["tags/日本語/feed.atom"] || w.Code != 200 {
+	if w := do(srv, "GET", "/feeds/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.atom"); srv.Served().Doc("tags/日本語/feed.atom") != set.Doc("tags/日本語/feed.atom") || w.Code != 200 {
 		t.Error("a feed not listing the edited post was replaced")
 	}
 }
 
 func TestFuturePostAppearsAtFirstRunAfterItsTime(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), "")
 	due := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	rb.now = func() time.Time { return due.Add(-time.Minute) }
@@ -240,25 +240,25 @@ func TestFuturePostAppearsAtFirstRunAfterItsTime(t *testing.T) {
 }
 
 func TestRebuildPanicIsRecovered(t *testing.T) {
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	var calls atomic.Int32
 	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
-		return &pipeline.Result{}, testSnapshot("A"), nil
+		return &pipeline.Result{}, stubSnapshot(), nil
 	}, srv, testLogger(io.Discard), "")
 	err := rb.rebuild(context.Background(), "sighup")
 	if err == nil || !strings.Contains(err.Error(), "panicked: boom") {
 		t.Fatalf("err = %v", err)
 	}
-	if st := srv.status.Load().Last; st.Result != "failed" {
+	if st := srv.Status().Last; st.Result != "failed" {
 		t.Errorf("status %+v", st)
 	}
 	if err := rb.rebuild(context.Background(), "sighup"); err != nil {
 		t.Fatalf("rebuild after a panic: %v", err)
 	}
-	if srv.set.Load() == nil {
+	if srv.Served() == nil {
 		t.Error("nothing served after recovery")
 	}
 }
@@ -297,13 +297,13 @@ type everySchedule time.Duration
 func (e everySchedule) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
 
 func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	var calls atomic.Int32
 	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) <= 2 {
 			panic("scheduled boom")
 		}
-		return &pipeline.Result{}, testSnapshot("A"), nil
+		return &pipeline.Result{}, stubSnapshot(), nil
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -316,7 +316,7 @@ func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
 	if calls.Load() < 5 {
 		t.Fatalf("only %d scheduled runs after two panics", calls.Load())
 	}
-	if srv.set.Load() == nil || srv.status.Load().Last.Trigger != "schedule" {
+	if srv.Served() == nil || srv.Status().Last.Trigger != "schedule" {
 		t.Error("no successful scheduled rebuild")
 	}
 }
@@ -324,7 +324,7 @@ func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
 // TestRebuildsNeverOverlap fires the schedule, SIGHUPs and direct calls at
 // once; the build must never run twice at the same time.
 func TestRebuildsNeverOverlap(t *testing.T) {
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	var active, maxActive, calls atomic.Int32
 	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		n := active.Add(1)
@@ -337,7 +337,7 @@ func TestRebuildsNeverOverlap(t *testing.T) {
 		}
 		calls.Add(1)
 		time.Sleep(time.Millisecond)
-		return &pipeline.Result{}, testSnapshot("A"), nil
+		return &pipeline.Result{}, stubSnapshot(), nil
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -381,7 +381,7 @@ func TestRebuildsNeverOverlap(t *testing.T) {
 // TestSighupWaitsForRunningRebuild: a SIGHUP during a scheduled rebuild is
 // not dropped; it runs once that rebuild has finished.
 func TestSighupWaitsForRunningRebuild(t *testing.T) {
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	release := make(chan struct{})
 	started := make(chan string, 4)
 	var active atomic.Int32
@@ -392,7 +392,7 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 		defer active.Add(-1)
 		started <- "build"
 		<-release
-		return &pipeline.Result{}, testSnapshot("A"), nil
+		return &pipeline.Result{}, stubSnapshot(), nil
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -415,10 +415,10 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 	}
 	release <- struct{}{}
 	deadline := time.Now().Add(5 * time.Second)
-	for (srv.status.Load() == nil || srv.status.Load().Last.Trigger != "sighup") && time.Now().Before(deadline) {
+	for (srv.Status() == nil || srv.Status().Last.Trigger != "sighup") && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if st := srv.status.Load(); st == nil || st.Last.Trigger != "sighup" {
+	if st := srv.Status(); st == nil || st.Last.Trigger != "sighup" {
 		t.Error("last rebuild is not the SIGHUP one")
 	}
 	cancel()
@@ -426,7 +426,7 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 }
 
 func TestRebuildCancelledIsNotAFailure(t *testing.T) {
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		cancel()
@@ -435,7 +435,7 @@ func TestRebuildCancelledIsNotAFailure(t *testing.T) {
 	if err := rb.rebuild(ctx, "schedule"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if srv.status.Load() != nil {
+	if srv.Status() != nil {
 		t.Error("a cancelled rebuild was recorded")
 	}
 }
@@ -443,14 +443,14 @@ func TestRebuildCancelledIsNotAFailure(t *testing.T) {
 func TestWriteOutput(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
 	out := filepath.Join(t.TempDir(), "public")
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), out)
 	ctx := context.Background()
 	if err := rb.rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "tags", "日本語", "feed.rss"))
-	if err != nil || !bytes.Equal(b, docBytes(t, srv.set.Load().docs["tags/日本語/feed.rss"].doc)) {
+	if err != nil || !bytes.Equal(b, docBytes(t, srv.Served().Doc("tags/日本語/feed.rss"))) {
 		t.Fatalf("output folder does not hold the served document: %v", err)
 	}
 	info1, _ := os.Stat(out)
@@ -466,12 +466,12 @@ func TestWriteOutput(t *testing.T) {
 	// still served and the failure reported.
 	foreign := t.TempDir()
 	os.WriteFile(filepath.Join(foreign, "index.html"), []byte("hi"), 0o644)
-	srv2 := newFeedServer("", "")
+	srv2 := server.New("", "", nil)
 	rb2 := newRebuilder(buildFor(cfg), srv2, testLogger(io.Discard), foreign)
 	if err := rb2.rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
-	if st := srv2.status.Load().Last; st.Result != "ok" || st.OutputError == "" || srv2.set.Load() == nil {
+	if st := srv2.Status().Last; st.Result != "ok" || st.OutputError == "" || srv2.Served() == nil {
 		t.Errorf("status %+v", st)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -121,8 +122,7 @@ func serve(ctx context.Context, cfg *Config, cache *source.Cache, ln net.Listene
 		return exitUsage
 	}
 
-	srv := newFeedServer(cfg.Server.PathPrefix, cfg.Server.CacheControl)
-	srv.log = log
+	srv := server.New(cfg.Server.PathPrefix, cfg.Server.CacheControl, log)
 	var handler http.Handler = srv
 	if cfg.Server.AccessLog {
 		handler = accessLog(log)(handler)
@@ -191,7 +191,7 @@ var noWatch = false
 // memory, and the gzip response most readers ask for is ready), the
 // output folder written when server.write_output is on, and folder names
 // hidden from /readyz.
-func newServeRebuilder(cfg *Config, cache *source.Cache, srv *feedServer, log *slog.Logger) *rebuilder {
+func newServeRebuilder(cfg *Config, cache *source.Cache, srv *server.Handler, log *slog.Logger) *rebuilder {
 	outDir := ""
 	if cfg.Server.WriteOutput {
 		outDir = cfg.resolve(cfg.OutputDir)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -119,7 +120,7 @@ func TestServeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ready readiness
+	var ready server.Readiness
 	json.NewDecoder(resp.Body).Decode(&ready)
 	resp.Body.Close()
 	if !ready.Ready || ready.LastRebuild == nil || ready.LastRebuild.Trigger != "sighup" || ready.LastRebuild.Counts.Changed != 0 {
@@ -252,7 +253,7 @@ func TestServeRebuilderSettles(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, _ := writeConfig(t, dir, "")
-	srv := newFeedServer("", "")
+	srv := server.New("", "", nil)
 	rb := newServeRebuilder(cfg, source.NewCache(), srv, testLogger(io.Discard))
 	t.Cleanup(rb.stop)
 	steps := []struct {
@@ -273,7 +274,7 @@ func TestServeRebuilderSettles(t *testing.T) {
 		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if got := srv.status.Load().Last.Unchanged; got != s.unchanged {
+		if got := srv.Status().Last.Unchanged; got != s.unchanged {
 			t.Errorf("%s: unchanged = %v, want %v", s.name, got, s.unchanged)
 		}
 	}

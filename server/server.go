@@ -1,26 +1,32 @@
-package main
+// Package server serves feed documents over HTTP: it publishes the
+// snapshots a build makes (feedgen.Snapshot) and answers requests for
+// them, with conditional requests, gzip negotiation, a cache of
+// decompressed bodies and the probes /healthz and /readyz. It knows
+// nothing of files or posts.
+package server
 
 import (
 	"bytes"
+	"iter"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
 )
 
-// feedServer serves the documents of the last good build from memory.
+// Handler serves the documents of the last snapshot published from
+// memory.
 //
 // It is an http.Handler of its own rather than a ServeMux: ServeMux answers
 // unclean paths ("//feed.rss", "/tags/../feed.rss") with a redirect to the
 // cleaned one, while a feed tree has exactly one name per document and
 // anything else is 404. Document paths are looked up verbatim in the
 // served set, so no request path is ever joined to a file system path.
-type feedServer struct {
+type Handler struct {
 	// prefix is "" or a path without a trailing slash, e.g. "/feeds".
 	prefix string
 	// Precomputed from prefix, as every request needs them.
@@ -29,9 +35,9 @@ type feedServer struct {
 	hCacheControl                        []string
 
 	// set is swapped whole by publish and loaded once per request.
-	set atomic.Pointer[servedSet]
+	set atomic.Pointer[Set]
 	// status describes the last rebuild and the last good one.
-	status atomic.Pointer[serveStatus]
+	status atomic.Pointer[Status]
 
 	// publishMu serialises publish's read-modify-write of set; rebuilds
 	// are serialised anyway, this keeps publish correct on its own.
@@ -40,13 +46,21 @@ type feedServer struct {
 	// plain holds recently requested documents' bodies decompressed, for
 	// documents held compressed.
 	plain plainCache
-	log   *slog.Logger // may be nil
+	log   *slog.Logger
 }
 
-var _ http.Handler = (*feedServer)(nil)
+var _ http.Handler = (*Handler)(nil)
 
-func newFeedServer(prefix, cacheControl string) *feedServer {
-	s := &feedServer{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl}
+// New returns a handler serving documents under prefix ("" or a path
+// such as "/feeds"), each response with cacheControl as its
+// Cache-Control (none when empty); it answers 503 until the first
+// Publish. log receives documents that could not be served; nil
+// discards them.
+func New(prefix, cacheControl string, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Handler{prefix: strings.TrimSuffix(prefix, "/"), cacheControl: cacheControl, log: log}
 	s.prefixSlash, s.healthzPath, s.readyzPath = s.prefix+"/", s.prefix+"/healthz", s.prefix+"/readyz"
 	s.plain.budget = plainCacheBudget
 	if cacheControl != "" {
@@ -55,12 +69,32 @@ func newFeedServer(prefix, cacheControl string) *feedServer {
 	return s
 }
 
-// servedSet is an immutable set of documents from one build.
-type servedSet struct {
+// Set is an immutable set of documents from one build, as served. A
+// publish that changes no document keeps the set.
+type Set struct {
 	docs map[string]*servedDoc
-	// snap is the build's snapshot, which the next build reuses
-	// unchanged documents from.
-	snap *feedgen.Snapshot
+}
+
+// Doc is the document served at path ("tags/go/feed.rss"), or nil.
+func (set *Set) Doc(path string) *feedgen.Document {
+	if d := set.docs[path]; d != nil {
+		return d.doc
+	}
+	return nil
+}
+
+// Len is the number of documents in the set.
+func (set *Set) Len() int { return len(set.docs) }
+
+// All yields every document of the set with its path, in no order.
+func (set *Set) All() iter.Seq2[string, *feedgen.Document] {
+	return func(yield func(string, *feedgen.Document) bool) {
+		for p, d := range set.docs {
+			if !yield(p, d.doc) {
+				return
+			}
+		}
+	}
 }
 
 // servedDoc is one document and its encoded variants. It is shared between
@@ -142,16 +176,11 @@ func sameVersion(old, d *feedgen.Document) bool {
 	return same // the ETag is a SHA-256 of the bytes
 }
 
-// snapshot is the snapshot being served, or nil before the first build.
-func (s *feedServer) snapshot() *feedgen.Snapshot {
-	if set := s.set.Load(); set != nil {
-		return set.snap
-	}
-	return nil
-}
+// Served is the set being served, or nil before the first Publish.
+func (s *Handler) Served() *Set { return s.set.Load() }
 
-// publishStats counts what a publish changed.
-type publishStats struct {
+// PublishStats counts what a publish changed.
+type PublishStats struct {
 	Documents int // in the new set
 	Changed   int // added, replaced or removed
 }
@@ -160,11 +189,11 @@ type publishStats struct {
 // their previous servedDoc (same *feedgen.Document, same ETag, compressed
 // variants already made); when nothing changed the served set itself is
 // kept, so a no-op rebuild is invisible to clients and caches.
-func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
+func (s *Handler) Publish(snap *feedgen.Snapshot) PublishStats {
 	s.publishMu.Lock()
 	defer s.publishMu.Unlock()
 	old := s.set.Load()
-	next := &servedSet{docs: make(map[string]*servedDoc, len(snap.Docs)), snap: snap}
+	next := &Set{docs: make(map[string]*servedDoc, len(snap.Docs))}
 	changed := 0
 	for path, d := range snap.Docs {
 		if old != nil {
@@ -183,14 +212,9 @@ func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
 			}
 		}
 	}
-	st := publishStats{Documents: len(next.docs), Changed: changed}
+	st := PublishStats{Documents: len(next.docs), Changed: changed}
 	if old != nil && changed == 0 {
-		if old.snap != snap {
-			// Same documents, so clients see no difference; the next
-			// build compares with this snapshot, its own.
-			s.set.Store(&servedSet{docs: old.docs, snap: snap})
-		}
-		return st
+		return st // same documents: clients see no difference
 	}
 	s.set.Store(next)
 	return st
@@ -200,7 +224,7 @@ func (s *feedServer) publish(snap *feedgen.Snapshot) publishStats {
 // under the prefix, 404 for anything else. Only GET and HEAD are allowed.
 // It loads the served set once, so the whole response comes from one
 // build.
-func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var h http.HandlerFunc
 	var d *servedDoc
 	switch p := r.URL.Path; p {
@@ -239,7 +263,7 @@ func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // their documents; an encoded slash (%2F) is part of a segment, not a
 // separator, and never names a document. Nothing is cleaned: "..",
 // "//" and backslashes simply match no document.
-func (s *feedServer) docKey(r *http.Request) (string, bool) {
+func (s *Handler) docKey(r *http.Request) (string, bool) {
 	p := r.URL.Path
 	if s.prefix != "" {
 		if !strings.HasPrefix(p, s.prefixSlash) {
@@ -263,7 +287,7 @@ func notFound(w http.ResponseWriter) {
 }
 
 // unavailable answers feed requests before the first build has finished.
-func (s *feedServer) unavailable(w http.ResponseWriter, r *http.Request) {
+func (s *Handler) unavailable(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "5")
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, "503 feeds are being built", http.StatusServiceUnavailable)
@@ -274,7 +298,7 @@ func (s *feedServer) unavailable(w http.ResponseWriter, r *http.Request) {
 // weak comparison, lists and "*", winning over If-Modified-Since), Range
 // (on the bytes of the variant served) and HEAD; its 304 keeps ETag,
 // Cache-Control and Vary.
-func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
+func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
 	var gz []byte
 	// Header fields are read from the map by their canonical names, as
 	// net/http stores them, which spares a canonicalisation per lookup.
@@ -325,7 +349,7 @@ func (s *feedServer) serveDoc(w http.ResponseWriter, r *http.Request, d *servedD
 // Accept-Ranges is left out (it is optional, RFC 9110 14.3, and ranges
 // of a feed are rare; they are still answered): with it a gzip response
 // has nine header fields, and a ninth makes net/http's header map grow.
-func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte) {
+func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte) {
 	h := w.Header()
 	gz := gzBody != nil
 	etag, hETag, hLength := d.doc.ETag, d.hETag, d.hLength
@@ -377,15 +401,13 @@ func (s *feedServer) serveWhole(w http.ResponseWriter, r *http.Request, d *serve
 
 // internalError answers 500 for a document that cannot be produced (a
 // held-compressed body that does not decompress: memory corruption).
-func (s *feedServer) internalError(w http.ResponseWriter, err error) {
+func (s *Handler) internalError(w http.ResponseWriter, err error) {
 	for k := range w.Header() {
 		delete(w.Header(), k)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, "500 document unavailable", http.StatusInternalServerError)
-	if s.log != nil {
-		s.log.Error("document unavailable", "err", err)
-	}
+	s.log.Error("document unavailable", "err", err)
 }
 
 var (
@@ -393,104 +415,3 @@ var (
 	nosniff            = []string{"nosniff"}
 	gzipEncoding       = []string{"gzip"}
 )
-
-// notModified evaluates If-None-Match (weak comparison, lists, "*") and,
-// only without it, If-Modified-Since, as RFC 9110 13.2.2 orders them.
-func notModified(r *http.Request, etag string, modified time.Time) bool {
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
-		for _, v := range inm {
-			if etagListMatches(v, etag) {
-				return true
-			}
-		}
-		return false
-	}
-	var ims string
-	if v := r.Header["If-Modified-Since"]; len(v) > 0 {
-		ims = v[0]
-	}
-	if ims == "" || modified.IsZero() {
-		return false
-	}
-	t, err := http.ParseTime(ims)
-	if err != nil {
-		return false
-	}
-	return !modified.Truncate(time.Second).After(t)
-}
-
-// etagListMatches compares a list of entity tags with weak comparison:
-// W/"x" matches "x".
-func etagListMatches(list, etag string) bool {
-	want := strings.TrimPrefix(etag, "W/")
-	for _, part := range strings.Split(list, ",") {
-		part = strings.TrimSpace(part)
-		if part == "*" {
-			return true
-		}
-		if strings.TrimPrefix(part, "W/") == want {
-			return true
-		}
-	}
-	return false
-}
-
-// encoding is the outcome of Accept-Encoding negotiation.
-type encoding int
-
-const (
-	encodingIdentity encoding = iota
-	encodingGzip
-	encodingNone // neither gzip nor identity is acceptable: 406
-)
-
-// negotiateEncoding reads Accept-Encoding (RFC 9110, 12.5.3). gzip is
-// chosen whenever it is acceptable (q > 0, named or through "*") unless
-// identity is named with a higher q. identity is acceptable unless
-// excluded by "identity;q=0", or by "*;q=0" without identity named. No
-// header, or an empty one, means identity.
-func negotiateEncoding(values []string) encoding {
-	gzipQ, identityQ, starQ := -1.0, -1.0, -1.0
-	for _, v := range values {
-		for el := range strings.SplitSeq(v, ",") {
-			name, params, _ := strings.Cut(el, ";")
-			name = strings.TrimSpace(name)
-			switch {
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				gzipQ = max(gzipQ, qValue(params))
-			case strings.EqualFold(name, "identity"):
-				identityQ = qValue(params)
-			case name == "*":
-				starQ = qValue(params)
-			}
-		}
-	}
-	if gzipQ < 0 {
-		gzipQ = max(starQ, 0)
-	}
-	identityOK := identityQ > 0 || identityQ < 0 && starQ != 0
-	switch {
-	case gzipQ > 0 && (identityQ < 0 || gzipQ >= identityQ):
-		return encodingGzip
-	case identityOK:
-		return encodingIdentity
-	}
-	return encodingNone
-}
-
-// qValue reads the weight from ";q=0.5"-style parameters; 1 when absent,
-// 0 when malformed.
-func qValue(params string) float64 {
-	for p := range strings.SplitSeq(params, ";") {
-		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
-			continue
-		}
-		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || q < 0 || q > 1 {
-			return 0
-		}
-		return q
-	}
-	return 1
-}

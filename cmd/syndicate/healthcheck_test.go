@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/server"
 )
 
 func TestHealthURL(t *testing.T) {
@@ -32,7 +34,7 @@ func TestHealthURL(t *testing.T) {
 }
 
 func TestHealthcheckCommand(t *testing.T) {
-	healthy := httptest.NewServer(newFeedServer("/feeds", ""))
+	healthy := httptest.NewServer(server.New("/feeds", "", nil))
 	defer healthy.Close()
 	sick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusServiceUnavailable)

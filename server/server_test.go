@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -66,51 +67,6 @@ func TestHeldCompressed(t *testing.T) {
 	}
 }
 
-// TestPlainCache: bodies come back whole, the budget holds, and a body
-// requested again since the last eviction round is kept over one that
-// was not.
-func TestPlainCache(t *testing.T) {
-	testHoldCompressed = true
-	defer func() { testHoldCompressed = false }()
-	c := plainCache{budget: 4 * 3000}
-	var docs []*servedDoc
-	for i := range 6 {
-		body := fmt.Sprintf("%d", i) + strings.Repeat("x", 2999)
-		docs = append(docs, newServedDoc(makeDoc(fmt.Sprintf("d%d.rss", i), body, testModified)))
-	}
-	get := func(i int) {
-		t.Helper()
-		b, err := c.get(docs[i])
-		if err != nil || len(b) != 3000 || b[0] != byte('0'+i) {
-			t.Fatalf("doc %d: %d bytes, err %v", i, len(b), err)
-		}
-	}
-	for i := range 4 {
-		get(i)
-	}
-	get(0) // marked: survives the next eviction
-	get(4) // evicts 1, the oldest unmarked
-	if docs[0].plain.Load() == nil || docs[1].plain.Load() != nil || docs[4].plain.Load() == nil {
-		t.Errorf("kept 0:%v 1:%v 4:%v; want 0 and 4 kept, 1 dropped",
-			docs[0].plain.Load() != nil, docs[1].plain.Load() != nil, docs[4].plain.Load() != nil)
-	}
-	for i := range 6 {
-		get(i)
-		if c.used > c.budget {
-			t.Fatalf("cache holds %d bytes, budget %d", c.used, c.budget)
-		}
-	}
-	held := 0
-	for _, d := range docs {
-		if d.plain.Load() != nil {
-			held++
-		}
-	}
-	if held != 4 || c.used != 4*3000 {
-		t.Errorf("%d bodies held in %d bytes; want 4 in %d", held, c.used, 4*3000)
-	}
-}
-
 func makeSnapshot(docs ...*feedgen.Document) *feedgen.Snapshot {
 	s := &feedgen.Snapshot{Docs: map[string]*feedgen.Document{}}
 	for _, d := range docs {
@@ -137,11 +93,11 @@ func testSnapshot(label string) *feedgen.Snapshot {
 	return makeSnapshot(docs...)
 }
 
-func newTestServer(t *testing.T, prefix string) (*feedServer, *feedgen.Snapshot) {
+func newTestServer(t *testing.T, prefix string) (*Handler, *feedgen.Snapshot) {
 	t.Helper()
-	s := newFeedServer(prefix, "public, max-age=300")
+	s := New(prefix, "public, max-age=300", nil)
 	snap := testSnapshot("A")
-	s.publish(snap)
+	s.Publish(snap)
 	return s, snap
 }
 
@@ -225,42 +181,6 @@ func TestConditionalRequests(t *testing.T) {
 			}
 			if h.Get("Content-Type") != "application/rss+xml; charset=utf-8" {
 				t.Errorf("Content-Type %q", h.Get("Content-Type"))
-			}
-		})
-	}
-}
-
-func TestNegotiateEncoding(t *testing.T) {
-	tests := []struct {
-		header []string
-		want   encoding
-	}{
-		{nil, encodingIdentity},
-		{[]string{""}, encodingIdentity},
-		{[]string{"gzip"}, encodingGzip},
-		{[]string{"GZIP;Q=1.0"}, encodingGzip},
-		{[]string{"x-gzip"}, encodingGzip},
-		{[]string{"gzip, deflate, br"}, encodingGzip},
-		{[]string{"deflate", "gzip"}, encodingGzip},
-		{[]string{"br"}, encodingIdentity},
-		{[]string{"gzip;q=0"}, encodingIdentity},
-		{[]string{"gzip; q=0.000"}, encodingIdentity},
-		{[]string{"gzip;q=nonsense"}, encodingIdentity},
-		{[]string{"*"}, encodingGzip},
-		{[]string{"deflate, *;q=0.1"}, encodingGzip},
-		{[]string{"*;q=0"}, encodingNone},
-		{[]string{"*;q=0, identity"}, encodingIdentity},
-		{[]string{"identity;q=0"}, encodingNone},
-		{[]string{"gzip;q=0, identity;q=0"}, encodingNone},
-		{[]string{"identity;q=0, gzip"}, encodingGzip},
-		{[]string{"identity, gzip;q=0.5"}, encodingIdentity},
-		{[]string{"gzip;q=0.5, identity;q=0.5"}, encodingGzip},
-		{[]string{"identity"}, encodingIdentity},
-	}
-	for _, tc := range tests {
-		t.Run(strings.Join(tc.header, "|"), func(t *testing.T) {
-			if got := negotiateEncoding(tc.header); got != tc.want {
-				t.Errorf("negotiateEncoding(%q) = %d, want %d", tc.header, got, tc.want)
 			}
 		})
 	}
@@ -459,8 +379,8 @@ func TestPaths(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.prefix+" "+tc.target, func(t *testing.T) {
-			s := newFeedServer(tc.prefix, "")
-			s.publish(testSnapshot("A"))
+			s := New(tc.prefix, "", nil)
+			s.Publish(testSnapshot("A"))
 			w := do(s, "GET", tc.target)
 			if w.Code != tc.want {
 				t.Fatalf("status %d, want %d", w.Code, tc.want)
@@ -478,7 +398,7 @@ func TestPaths(t *testing.T) {
 }
 
 func TestBeforeFirstBuild(t *testing.T) {
-	s := newFeedServer("/feeds", "")
+	s := New("/feeds", "", nil)
 	if w := do(s, "GET", "/feeds/feed.rss"); w.Code != 503 || w.Header().Get("Retry-After") == "" {
 		t.Errorf("feed before first build: %d Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 	}
@@ -497,8 +417,8 @@ func TestBeforeFirstBuild(t *testing.T) {
 // servedDoc (and so its Document, ETag and gzip variant); a changed one is
 // replaced; a removed one disappears; nothing changed keeps the set.
 func TestPublishKeepsUnchangedDocuments(t *testing.T) {
-	s := newFeedServer("", "")
-	st := s.publish(testSnapshot("A"))
+	s := New("", "", nil)
+	st := s.Publish(testSnapshot("A"))
 	if st.Changed != len(testPaths)+1 || st.Documents != len(testPaths)+1 {
 		t.Fatalf("first publish: %+v", st)
 	}
@@ -507,9 +427,9 @@ func TestPublishKeepsUnchangedDocuments(t *testing.T) {
 	gz := set1.docs["feed.rss"].gzipBody
 
 	same := testSnapshot("A") // new Document values, same bytes
-	st = s.publish(same)
-	if st.Changed != 0 || s.set.Load().snap != same {
-		t.Fatalf("identical publish changed %d documents / did not record its snapshot", st.Changed)
+	st = s.Publish(same)
+	if st.Changed != 0 || s.set.Load() != set1 {
+		t.Fatalf("identical publish changed %d documents / did not keep the set", st.Changed)
 	}
 	for p, d := range set1.docs {
 		if s.set.Load().docs[p] != d {
@@ -521,7 +441,7 @@ func TestPublishKeepsUnchangedDocuments(t *testing.T) {
 	next := testSnapshot("A")
 	next.Docs["feed.json"] = makeDoc("feed.json", feedBody("B", "feed.json"), testModified.Add(time.Hour))
 	delete(next.Docs, "tiny/feed.json")
-	st = s.publish(next)
+	st = s.Publish(next)
 	if st.Changed != 2 || st.Documents != len(testPaths) {
 		t.Fatalf("publish with one change, one removal: %+v", st)
 	}
@@ -546,7 +466,7 @@ func TestPublishKeepsUnchangedDocuments(t *testing.T) {
 // TestAtomicSwap: readers racing with swaps always get a complete document
 // of one set, with the ETag of that same document.
 func TestAtomicSwap(t *testing.T) {
-	s := newFeedServer("/feeds", "public")
+	s := New("/feeds", "public", nil)
 	sets := []*feedgen.Snapshot{testSnapshot("A"), testSnapshot("B"), testSnapshot("C")}
 	etags := map[string]string{} // ETag -> label:path
 	for _, snap := range sets {
@@ -555,7 +475,7 @@ func TestAtomicSwap(t *testing.T) {
 			etags[variantETag(d.ETag, "gz")] = string(docBytes(t, d)[1:2]) + ":" + p
 		}
 	}
-	s.publish(sets[0])
+	s.Publish(sets[0])
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -601,7 +521,7 @@ func TestAtomicSwap(t *testing.T) {
 		}()
 	}
 	for i := range 300 {
-		s.publish(sets[i%len(sets)])
+		s.Publish(sets[i%len(sets)])
 		if i%50 == 0 {
 			time.Sleep(time.Millisecond)
 		}
@@ -617,27 +537,6 @@ func TestAtomicSwap(t *testing.T) {
 	}
 }
 
-func TestReadyzReportsRebuilds(t *testing.T) {
-	s, _ := newTestServer(t, "")
-	ok := &rebuildReport{Time: testModified, Trigger: "start", Result: "ok", Duration: "5ms", DurationMS: 5,
-		Counts: &rebuildCounts{Posts: 2, Feeds: 5, Documents: 7, Changed: 7}}
-	s.record(ok)
-	s.record(&rebuildReport{Time: testModified.Add(time.Minute), Trigger: "schedule", Result: "failed", Error: "content directory: gone"})
-	w := do(s, "GET", "/readyz")
-	if w.Code != 200 {
-		t.Fatalf("status %d", w.Code)
-	}
-	for _, want := range []string{`"ready": true`, `"result": "failed"`, `"error": "content directory: gone"`,
-		`"trigger": "schedule"`, `"last_success": "2024-03-05T09:00:00Z"`, `"documents": 7`} {
-		if !strings.Contains(w.Body.String(), want) {
-			t.Errorf("readyz lacks %s:\n%s", want, w.Body)
-		}
-	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Errorf("Content-Type %q", ct)
-	}
-}
-
 func TestVariantETag(t *testing.T) {
 	for in, want := range map[string]string{`"abc"`: `"abc-gz"`, `W/"abc"`: `W/"abc-gz"`, `abc`: `abc-gz`} {
 		if got := variantETag(in, "gz"); got != want {
@@ -647,9 +546,9 @@ func TestVariantETag(t *testing.T) {
 }
 
 func BenchmarkServeFeed(b *testing.B) {
-	s := newFeedServer("/feeds", "public, max-age=300")
+	s := New("/feeds", "public, max-age=300", nil)
 	snap := testSnapshot("A")
-	s.publish(snap)
+	s.Publish(snap)
 	etag := snap.Docs["feed.rss"].ETag
 	for _, bc := range feedRequests(etag) {
 		b.Run(bc.name, func(b *testing.B) {
@@ -670,4 +569,144 @@ func docBytes(t testing.TB, d *feedgen.Document) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// discardRW is a ResponseWriter that keeps nothing but its headers, so
+// that a benchmark measures the handler rather than a recorder.
+type discardRW struct{ h http.Header }
+
+func (d *discardRW) Header() http.Header         { return d.h }
+func (d *discardRW) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardRW) WriteHeader(int)             {}
+
+// BenchmarkHandlerVsReference runs serve's handler and a handler like
+// scripts/refserver's (the wrk reference) side by side on one document,
+// without the network: the difference is what syndicate's routing,
+// negotiation and RFC 9110 headers cost per request.
+func BenchmarkHandlerVsReference(b *testing.B) {
+	s := New("/feeds", "public, max-age=300", nil)
+	snap := testSnapshot("A")
+	s.Publish(snap)
+	d := snap.Docs["feed.rss"]
+	body, _ := d.Bytes()
+	etag := d.ETag
+	ref := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(304)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("ETag", etag)
+		w.Write(body)
+	})
+	for _, bc := range feedRequests(etag) {
+		for _, h := range []struct {
+			name string
+			h    http.Handler
+		}{{"ours", s}, {"ref", ref}} {
+			b.Run(bc.name+"/"+h.name, func(b *testing.B) {
+				r := httptest.NewRequest("GET", "/feeds/feed.rss", nil)
+				for i := 0; i < len(bc.hdr); i += 2 {
+					r.Header.Set(bc.hdr[i], bc.hdr[i+1])
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					w := &discardRW{h: http.Header{}}
+					h.h.ServeHTTP(w, r)
+				}
+			})
+		}
+	}
+}
+
+// feedRequest is one kind of request the serving benchmarks make.
+type feedRequest struct {
+	name string
+	hdr  []string // header name, value, ...
+}
+
+// feedRequests are a plain GET, a gzip GET and a GET that etag answers
+// with 304.
+func feedRequests(etag string) []feedRequest {
+	return []feedRequest{
+		{"identity", nil},
+		{"gzip", []string{"Accept-Encoding", "gzip"}},
+		{"304", []string{"If-None-Match", etag}},
+	}
+}
+
+// heldFeed is a feed of about 60 KB held gzip-compressed, as serve holds
+// every document, with its identity body.
+func heldFeed(b *testing.B) (*feedgen.Document, []byte) {
+	b.Helper()
+	// Words drawn at random from a vocabulary, so the body compresses
+	// about as well as a real feed's (to 28-30%).
+	rng := rand.New(rand.NewPCG(1, 2))
+	vocab := strings.Fields("the a feed reader post tag site of and to in syndicate Markdown render goldmark " +
+		"server nginx proxy gzip cache etag modified atom rss json item entry link title summary content " +
+		"author category date time zone build serve watch survey index plan document byte request response " +
+		"header client poll minute hour day week blog writer reader subscriber update change edit file folder")
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = vocab[rng.IntN(len(vocab))]
+			if rng.IntN(9) == 0 {
+				w[i] += fmt.Sprint(rng.IntN(1000))
+			}
+		}
+		return strings.Join(w, " ")
+	}
+	var body bytes.Buffer
+	body.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"><channel><title>Example</title>")
+	for i := 0; body.Len() < 60<<10; i++ {
+		fmt.Fprintf(&body, "<item><title>%s</title><link>https://example.org/%d/%d/</link>"+
+			"<description>&lt;p&gt;%s&lt;/p&gt;&lt;p&gt;%s&lt;/p&gt;</description>"+
+			"<pubDate>Mon, 0%d Jan 2024 10:%02d:00 +0000</pubDate></item>",
+			words(6), 2024, rng.IntN(100000), words(60), words(40), 1+i%9, rng.IntN(60))
+	}
+	body.WriteString("</channel></rss>\n")
+	gz, err := feedgen.Gzip(body.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &feedgen.Document{Path: "feed.rss", Format: feedgen.RSS, ContentType: feedgen.RSS.ContentType(),
+		Gzip: gz, Size: int64(body.Len()), ETag: `"held"`, Modified: testModified}, body.Bytes()
+}
+
+// BenchmarkServeHeld measures what holding documents compressed costs a
+// request: a gzip request writes the held bytes; one without gzip gets
+// the body decompressed, once while the plain-body cache keeps it
+// ("identity-cached") or on every request where it does not
+// ("identity-uncached", the cache's budget set to nothing). "compress"
+// is compressing the body once, which serve does for each new version of
+// a document as it is encoded, and which a server compressing lazily
+// would do on the first gzip request instead.
+func BenchmarkServeHeld(b *testing.B) {
+	d, body := heldFeed(b)
+	serve := func(b *testing.B, budget int64, hdr ...string) {
+		s := New("", "", nil)
+		s.plain.budget = budget
+		s.Publish(&feedgen.Snapshot{Docs: map[string]*feedgen.Document{d.Path: d}, Paths: []string{d.Path}})
+		r := httptest.NewRequest("GET", "/feed.rss", nil)
+		for i := 0; i < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			w := &discardRW{h: http.Header{}}
+			s.ServeHTTP(w, r)
+		}
+	}
+	b.Run("gzip", func(b *testing.B) { serve(b, plainCacheBudget, "Accept-Encoding", "gzip") })
+	b.Run("identity-cached", func(b *testing.B) { serve(b, plainCacheBudget) })
+	b.Run("identity-uncached", func(b *testing.B) { serve(b, 0) })
+	b.Run("compress", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := feedgen.Gzip(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(d.Gzip))/float64(len(body)), "held/plain")
+	})
 }

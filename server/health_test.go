@@ -1,0 +1,28 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReadyzReportsRebuilds(t *testing.T) {
+	s, _ := newTestServer(t, "")
+	ok := &Report{Time: testModified, Trigger: "start", Result: "ok", Duration: "5ms", DurationMS: 5,
+		Counts: &Counts{Posts: 2, Feeds: 5, Documents: 7, Changed: 7}}
+	s.Record(ok)
+	s.Record(&Report{Time: testModified.Add(time.Minute), Trigger: "schedule", Result: "failed", Error: "content directory: gone"})
+	w := do(s, "GET", "/readyz")
+	if w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	for _, want := range []string{`"ready": true`, `"result": "failed"`, `"error": "content directory: gone"`,
+		`"trigger": "schedule"`, `"last_success": "2024-03-05T09:00:00Z"`, `"documents": 7`} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("readyz lacks %s:\n%s", want, w.Body)
+		}
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
