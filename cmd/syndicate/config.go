@@ -18,8 +18,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/syndicate/syndicate/feedgen"
-	"github.com/syndicate/syndicate/pipeline"
-	"github.com/syndicate/syndicate/source"
 )
 
 // Config is config.yaml. Unknown keys are errors so typos surface.
@@ -29,7 +27,7 @@ type Config struct {
 	OutputDir  string       `yaml:"output_dir"`
 	Permalink  string       `yaml:"permalink"`
 	Feeds      FeedsConfig  `yaml:"feeds"`
-	Schedule   string       `yaml:"schedule"`
+	Schedule   Schedule     `yaml:"schedule"`
 	Server     ServerConfig `yaml:"server"`
 	Log        LogConfig    `yaml:"log"`
 	// CacheDir keeps parsed and rendered posts between runs; default
@@ -38,9 +36,7 @@ type Config struct {
 
 	// path is the file the config came from; relative paths in it are
 	// relative to its folder.
-	path     string
-	location *time.Location
-	formats  []feedgen.Format
+	path string
 }
 
 // SiteConfig describes the publication.
@@ -85,7 +81,7 @@ func defaultConfig() Config {
 		OutputDir:  "public",
 		Permalink:  "/:year/:month/:day/:slug/",
 		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full"},
-		Schedule:   "@every 5m",
+		Schedule:   parseSchedule("@every 5m"),
 		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300"},
 		Log:        LogConfig{Format: "text", Level: "info"},
 	}
@@ -97,11 +93,13 @@ var sectionOf = map[string]string{
 	"Config": "", "SiteConfig": "site.", "FeedsConfig": "feeds.", "ServerConfig": "server.", "LogConfig": "log.",
 }
 
-// LoadConfig reads and validates a config file.
+// LoadConfig reads and validates a config file. The config is not
+// changed afterwards: what each package needs is derived from it
+// (Config.settings).
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, err // *fs.PathError: it names the file
 	}
 	c := defaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -129,7 +127,7 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 // Validate checks every key and reports all problems at once, each naming
-// its key.
+// its key. It changes nothing.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
@@ -137,19 +135,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Site.URL == "" {
 		bad("site.url", "required: the site's home page, e.g. https://example.org/")
-	} else if u, err := url.Parse(c.Site.URL); err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	} else if !httpURL(c.Site.URL) {
 		bad("site.url", "%q is not an absolute http(s) URL", c.Site.URL)
-	} else {
-		c.Site.URL = withSlash(c.Site.URL)
 	}
-	if c.Site.FeedsURL == "" && len(errs) == 0 {
-		c.Site.FeedsURL = c.Site.URL + "feeds/"
-	} else if c.Site.FeedsURL != "" {
-		if u, err := url.Parse(c.Site.FeedsURL); err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			bad("site.feeds_url", "%q is not an absolute http(s) URL", c.Site.FeedsURL)
-		} else {
-			c.Site.FeedsURL = withSlash(c.Site.FeedsURL)
-		}
+	if c.Site.FeedsURL != "" && !httpURL(c.Site.FeedsURL) {
+		bad("site.feeds_url", "%q is not an absolute http(s) URL", c.Site.FeedsURL)
 	}
 	for key, v := range map[string]string{"site.tag_url": c.Site.TagURL, "site.category_url": c.Site.CategoryURL} {
 		if v == "" {
@@ -161,14 +151,8 @@ func (c *Config) Validate() error {
 			bad(key, "%q needs :slug where the tag's slug goes", v)
 		}
 	}
-	c.location = time.UTC
-	if c.Site.Timezone != "" {
-		loc, err := time.LoadLocation(c.Site.Timezone)
-		if err != nil {
-			bad("site.timezone", "unknown time zone %q (want e.g. UTC or Europe/Berlin)", c.Site.Timezone)
-		} else {
-			c.location = loc
-		}
+	if _, err := c.location(); err != nil {
+		bad("site.timezone", "unknown time zone %q (want e.g. UTC or Europe/Berlin)", c.Site.Timezone)
 	}
 	if c.ContentDir == "" {
 		bad("content_dir", "required")
@@ -182,17 +166,9 @@ func (c *Config) Validate() error {
 	if c.Feeds.Limit < 1 || c.Feeds.Limit > 1000 {
 		bad("feeds.limit", "%d is out of range (1 to 1000)", c.Feeds.Limit)
 	}
-	c.formats = nil
-	seen := map[feedgen.Format]bool{}
 	for _, s := range c.Feeds.Formats {
-		f, err := feedgen.ParseFormat(s)
-		if err != nil {
+		if _, err := feedgen.ParseFormat(s); err != nil {
 			bad("feeds.formats", "%v", err)
-			continue
-		}
-		if !seen[f] {
-			seen[f] = true
-			c.formats = append(c.formats, f)
 		}
 	}
 	if len(c.Feeds.Formats) == 0 {
@@ -203,13 +179,12 @@ func (c *Config) Validate() error {
 	default:
 		bad("feeds.content", "%q must be full or summary", c.Feeds.Content)
 	}
-	if _, err := ParseSchedule(c.Schedule); err != nil {
-		bad("schedule", "%v", err)
+	if c.Schedule.err != nil {
+		bad("schedule", "%v", c.Schedule.err)
 	}
 	if p := c.Server.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.Contains(p, "..")) {
 		bad("server.path_prefix", "%q must start with /", p)
 	}
-	c.Server.PathPrefix = strings.TrimSuffix(c.Server.PathPrefix, "/")
 	if _, port, err := net.SplitHostPort(c.Server.Listen); err != nil {
 		bad("server.listen", "%q must be host:port or :port, e.g. :8080 or 127.0.0.1:8080", c.Server.Listen)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
@@ -231,10 +206,43 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ParseSchedule accepts what robfig/cron/v3 accepts: five fields,
-// descriptors such as @hourly and @every 5m, and a CRON_TZ= prefix.
-func ParseSchedule(spec string) (cron.Schedule, error) {
-	return cron.ParseStandard(spec)
+// Schedule is serve's rebuild schedule as config.yaml gives it, parsed
+// once, when the config is read: what robfig/cron/v3 accepts (five
+// fields, descriptors such as @hourly and @every 5m, a CRON_TZ= prefix).
+type Schedule struct {
+	Spec  string
+	sched cron.Schedule
+	err   error // reported by Validate
+}
+
+func parseSchedule(spec string) Schedule {
+	s, err := cron.ParseStandard(spec)
+	return Schedule{Spec: spec, sched: s, err: err}
+}
+
+// UnmarshalYAML parses the spec; a bad one is kept for Validate to report
+// with the config's other problems.
+func (s *Schedule) UnmarshalYAML(n *yaml.Node) error {
+	var spec string
+	if err := n.Decode(&spec); err != nil {
+		return err
+	}
+	*s = parseSchedule(spec)
+	return nil
+}
+
+// httpURL accepts absolute http and https URLs with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.IsAbs() && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https")
+}
+
+// location is site.timezone's zone, UTC when unset.
+func (c *Config) location() (*time.Location, error) {
+	if c.Site.Timezone == "" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(c.Site.Timezone)
 }
 
 func withSlash(s string) string {
@@ -242,38 +250,6 @@ func withSlash(s string) string {
 		return s
 	}
 	return s + "/"
-}
-
-// pipelineConfig is what the pipeline needs of the config: a builder
-// reading the content folder with cache (or none) and writing documents
-// for every format the config lists.
-func (c *Config) pipelineConfig(cache *source.Cache) pipeline.Config {
-	return pipeline.Config{
-		ContentDir: c.resolve(c.ContentDir),
-		Source: source.Config{
-			SiteURL:   c.Site.URL,
-			Permalink: c.Permalink,
-			Location:  c.location,
-			Author:    c.Site.Author,
-			Language:  c.Site.Language,
-			Cache:     cache,
-			CacheKey:  programKey(),
-		},
-		Site: feedgen.Site{
-			Title:            c.Site.Title,
-			Description:      c.Site.Description,
-			URL:              c.Site.URL,
-			FeedsURL:         c.Site.FeedsURL,
-			Language:         c.Site.Language,
-			Author:           c.Site.Author,
-			TagURL:           c.Site.TagURL,
-			CategoryURL:      c.Site.CategoryURL,
-			Generator:        "syndicate",
-			GeneratorVersion: version(),
-			GeneratorURI:     "https://github.com/syndicate/syndicate",
-		},
-		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: c.formats, SummaryOnly: c.Feeds.Content == "summary"},
-	}
 }
 
 // resolve makes a config path relative to the config file's folder.

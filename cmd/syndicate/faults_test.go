@@ -51,7 +51,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.cfg, _ = writeConfig(t, e.content, "server:\n  write_output: true\n")
 	e.cfg.OutputDir = e.out
 	e.srv = server.New("/feeds", "", nil)
-	e.rb = newServeRebuilder(e.cfg, source.NewCache(), e.srv, testLogger(e.logs))
+	e.rb = newServeRebuilder(testSettings(t, e.cfg), source.NewCache(), e.srv, testLogger(e.logs))
 	t.Cleanup(e.rb.stop)
 	return e
 }

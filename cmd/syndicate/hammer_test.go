@@ -109,7 +109,7 @@ func TestHammerServeDuringRebuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := newHTTPServer(srv, testLogger(&logs), defaultTimeouts)
+	hs := server.NewHTTPServer(srv, testLogger(&logs), server.DefaultTimeouts)
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
 	base := "http://" + ln.Addr().String() + "/feeds/"

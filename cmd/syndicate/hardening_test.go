@@ -29,12 +29,12 @@ type hardServer struct {
 	state map[string]chan struct{} // by client address: closed when the server closes the conn
 }
 
-func startHardServer(t *testing.T, limits serverTimeouts, built bool) *hardServer {
+func startHardServer(t *testing.T, limits server.Timeouts, built bool) *hardServer {
 	t.Helper()
 	h := &hardServer{srv: server.New("", "public, max-age=300", nil), logs: new(syncBuffer), state: map[string]chan struct{}{}}
 	if built {
 		cfg, _ := writeConfig(t, "testdata/content", "")
-		rb := newServeRebuilder(cfg, source.NewCache(), h.srv, testLogger(io.Discard))
+		rb := newServeRebuilder(testSettings(t, cfg), source.NewCache(), h.srv, testLogger(io.Discard))
 		t.Cleanup(rb.stop)
 		mustDo(t, rb.rebuild(context.Background(), "start"))
 	}
@@ -43,7 +43,7 @@ func startHardServer(t *testing.T, limits serverTimeouts, built bool) *hardServe
 		t.Fatal(err)
 	}
 	log := testLogger(h.logs)
-	hs := newHTTPServer(accessLog(log)(h.srv), log, limits)
+	hs := server.NewHTTPServer(server.AccessLog(log)(h.srv), log, limits)
 	hs.ConnState = func(c net.Conn, s http.ConnState) {
 		if s == http.StateClosed || s == http.StateHijacked {
 			close(h.closed(c.RemoteAddr().String()))
@@ -132,7 +132,7 @@ func checkErrorBody(t *testing.T, what string, resp *http.Response, body, target
 // connection, byte for byte: every one is 404 (or 400 where Go's parser
 // refuses the request line), never a document or a file.
 func TestHardeningTraversal(t *testing.T) {
-	h := startHardServer(t, defaultTimeouts, true)
+	h := startHardServer(t, server.DefaultTimeouts, true)
 	for _, ok := range []string{"/feed.rss", "/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.atom", "/categories/notes/feed.json"} {
 		if resp, _ := h.raw(t, "GET", ok); resp.StatusCode != 200 {
 			t.Fatalf("control %s: %d", ok, resp.StatusCode)
@@ -199,7 +199,7 @@ func TestHardeningTraversal(t *testing.T) {
 // refused with 431 and the connection closed; a long URL under the limit
 // is an ordinary 404 that does not echo it.
 func TestHardeningLimits(t *testing.T) {
-	h := startHardServer(t, defaultTimeouts, true)
+	h := startHardServer(t, server.DefaultTimeouts, true)
 	long := "/" + strings.Repeat("a", 100<<10)
 	manyHeaders := make([]string, 4000)
 	for i := range manyHeaders {
@@ -248,7 +248,7 @@ func TestHardeningLimits(t *testing.T) {
 }
 
 func TestHardeningLongURLUnderLimit(t *testing.T) {
-	h := startHardServer(t, defaultTimeouts, true)
+	h := startHardServer(t, server.DefaultTimeouts, true)
 	long := "/" + strings.Repeat("a", 100<<10)
 	// Under the limit: 20 KB of path is a plain 404.
 	target := "/tags/" + strings.Repeat("b", 20<<10) + "/feed.rss"
@@ -279,10 +279,10 @@ func isTimeout(err error) bool {
 // bounded at 20 s and end when the server closes the connection; no
 // assertion depends on how long that took.
 func TestHardeningSlowClients(t *testing.T) {
-	limits := serverTimeouts{
+	limits := server.Timeouts{
 		ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond,
 		Write: 400 * time.Millisecond, Idle: 200 * time.Millisecond,
-		MaxHeaderBytes: defaultTimeouts.MaxHeaderBytes,
+		MaxHeaderBytes: server.DefaultTimeouts.MaxHeaderBytes,
 	}
 	h := startHardServer(t, limits, true)
 	waitClosed := func(t *testing.T, c net.Conn, closed chan struct{}) {
@@ -392,7 +392,7 @@ func writeAll(c net.Conn, s string) error {
 // TestHardeningMethods: only GET and HEAD, over a real connection, with
 // Allow on the 405; TRACE echoes nothing back.
 func TestHardeningMethods(t *testing.T) {
-	h := startHardServer(t, defaultTimeouts, true)
+	h := startHardServer(t, server.DefaultTimeouts, true)
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "MKCOL", "FOO", "get", "Head"} {
 		for _, target := range []string{"/feed.rss", "/tags/go/feed.atom", "/readyz"} {
 			t.Run(m+" "+target, func(t *testing.T) {
@@ -429,7 +429,7 @@ func TestHardeningMethods(t *testing.T) {
 // 405, 406, 503 before the first build and its /readyz) is short plain
 // text or JSON without internals.
 func TestHardeningErrorBodies(t *testing.T) {
-	cold := startHardServer(t, defaultTimeouts, false)
+	cold := startHardServer(t, server.DefaultTimeouts, false)
 	for _, tc := range []struct {
 		h      *hardServer
 		method string
@@ -452,7 +452,7 @@ func TestHardeningErrorBodies(t *testing.T) {
 			t.Errorf("%s: 503 is cacheable: %q", tc.target, resp.Header.Get("Cache-Control"))
 		}
 	}
-	warm := startHardServer(t, defaultTimeouts, true)
+	warm := startHardServer(t, server.DefaultTimeouts, true)
 	resp, body := warm.raw(t, "GET", "/feed.rss", "Accept-Encoding: *;q=0")
 	if resp.StatusCode != 406 {
 		t.Errorf("406 case: %d", resp.StatusCode)

@@ -13,23 +13,16 @@ import (
 	"time"
 )
 
-// cmdHealthcheck GETs the local /healthz and exits 0 on 200, 1 otherwise.
+// cmdHealthcheck GETs the local /healthz and exits 0 on 200, 1 otherwise
+// (a config that cannot be read included: the container is not healthy).
 // It exists so a container's HEALTHCHECK needs no shell or curl.
-func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := newFlags("healthcheck", stderr)
 	configPath := flags.String("config", "config.yaml", "config `file` whose server.listen gives the address")
 	rawURL := flags.String("url", "", "`URL` to check (default http://127.0.0.1:PORT/healthz from server.listen)")
 	timeout := flags.Duration("timeout", 5*time.Second, "give up after this `duration`")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "syndicate healthcheck: unexpected argument %q\n", flags.Arg(0))
-		return exitUsage
+	if err := parseFlags(flags, args); err != nil {
+		return err
 	}
 	target := *rawURL
 	if target == "" {
@@ -37,16 +30,15 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		configGiven := false
 		flags.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" })
 		if _, err := os.Stat(*configPath); configGiven || !errors.Is(err, fs.ErrNotExist) {
-			cfg, ok := loadConfig(*configPath, stderr)
-			if !ok {
-				return exitFailed
+			cfg, err := loadConfig(*configPath)
+			if err != nil {
+				return err
 			}
 			listen = cfg.Server.Listen
 		}
 		u, err := healthURL(listen)
 		if err != nil {
-			fmt.Fprintf(stderr, "syndicate healthcheck: %v (use --url)\n", err)
-			return exitFailed
+			return fmt.Errorf("healthcheck: %w (use --url)", err)
 		}
 		target = u
 	}
@@ -54,22 +46,19 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "syndicate healthcheck: %v\n", err)
-		return exitUsage
+		return &usageError{fmt.Errorf("healthcheck: %w", err)}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		fmt.Fprintf(stderr, "syndicate healthcheck: %v\n", err)
-		return exitFailed
+		return fmt.Errorf("healthcheck: %w", err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "syndicate healthcheck: %s: %s\n", target, resp.Status)
-		return exitFailed
+		return fmt.Errorf("healthcheck: %s: %s", target, resp.Status)
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", target, resp.Status)
-	return exitOK
+	return nil
 }
 
 // healthURL turns a listen address into the URL of its /healthz on the

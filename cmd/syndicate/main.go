@@ -1,6 +1,8 @@
 // Command syndicate turns a folder of Markdown posts into RSS, Atom and
 // JSON feeds, once (build) or as a service that rebuilds on a schedule
-// and serves them over HTTP (serve).
+// and serves them over HTTP (serve). It holds the command line and the
+// wiring; the work is done by packages source, feedgen, pipeline and
+// server.
 package main
 
 import (
@@ -9,20 +11,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
-	"runtime/pprof"
 	"syscall"
-	"time"
-
-	"github.com/syndicate/syndicate/pipeline"
-	"github.com/syndicate/syndicate/source"
 )
 
-// Exit codes.
+// Exit statuses.
 const (
 	exitOK     = 0
 	exitFailed = 1 // the job ran and failed, or --strict found skipped files
@@ -40,6 +35,23 @@ commands:
 Run "syndicate <command> -h" for the command's flags.
 `
 
+// usageError is a mistake in the command line or the config: exit status
+// 2. Each error joined in err is printed on a line of its own.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// reportedError is a failure already reported (by the flag package, the
+// log, or the command's own output): its exit status, nothing printed.
+type reportedError struct {
+	err  error
+	code int
+}
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -47,27 +59,57 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs one command and is the one place that turns its error into an
+// exit status and a message on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout, stderr)
+	var reported *reportedError
+	var usage *usageError
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &reported):
+		return reported.code
+	case errors.As(err, &usage):
+		printErrors(stderr, usage.err)
+		return exitUsage
+	}
+	printErrors(stderr, err)
+	return exitFailed
+}
+
+// printErrors writes each error joined in err on a line of its own.
+func printErrors(w io.Writer, err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		fmt.Fprintf(w, "syndicate: %v\n", e)
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return &reportedError{errors.New("no command"), exitUsage}
 	}
 	switch args[0] {
 	case "build":
-		return cmdBuild(ctx, args[1:], stdout, stderr)
+		return cmdBuild(ctx, args[1:], stderr)
 	case "serve":
-		return cmdServe(ctx, args[1:], stdout, stderr)
+		return cmdServe(ctx, args[1:], stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "syndicate", version())
-		return exitOK
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(stderr, "syndicate: unknown command %q\n\n%s", args[0], usage)
-	return exitUsage
+	return &reportedError{fmt.Errorf("unknown command %q", args[0]), exitUsage}
 }
 
 func version() string {
@@ -77,130 +119,42 @@ func version() string {
 	return "dev"
 }
 
-// loadConfigFlags parses flags shared by build and serve and loads config.
-func loadConfig(path string, stderr io.Writer) (*Config, bool) {
-	cfg, err := LoadConfig(path)
-	if err != nil {
-		for _, e := range unjoin(err) {
-			fmt.Fprintf(stderr, "syndicate: config: %v\n", e)
-		}
-		return nil, false
-	}
-	return cfg, true
-}
-
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
-func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+// newFlags is a command's flag set; parse parses it and rejects
+// arguments after the flags.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "config.yaml", "config `file`")
-	content := fs.String("content", "", "content `folder` (overrides content_dir)")
-	out := fs.String("out", "", "output `folder` (overrides output_dir)")
-	strict := fs.Bool("strict", false, "exit 1 if any file was skipped")
-	noCache := fs.Bool("no-cache", false, "ignore the cache in cache_dir: read and render every post")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file` (for go tool pprof)")
+	return fs
+}
+
+// parseFlags parses args into fs, which has printed its own errors;
+// arguments after the flags are a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return err
 		}
-		return exitUsage
+		return &reportedError{err, exitUsage}
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "syndicate build: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+		return &usageError{fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
-	cfg, ok := loadConfig(*configPath, stderr)
-	if !ok {
-		return exitUsage
-	}
-	// Flags are relative to the working directory, not the config file.
-	if *content != "" {
-		cfg.ContentDir = absPath(*content)
-	}
-	if *out != "" {
-		cfg.OutputDir = absPath(*out)
-	}
-	if err := cfg.checkCacheDir(); err != nil {
-		fmt.Fprintf(stderr, "syndicate: config: %v\n", err)
-		return exitUsage
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var cache *source.Cache
-	cachePath := ""
-	if !*noCache {
-		cache, cachePath = loadCache(cfg, log)
-	}
-	if *cpuProfile != "" {
-		stopProfile, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(stderr, "syndicate: %v\n", err)
-			return exitUsage
-		}
-		defer stopProfile()
-	}
-	limitMemory(buildMemoryLimit)
-	res, err := pipeline.New(cfg.pipelineConfig(cache)).Build(ctx, time.Now(), pipeline.Dir(cfg.resolve(cfg.OutputDir)))
-	if res == nil {
-		fmt.Fprintf(stderr, "syndicate: build failed: %v\n", err)
-		return exitFailed
-	}
-	saveCache(cache, cachePath, log)
-	for _, s := range res.Skipped {
-		fmt.Fprintf(stderr, "skipped %v\n", s)
-	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w)
-	}
-	if err != nil { // the output folder could not be written
-		fmt.Fprintf(stderr, "syndicate: %v\n", err)
-		return exitFailed
-	}
-	fmt.Fprintln(stderr, summary(res))
-	if *strict && len(res.Skipped) > 0 {
-		return exitFailed
-	}
-	return exitOK
+	return nil
 }
 
-// summary is build's last line: what was read, skipped and written.
-func summary(r *pipeline.Result) string {
-	what := fmt.Sprintf("%d documents written", r.Documents)
-	switch o := r.Output; {
-	case o.Unchanged:
-		what = fmt.Sprintf("%d documents, output unchanged", r.Documents)
-	case o.Linked+o.Copied > 0:
-		what = fmt.Sprintf("%d documents written (%d encoded, %d unchanged kept)", r.Documents, o.Written, o.Linked+o.Copied)
+// loadConfig loads and validates the config file, each problem on a
+// line of its own, prefixed "config:".
+func loadConfig(path string) (*Config, error) {
+	cfg, err := LoadConfig(path)
+	if err == nil {
+		return cfg, nil
 	}
-	return fmt.Sprintf("%d posts read, %d published, %d files skipped, %s (%d feeds) in %s",
-		r.Read, r.Published, len(r.Skipped), what, r.Feeds, r.Duration.Round(time.Millisecond))
-}
-
-// startCPUProfile profiles the rest of the process until the returned
-// function is called; builds are measured with it rather than guessed at.
-func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpu profile: %w", err)
+	for i, e := range errs {
+		errs[i] = fmt.Errorf("config: %w", e)
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
-}
-
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
+	return nil, errors.Join(errs...)
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,4 +75,56 @@ func docBytes(t testing.TB, d *feedgen.Document) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// testSettings derives cfg's settings as build and serve do.
+func testSettings(t testing.TB, cfg *Config) *settings {
+	t.Helper()
+	st, err := cfg.settings(overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestRunExitStatus: run is the one place that maps a command's error to
+// an exit status and its message, each problem on one line with one
+// prefix.
+func TestRunExitStatus(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.yaml")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("site:\n  url: ftp://x\nfeeds:\n  limit: 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		code  int
+		lines []string // stderr, line by line
+	}{
+		{"missing config", []string{"build", "--config", missing}, exitUsage,
+			[]string{"syndicate: config: open " + missing + ": no such file or directory"}},
+		{"bad config", []string{"build", "--config", bad}, exitUsage, []string{
+			`syndicate: config: site.url: "ftp://x" is not an absolute http(s) URL`,
+			"syndicate: config: feeds.limit: 0 is out of range (1 to 1000)",
+		}},
+		{"extra argument", []string{"serve", "--config", bad, "extra"}, exitUsage,
+			[]string{`syndicate: serve: unexpected argument "extra"`}},
+		{"help", []string{"build", "-h"}, exitOK, nil},
+		{"version", []string{"version"}, exitOK, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := run(context.Background(), tc.args, io.Discard, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if tc.lines == nil {
+				return
+			}
+			if got := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n"); !slices.Equal(got, tc.lines) {
+				t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), strings.Join(tc.lines, "\n"))
+			}
+		})
+	}
 }

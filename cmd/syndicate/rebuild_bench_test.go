@@ -55,7 +55,7 @@ func benchContent(b *testing.B) string {
 
 // benchRebuilder is serve's rebuilder after its first build, with files
 // dated far enough back that the cache trusts their modification times.
-func benchRebuilder(b *testing.B) (*rebuilder, string) {
+func benchRebuilder(b *testing.B, watch bool) (*rebuilder, string) {
 	b.Helper()
 	dir := benchContent(b)
 	old := time.Now().Add(-time.Hour)
@@ -67,7 +67,9 @@ func benchRebuilder(b *testing.B) (*rebuilder, string) {
 	})
 	cfg, _ := writeConfig(b, dir, "feeds:\n  limit: 20\n  formats: [rss, atom, json]\n")
 	srv := server.New("", "", nil)
-	rb := newServeRebuilder(cfg, source.NewCache(), srv, testLogger(io.Discard))
+	st := testSettings(b, cfg)
+	st.watch = watch
+	rb := newServeRebuilder(st, source.NewCache(), srv, testLogger(io.Discard))
 	b.Cleanup(rb.stop)
 	if err := rb.rebuild(context.Background(), "start"); err != nil {
 		b.Fatal(err)
@@ -79,7 +81,7 @@ func benchRebuilder(b *testing.B) (*rebuilder, string) {
 // changed and one after a post was edited.
 func BenchmarkRebuild(b *testing.B) {
 	b.Run("unchanged", func(b *testing.B) {
-		rb, _ := benchRebuilder(b)
+		rb, _ := benchRebuilder(b, true)
 		b.ResetTimer()
 		for b.Loop() {
 			if err := rb.rebuild(context.Background(), "schedule"); err != nil {
@@ -90,20 +92,16 @@ func BenchmarkRebuild(b *testing.B) {
 		reportLive(b)
 		runtime.KeepAlive(rb)
 	})
-	b.Run("one-edit", func(b *testing.B) { benchOneEdit(b) })
+	b.Run("one-edit", func(b *testing.B) { benchOneEdit(b, true) })
 	// Where the folder cannot be watched (NFS, FUSE, not Linux), each
 	// rebuild surveys the folder and reads the files the survey finds
 	// changed.
-	b.Run("one-edit-unwatched", func(b *testing.B) {
-		noWatch = true
-		defer func() { noWatch = false }()
-		benchOneEdit(b)
-	})
+	b.Run("one-edit-unwatched", func(b *testing.B) { benchOneEdit(b, false) })
 }
 
 // benchOneEdit measures rebuilds after the newest post was edited.
-func benchOneEdit(b *testing.B) {
-	rb, dir := benchRebuilder(b)
+func benchOneEdit(b *testing.B, watch bool) {
+	rb, dir := benchRebuilder(b, watch)
 	newest := newestPost(b, dir)
 	path := filepath.Join(dir, filepath.FromSlash(newest))
 	orig, err := os.ReadFile(path)

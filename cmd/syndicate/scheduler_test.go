@@ -79,7 +79,11 @@ func copyContent(t *testing.T) string {
 func buildFor(cfg *Config) buildFunc {
 	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		var mem pipeline.Memory
-		res, err := pipeline.New(cfg.pipelineConfig(nil)).Build(ctx, now, &mem)
+		st, err := cfg.settings(overrides{})
+		if err != nil {
+			return nil, nil, err
+		}
+		res, err := pipeline.New(st.pipeline).Build(ctx, now, &mem)
 		return res, mem.Snapshot(), err
 	}
 }

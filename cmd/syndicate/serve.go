@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -23,86 +20,43 @@ import (
 	"github.com/syndicate/syndicate/source"
 )
 
-// serverTimeouts are the HTTP server's limits. Feeds are small and
-// fetched by machines: a client gets 5 s to send its request line and
-// headers, 10 s for the whole request and 60 s to read a response.
-// Tests shrink them to see slow clients cut off quickly.
-type serverTimeouts struct {
-	ReadHeader, Read, Write, Idle time.Duration
-	// MaxHeaderBytes bounds the request line and headers together; a
-	// longer URL or header block is answered 431 and the connection closed.
-	MaxHeaderBytes int
-}
-
-var defaultTimeouts = serverTimeouts{
-	ReadHeader:     5 * time.Second,
-	Read:           10 * time.Second,
-	Write:          60 * time.Second,
-	Idle:           120 * time.Second,
-	MaxHeaderBytes: 32 << 10,
-}
-
 // shutdownTimeout bounds the wait for in-flight requests and a running
 // rebuild on SIGTERM; below Docker's default 10 s stop grace period.
 const shutdownTimeout = 8 * time.Second
 
-// newHTTPServer is the http.Server serve runs, with its limits.
-func newHTTPServer(h http.Handler, log *slog.Logger, t serverTimeouts) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: t.ReadHeader,
-		ReadTimeout:       t.Read,
-		WriteTimeout:      t.Write,
-		IdleTimeout:       t.Idle,
-		MaxHeaderBytes:    t.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
 // cmdServe builds once, then serves the feeds from memory and rebuilds on
 // the schedule and on SIGHUP until ctx is cancelled (SIGTERM, SIGINT).
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
 	configPath := fs.String("config", "config.yaml", "config `file`")
 	listen := fs.String("listen", "", "listen `address` (overrides server.listen), e.g. 127.0.0.1:8080")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "syndicate serve: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return &usageError{err}
 	}
-	cfg, ok := loadConfig(*configPath, stderr)
-	if !ok {
-		return exitUsage
+	st, err := cfg.settings(overrides{listen: *listen})
+	if err != nil {
+		return err
 	}
-	if *listen != "" {
-		cfg.Server.Listen = *listen
-	}
-	log := newLogger(cfg.Log, stderr)
-	if err := cfg.checkCacheDir(); err != nil {
-		fmt.Fprintf(stderr, "syndicate: config: %v\n", err)
-		return exitUsage
-	}
-	cache, cachePath := loadCache(cfg, log)
+	log := newLogger(st.log, stderr)
+	cache := loadCache(st, log)
 	if cache == nil {
 		cache = source.NewCache() // rebuilds read only files that changed
 	}
 	limitMemory(serveMemoryLimit)
-	defer saveCache(cache, cachePath, log)
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	defer saveCache(cache, st.cachePath, log)
+	ln, err := net.Listen("tcp", st.server.Listen)
 	if err != nil {
-		log.Error("cannot listen", "addr", cfg.Server.Listen, "err", err)
-		return exitFailed
+		log.Error("cannot listen", "addr", st.server.Listen, "err", err)
+		return &reportedError{err, exitFailed}
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return serve(ctx, cfg, cache, ln, log, hup, func() { saveCache(cache, cachePath, log) })
+	return serve(ctx, st, cache, ln, log, hup, func() { saveCache(cache, st.cachePath, log) })
 }
 
 // serve runs the service on ln until ctx is done. The listener is up
@@ -112,55 +66,48 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // always the configuration (e.g. a wrong content_dir). Later failures keep
 // the last good feeds serving. started runs after the first build (serve
 // saves the cache then, so that a restart after a crash starts warm).
-func serve(ctx context.Context, cfg *Config, cache *source.Cache, ln net.Listener, log *slog.Logger, hup <-chan os.Signal, started func()) int {
+// Failures are logged; the error returned only carries the exit status.
+func serve(ctx context.Context, st *settings, cache *source.Cache, ln net.Listener, log *slog.Logger, hup <-chan os.Signal, started func()) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sched, err := ParseSchedule(cfg.Schedule)
-	if err != nil { // validated at load; only a caller's own Config gets here
-		log.Error("bad schedule", "schedule", cfg.Schedule, "err", err)
-		ln.Close()
-		return exitUsage
-	}
 
-	srv := server.New(cfg.Server.PathPrefix, cfg.Server.CacheControl, log)
+	srv := server.New(st.server.PathPrefix, st.server.CacheControl, log)
 	var handler http.Handler = srv
-	if cfg.Server.AccessLog {
-		handler = accessLog(log)(handler)
+	if st.server.AccessLog {
+		handler = server.AccessLog(log)(handler)
 	}
-	hs := newHTTPServer(handler, log, defaultTimeouts)
+	hs := server.NewHTTPServer(handler, log, server.DefaultTimeouts)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", cfg.Server.PathPrefix, "schedule", cfg.Schedule)
+	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", st.server.PathPrefix, "schedule", st.spec)
 
-	rb := newServeRebuilder(cfg, cache, srv, log)
+	rb := newServeRebuilder(st, cache, srv, log)
 	defer rb.stop()
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
-		code := exitFailed
-		if ctx.Err() != nil {
-			code = exitOK // stopped during the first build
-		} else {
-			log.Error("first build failed; exiting", "err", err)
-		}
 		shutdownHTTP(hs, log)
-		return code
+		if ctx.Err() != nil {
+			return nil // stopped during the first build
+		}
+		log.Error("first build failed; exiting", "err", err)
+		return &reportedError{err, exitFailed}
 	}
 
 	started()
-	c := startScheduler(ctx, sched, rb, log)
+	c := startScheduler(ctx, st.schedule, rb, log)
 	hupDone := make(chan struct{})
 	go func() {
 		defer close(hupDone)
 		rebuildOnSignal(ctx, hup, rb)
 	}()
 
-	code := exitOK
+	var failed error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
 	case err := <-serveErr:
 		log.Error("HTTP server stopped", "err", err)
-		code = exitFailed
+		failed = &reportedError{err, exitFailed}
 	}
 	// No new rebuilds; a running one sees ctx cancelled and stops early.
 	cronDone := c.Stop()
@@ -179,26 +126,23 @@ func serve(ctx context.Context, cfg *Config, cache *source.Cache, ln net.Listene
 		log.Warn("a SIGHUP rebuild did not stop in time")
 	}
 	log.Info("stopped")
-	return code
+	return failed
 }
-
-// noWatch leaves the content folder unwatched, as on a network file
-// system, so that benchmarks can measure rebuilds that survey.
-var noWatch = false
 
 // newServeRebuilder is serve's rebuilder: an incremental pipeline into a
 // snapshot held in memory (documents gzip-compressed: a quarter of the
 // memory, and the gzip response most readers ask for is ready), the
 // output folder written when server.write_output is on, and folder names
 // hidden from /readyz.
-func newServeRebuilder(cfg *Config, cache *source.Cache, srv *server.Handler, log *slog.Logger) *rebuilder {
+func newServeRebuilder(st *settings, cache *source.Cache, srv *server.Handler, log *slog.Logger) *rebuilder {
 	outDir := ""
-	if cfg.Server.WriteOutput {
-		outDir = cfg.resolve(cfg.OutputDir)
+	if st.server.WriteOutput {
+		outDir = st.outputDir
 	}
-	pc := cfg.pipelineConfig(cache)
+	pc := st.pipeline
+	pc.Source.Cache = cache
 	pc.Feeds.Compressed = true
-	pc.Incremental, pc.Watch, pc.Log = true, !noWatch, log
+	pc.Incremental, pc.Watch, pc.Log = true, st.watch, log
 	builder := pipeline.New(pc)
 	mem := new(pipeline.Memory)
 	build := func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
@@ -213,17 +157,7 @@ func newServeRebuilder(cfg *Config, cache *source.Cache, srv *server.Handler, lo
 		default: // one is still running at exit; the process ends anyway
 		}
 	}
-	contentDir := pc.ContentDir
-	outAbs := cfg.resolve(cfg.OutputDir)
-	folders := map[string]string{
-		contentDir:           "<content_dir>",
-		outAbs:               "<output_dir>",
-		filepath.Dir(outAbs): "<output_dir>/..",
-	}
-	if cfg.path != "" {
-		folders[filepath.Dir(cfg.path)] = "<config_dir>"
-	}
-	rb.redact = folderRedactor(folders)
+	rb.redact = folderRedactor(st.folders)
 	return rb
 }
 

@@ -254,7 +254,7 @@ func TestServeRebuilderSettles(t *testing.T) {
 	}
 	cfg, _ := writeConfig(t, dir, "")
 	srv := server.New("", "", nil)
-	rb := newServeRebuilder(cfg, source.NewCache(), srv, testLogger(io.Discard))
+	rb := newServeRebuilder(testSettings(t, cfg), source.NewCache(), srv, testLogger(io.Discard))
 	t.Cleanup(rb.stop)
 	steps := []struct {
 		name      string

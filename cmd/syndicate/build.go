@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/source"
+)
+
+// errSkipped is build --strict's failure: the feeds were written, but
+// some files could not be used (each reported on stderr).
+var errSkipped = errors.New("files were skipped")
+
+// cmdBuild reads the content folder once and writes the output folder.
+func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("build", stderr)
+	configPath := fs.String("config", "config.yaml", "config `file`")
+	content := fs.String("content", "", "content `folder` (overrides content_dir)")
+	out := fs.String("out", "", "output `folder` (overrides output_dir)")
+	strict := fs.Bool("strict", false, "exit 1 if any file was skipped")
+	noCache := fs.Bool("no-cache", false, "ignore the cache in cache_dir: read and render every post")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file` (for go tool pprof)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return &usageError{err}
+	}
+	st, err := cfg.settings(overrides{contentDir: *content, outputDir: *out})
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var cache *source.Cache
+	if !*noCache {
+		cache = loadCache(st, log)
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return &usageError{err}
+		}
+		defer stopProfile()
+	}
+	limitMemory(buildMemoryLimit)
+	pc := st.pipeline
+	pc.Source.Cache = cache
+	res, err := pipeline.New(pc).Build(ctx, time.Now(), pipeline.Dir(st.outputDir))
+	if res == nil {
+		return fmt.Errorf("build failed: %w", err)
+	}
+	saveCache(cache, st.cachePath, log)
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "skipped %v\n", s)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if err != nil { // the output folder could not be written
+		return err
+	}
+	fmt.Fprintln(stderr, summary(res))
+	if *strict && len(res.Skipped) > 0 {
+		return &reportedError{errSkipped, exitFailed}
+	}
+	return nil
+}
+
+// summary is build's last line: what was read, skipped and written.
+func summary(r *pipeline.Result) string {
+	what := fmt.Sprintf("%d documents written", r.Documents)
+	switch o := r.Output; {
+	case o.Unchanged:
+		what = fmt.Sprintf("%d documents, output unchanged", r.Documents)
+	case o.Linked+o.Copied > 0:
+		what = fmt.Sprintf("%d documents written (%d encoded, %d unchanged kept)", r.Documents, o.Written, o.Linked+o.Copied)
+	}
+	return fmt.Sprintf("%d posts read, %d published, %d files skipped, %s (%d feeds) in %s",
+		r.Read, r.Published, len(r.Skipped), what, r.Feeds, r.Duration.Round(time.Millisecond))
+}
+
+// startCPUProfile profiles the rest of the process until the returned
+// function is called; builds are measured with it rather than guessed at.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/source"
+)
+
+// settings are what syndicate's packages need, derived once from a
+// validated Config and the command line's overrides; neither changes
+// afterwards.
+type settings struct {
+	// contentDir and outputDir are resolved against the config's folder
+	// (or, from flags, the working directory).
+	contentDir, outputDir string
+	// pipeline reads contentDir; its Source.Cache is the caller's.
+	pipeline pipeline.Config
+	// cachePath is the cache file, "" when there is no cache folder
+	// (cacheErr says why).
+	cachePath string
+	cacheErr  error
+	schedule  cron.Schedule
+	spec      string // the schedule as written, for logs
+	server    ServerConfig
+	log       LogConfig
+	// folders maps the folders /readyz must not name to their labels.
+	folders map[string]string
+	// watch: serve watches the content folder where the kernel can
+	// report changes; off as on a network file system.
+	watch bool
+}
+
+// overrides are command-line flags that replace config keys; their paths
+// are relative to the working directory, not to the config file.
+type overrides struct {
+	contentDir, outputDir, listen string
+}
+
+// settings derives the packages' settings from a validated config. The
+// only error is a usage error: cache_dir inside content_dir or
+// output_dir.
+func (c *Config) settings(o overrides) (*settings, error) {
+	s := &settings{
+		contentDir: c.resolve(c.ContentDir),
+		outputDir:  c.resolve(c.OutputDir),
+		schedule:   c.Schedule.sched,
+		spec:       c.Schedule.Spec,
+		server:     c.Server,
+		log:        c.Log,
+		watch:      true,
+	}
+	if o.contentDir != "" {
+		s.contentDir = absPath(o.contentDir)
+	}
+	if o.outputDir != "" {
+		s.outputDir = absPath(o.outputDir)
+	}
+	if o.listen != "" {
+		s.server.Listen = o.listen
+	}
+	s.server.PathPrefix = strings.TrimSuffix(s.server.PathPrefix, "/")
+
+	loc, _ := c.location() // checked by Validate
+	var formats []feedgen.Format
+	for _, name := range c.Feeds.Formats {
+		if f, err := feedgen.ParseFormat(name); err == nil && !contains(formats, f) {
+			formats = append(formats, f)
+		}
+	}
+	siteURL := withSlash(c.Site.URL)
+	feedsURL := siteURL + "feeds/"
+	if c.Site.FeedsURL != "" {
+		feedsURL = withSlash(c.Site.FeedsURL)
+	}
+	s.pipeline = pipeline.Config{
+		ContentDir: s.contentDir,
+		Source: source.Config{
+			SiteURL:   siteURL,
+			Permalink: c.Permalink,
+			Location:  loc,
+			Author:    c.Site.Author,
+			Language:  c.Site.Language,
+			CacheKey:  programKey(),
+		},
+		Site: feedgen.Site{
+			Title:            c.Site.Title,
+			Description:      c.Site.Description,
+			URL:              siteURL,
+			FeedsURL:         feedsURL,
+			Language:         c.Site.Language,
+			Author:           c.Site.Author,
+			TagURL:           c.Site.TagURL,
+			CategoryURL:      c.Site.CategoryURL,
+			Generator:        "syndicate",
+			GeneratorVersion: version(),
+			GeneratorURI:     "https://github.com/syndicate/syndicate",
+		},
+		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary"},
+	}
+
+	s.folders = map[string]string{
+		s.contentDir:              "<content_dir>",
+		s.outputDir:               "<output_dir>",
+		filepath.Dir(s.outputDir): "<output_dir>/..",
+	}
+	if c.path != "" {
+		s.folders[filepath.Dir(c.path)] = "<config_dir>"
+	}
+
+	s.cachePath, s.cacheErr = cachePath(c.resolve(c.CacheDir), s.contentDir)
+	if err := s.checkCacheDir(); err != nil {
+		return nil, &usageError{fmt.Errorf("config: %w", err)}
+	}
+	return s, nil
+}
+
+func contains(formats []feedgen.Format, f feedgen.Format) bool {
+	for _, g := range formats {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+// cachePath is the cache file for a content folder: one file per content
+// folder under dir (default syndicate/ under the user's cache folder),
+// never inside the content or output folders.
+func cachePath(dir, contentDir string) (string, error) {
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("cache_dir is not set and there is no user cache folder: %w", err)
+		}
+		dir = filepath.Join(base, "syndicate")
+	}
+	content, err := filepath.Abs(contentDir)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(content))
+	return filepath.Join(dir, "posts-"+hex.EncodeToString(sum[:8])+".cache"), nil
+}
+
+// checkCacheDir keeps the cache out of the folders syndicate reads and
+// replaces: inside content_dir it would be read as content, inside
+// output_dir it would be published and then deleted by the next swap.
+func (s *settings) checkCacheDir() error {
+	if s.cachePath == "" {
+		return nil // no cache; the build goes on without one
+	}
+	dir := filepath.Dir(s.cachePath)
+	for _, f := range []struct{ key, dir string }{{"content_dir", s.contentDir}, {"output_dir", s.outputDir}} {
+		abs, err := filepath.Abs(f.dir)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(abs, dir); err == nil && filepath.IsLocal(rel) {
+			return fmt.Errorf("cache_dir: %s is inside %s (%s); put the cache elsewhere", dir, f.key, abs)
+		}
+	}
+	return nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
