@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -202,7 +203,7 @@ func BenchmarkWriteTreeIncremental(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	var st WriteStats
+	var st outtree.Stats
 	i := 0
 	for b.Loop() {
 		i++

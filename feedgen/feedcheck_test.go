@@ -73,7 +73,7 @@ func TestFeedcheck(t *testing.T) {
 		t.Error("the duplicate link was not reported")
 	}
 	dir := filepath.Join(t.TempDir(), "public")
-	if err := snap.WriteDir(dir); err != nil {
+	if err := writeDir(snap, dir); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

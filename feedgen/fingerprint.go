@@ -35,18 +35,6 @@ func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
 
 func (f Fingerprint) String() string { return hex.EncodeToString(f[:]) }
 
-// parseFingerprint reads the String form.
-func parseFingerprint(s string) (Fingerprint, bool) {
-	var f Fingerprint
-	if len(s) != 2*len(f) {
-		return f, false
-	}
-	if _, err := hex.Decode(f[:], []byte(s)); err != nil {
-		return f, false
-	}
-	return f, true
-}
-
 // hasher writes values unambiguously: every string and list carries its
 // length, so ("ab","c") and ("a","bc") hash apart.
 type hasher struct {

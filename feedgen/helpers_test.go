@@ -174,3 +174,9 @@ func checkChars(t testing.TB, name string, body []byte) {
 		}
 	}
 }
+
+// writeDir writes the snapshot's tree at dir.
+func writeDir(s *Snapshot, dir string) error {
+	_, err := s.WriteTree(context.Background(), dir)
+	return err
+}

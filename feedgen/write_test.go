@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -53,7 +54,7 @@ func tree(t *testing.T, dir string) []string {
 
 func checkTree(t *testing.T, dir string, s *Snapshot) {
 	t.Helper()
-	want := append(append([]string(nil), s.Paths...), markerName)
+	want := append(append([]string(nil), s.Paths...), outtree.MarkerName)
 	sort.Strings(want)
 	if got := tree(t, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -92,10 +93,10 @@ func checkNoLeftovers(t *testing.T, dir string) {
 	}
 }
 
-func TestWriteDirNew(t *testing.T) {
+func TestSnapshotWriteTreeNew(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "site", "public")
 	s := snapshotWithTags(t, "First", "go", "日本語")
-	if err := s.WriteDir(dir); err != nil {
+	if err := writeDir(s, dir); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir, s)
@@ -112,14 +113,14 @@ func TestWriteDirNew(t *testing.T) {
 	}
 }
 
-func TestWriteDirReplaces(t *testing.T) {
+func TestSnapshotWriteTreeReplaces(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "public")
 	first := snapshotWithTags(t, "First", "old", "kept")
-	if err := first.WriteDir(dir); err != nil {
+	if err := writeDir(first, dir); err != nil {
 		t.Fatal(err)
 	}
 	second := snapshotWithTags(t, "Second", "kept", "new")
-	if err := second.WriteDir(dir); err != nil {
+	if err := writeDir(second, dir); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir, second) // tags/old/ is gone, tags/kept/ rewritten
@@ -128,22 +129,22 @@ func TestWriteDirReplaces(t *testing.T) {
 		t.Errorf("feeds of a tag that no longer exists were kept: %v", err)
 	}
 	// The same snapshot again: same bytes, same mtimes.
-	if err := second.WriteDir(dir); err != nil {
+	if err := writeDir(second, dir); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir, second)
 }
 
-func TestWriteDirEmptyFolder(t *testing.T) {
+func TestSnapshotWriteTreeEmptyFolder(t *testing.T) {
 	dir := t.TempDir() // exists, empty, no marker: fine to use
 	s := snapshotWithTags(t, "First", "go")
-	if err := s.WriteDir(dir); err != nil {
+	if err := writeDir(s, dir); err != nil {
 		t.Fatal(err)
 	}
 	checkTree(t, dir, s)
 }
 
-func TestWriteDirRefusesForeignFolder(t *testing.T) {
+func TestSnapshotWriteTreeRefusesForeignFolder(t *testing.T) {
 	s := snapshotWithTags(t, "First", "go")
 	t.Run("folder with other files", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "public")
@@ -154,7 +155,7 @@ func TestWriteDirRefusesForeignFolder(t *testing.T) {
 		if err := os.WriteFile(precious, []byte("mine"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := s.WriteDir(dir)
+		err := writeDir(s, dir)
 		if err == nil || !strings.Contains(err.Error(), "index.html") {
 			t.Fatalf("error %v, want a refusal naming index.html", err)
 		}
@@ -171,7 +172,7 @@ func TestWriteDirRefusesForeignFolder(t *testing.T) {
 		if err := os.WriteFile(dir, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.WriteDir(dir); err == nil {
+		if err := writeDir(s, dir); err == nil {
 			t.Fatal("replaced a file")
 		}
 		checkNoLeftovers(t, dir)
@@ -186,18 +187,18 @@ func TestWriteDirRefusesForeignFolder(t *testing.T) {
 		if err := os.Symlink(target, dir); err != nil {
 			t.Skip("no symlinks:", err)
 		}
-		if err := s.WriteDir(dir); err == nil {
+		if err := writeDir(s, dir); err == nil {
 			t.Fatal("replaced a symlink")
 		}
 	})
 }
 
-func TestWriteDirRefusesPathsOutside(t *testing.T) {
+func TestSnapshotWriteTreeRefusesPathsOutside(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "public")
 	for _, bad := range []string{"../evil.rss", "/abs.rss", "tags/../../evil.rss"} {
 		s := &Snapshot{Docs: map[string]*Document{bad: {Path: bad, Body: []byte("x")}}, Paths: []string{bad}}
-		if err := s.WriteDir(dir); err == nil {
+		if err := writeDir(s, dir); err == nil {
 			t.Errorf("wrote %q", bad)
 		}
 	}
@@ -206,44 +207,16 @@ func TestWriteDirRefusesPathsOutside(t *testing.T) {
 	}
 }
 
-func TestExchange(t *testing.T) {
-	for name, swap := range map[string]func(a, b string) error{"exchange": exchange, "swapByRename": swapByRename} {
-		t.Run(name, func(t *testing.T) {
-			root := t.TempDir()
-			a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
-			for _, d := range []string{a, b} {
-				if err := os.Mkdir(d, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(d, "name"), []byte(filepath.Base(d)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := swap(a, b); err != nil {
-				t.Fatal(err)
-			}
-			for dir, want := range map[string]string{a: "b", b: "a"} {
-				if got, err := os.ReadFile(filepath.Join(dir, "name")); err != nil || string(got) != want {
-					t.Errorf("%s holds %q (%v), want %q", dir, got, err, want)
-				}
-			}
-			if entries, _ := os.ReadDir(root); len(entries) != 2 {
-				t.Errorf("%d entries after the swap, want 2", len(entries))
-			}
-		})
-	}
-}
-
-// TestWriteDirAtomicForReaders rewrites the tree over and over while
+// TestSnapshotWriteTreeAtomicForReaders rewrites the tree over and over while
 // readers look at it: on Linux (rename exchange) the output folder never
 // goes missing, and every file read is one build's whole file.
-func TestWriteDirAtomicForReaders(t *testing.T) {
+func TestSnapshotWriteTreeAtomicForReaders(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the folder may be missing for a moment where renameat2 is not available")
 	}
 	dir := filepath.Join(t.TempDir(), "public")
 	snaps := []*Snapshot{snapshotWithTags(t, "First", "go", "a"), snapshotWithTags(t, "Second", "go", "b")}
-	if err := snaps[0].WriteDir(dir); err != nil {
+	if err := writeDir(snaps[0], dir); err != nil {
 		t.Fatal(err)
 	}
 	valid := map[string]bool{}
@@ -283,7 +256,7 @@ func TestWriteDirAtomicForReaders(t *testing.T) {
 		}()
 	}
 	for i := range 30 {
-		if err := snaps[(i+1)%2].WriteDir(dir); err != nil {
+		if err := writeDir(snaps[(i+1)%2], dir); err != nil {
 			t.Fatal(err)
 		}
 	}

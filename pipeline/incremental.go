@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -187,7 +188,7 @@ func (b *incremental) close() {
 func (b *incremental) unchanged() *Result {
 	res := *b.last
 	res.Unchanged = true
-	res.Output = feedgen.WriteStats{Documents: res.Documents, Unchanged: true}
+	res.Output = outtree.Stats{Documents: res.Documents, Unchanged: true}
 	return &res
 }
 

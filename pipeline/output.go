@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -18,7 +19,7 @@ type Output interface {
 	// reads the HTML of these posts only.
 	Lacking(plan *feedgen.Plan) []*source.Post
 	// Write publishes the plan's documents, whole or not at all.
-	Write(ctx context.Context, plan *feedgen.Plan) (feedgen.WriteStats, error)
+	Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error)
 }
 
 var (
@@ -49,15 +50,15 @@ func (m *Memory) Lacking(plan *feedgen.Plan) []*source.Post {
 
 // Write encodes the plan's documents that the last snapshot lacks and
 // makes the result the snapshot.
-func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan) (feedgen.WriteStats, error) {
+func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error) {
 	snap, err := plan.Build(ctx, m.Snapshot())
 	if err != nil {
-		return feedgen.WriteStats{}, err
+		return outtree.Stats{}, err
 	}
 	m.mu.Lock()
 	m.snap = snap
 	m.mu.Unlock()
-	return feedgen.WriteStats{Documents: len(snap.Paths), Written: snap.Encoded}, nil
+	return outtree.Stats{Documents: len(snap.Paths), Written: snap.Encoded}, nil
 }
 
 // Dir is an output folder, replaced whole and atomically by each write
@@ -72,6 +73,6 @@ func (d Dir) Lacking(plan *feedgen.Plan) []*source.Post {
 }
 
 // Write writes the plan's documents into the folder.
-func (d Dir) Write(ctx context.Context, plan *feedgen.Plan) (feedgen.WriteStats, error) {
+func (d Dir) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error) {
 	return plan.WriteTree(ctx, string(d))
 }

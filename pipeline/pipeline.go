@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -90,7 +91,7 @@ type Result struct {
 	// Documents counts the documents the output holds.
 	Documents int
 	// Output says what writing the output did.
-	Output   feedgen.WriteStats
+	Output   outtree.Stats
 	Duration time.Duration
 	// Unchanged: an incremental build found every file as the last build
 	// read it, so that build's documents stand and nothing was written.

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package feedgen
+package outtree
 
 // exchange swaps two folders with two renames; there is a moment in which
 // b is missing, which a reader may see as a 404.

@@ -1,7 +1,8 @@
-package feedgen
+package outtree
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,14 +11,14 @@ import (
 	"time"
 )
 
-// The output folder's marker (markerName) says that syndicate wrote the
-// folder and holds its manifest: one line of text for people, then one
-// line of JSON listing every document written, with its fingerprint,
-// ETag, size and modification time. The next build reads it to link
-// unchanged documents instead of encoding them again, and to leave the
-// folder alone when nothing changed. It is kept in the marker, not in a
-// file of its own, so that the folder holds the documents and the marker
-// and nothing else.
+// MarkerName is the file that marks a tree as written by Write and holds
+// its manifest: one line of text for people, then one line of JSON
+// listing every file written, with its key, ETag, size and modification
+// time. The next Write reads it to link unchanged files instead of
+// writing them again, and to leave the tree alone when nothing changed.
+// It is kept in the marker, not in a file of its own, so that the tree
+// holds the files and the marker and nothing else.
+const MarkerName = ".syndicate-output"
 
 const markerText = "This folder is written by syndicate and replaced as a whole on every build.\n"
 
@@ -25,41 +26,46 @@ const markerText = "This folder is written by syndicate and replaced as a whole 
 // version is ignored (the next build writes every document).
 const manifestVersion = 1
 
-// ManifestEntry describes one document in an output folder.
-type ManifestEntry struct {
-	Path        string
-	Fingerprint Fingerprint // zero when the document was not planned
-	ETag        string
-	Size        int64
-	Modified    time.Time
+// Entry describes one file of a tree.
+type Entry struct {
+	Path string // slash-separated, relative to the tree
+	// Key is a digest of everything the file's bytes were made from;
+	// zero when unknown.
+	Key      [32]byte
+	ETag     string
+	Size     int64
+	Modified time.Time
 }
 
-// Manifest lists the documents of an output folder, sorted by path.
+// Manifest lists the files of a tree, sorted by path.
 type Manifest struct {
-	Entries []ManifestEntry
+	// Version is the version of whatever made the files (for people
+	// reading the marker; Write does not compare it).
+	Version int
+	Entries []Entry
 }
 
 type manifestJSON struct {
 	Manifest int            `json:"syndicate_manifest"`
-	Encoder  int            `json:"encoder"`
+	Version  int            `json:"encoder"`
 	Docs     []manifestDocJ `json:"documents"`
 }
 
 type manifestDocJ struct {
-	Path        string    `json:"path"`
-	Fingerprint string    `json:"fingerprint,omitempty"`
-	ETag        string    `json:"etag"`
-	Size        int64     `json:"size"`
-	Modified    time.Time `json:"modified"`
+	Path     string    `json:"path"`
+	Key      string    `json:"fingerprint,omitempty"`
+	ETag     string    `json:"etag"`
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified"`
 }
 
 // marker is the marker file's content for the manifest.
 func (m *Manifest) marker() ([]byte, error) {
-	j := manifestJSON{Manifest: manifestVersion, Encoder: EncoderVersion, Docs: make([]manifestDocJ, len(m.Entries))}
+	j := manifestJSON{Manifest: manifestVersion, Version: m.Version, Docs: make([]manifestDocJ, len(m.Entries))}
 	for i, e := range m.Entries {
 		j.Docs[i] = manifestDocJ{Path: e.Path, ETag: e.ETag, Size: e.Size, Modified: e.Modified}
-		if !e.Fingerprint.IsZero() {
-			j.Docs[i].Fingerprint = e.Fingerprint.String()
+		if e.Key != ([32]byte{}) {
+			j.Docs[i].Key = hex.EncodeToString(e.Key[:])
 		}
 	}
 	b, err := json.Marshal(j)
@@ -90,17 +96,15 @@ func parseMarker(b []byte) (*Manifest, error) {
 	if j.Manifest != manifestVersion {
 		return nil, fmt.Errorf("manifest: version %d, want %d", j.Manifest, manifestVersion)
 	}
-	m := &Manifest{Entries: make([]ManifestEntry, len(j.Docs))}
+	m := &Manifest{Version: j.Version, Entries: make([]Entry, len(j.Docs))}
 	for i, d := range j.Docs {
-		e := ManifestEntry{Path: d.Path, ETag: d.ETag, Size: d.Size, Modified: d.Modified}
-		if d.Fingerprint != "" {
-			fp, ok := parseFingerprint(d.Fingerprint)
-			if !ok {
+		e := Entry{Path: d.Path, ETag: d.ETag, Size: d.Size, Modified: d.Modified}
+		if d.Key != "" {
+			if n, err := hex.Decode(e.Key[:], []byte(d.Key)); err != nil || n != len(e.Key) || len(d.Key) != 2*len(e.Key) {
 				return nil, fmt.Errorf("manifest: %s: bad fingerprint", d.Path)
 			}
-			e.Fingerprint = fp
 		}
-		if !localPath(d.Path) || d.Path == markerName {
+		if !localPath(d.Path) || d.Path == MarkerName {
 			return nil, fmt.Errorf("manifest: bad path %q", d.Path)
 		}
 		if d.Size < 0 {
@@ -120,19 +124,19 @@ func localPath(p string) bool {
 	return p != "" && filepath.IsLocal(filepath.FromSlash(p)) && filepath.ToSlash(filepath.Clean(filepath.FromSlash(p))) == p
 }
 
-// ReadManifest reads the manifest of an output folder written by
-// syndicate. It fails when the folder has no marker, or a marker without
-// a manifest (an older syndicate's), or one that is damaged or foreign.
+// ReadManifest reads the manifest of a tree written by Write. It fails
+// when the tree has no marker, or a marker without a manifest (an older
+// syndicate's), or one that is damaged or foreign.
 func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, markerName))
+	b, err := os.ReadFile(filepath.Join(dir, MarkerName))
 	if err != nil {
 		return nil, err
 	}
 	return parseMarker(b)
 }
 
-func (m *Manifest) byPath() map[string]ManifestEntry {
-	out := make(map[string]ManifestEntry, len(m.Entries))
+func (m *Manifest) byPath() map[string]Entry {
+	out := make(map[string]Entry, len(m.Entries))
 	for _, e := range m.Entries {
 		out[e.Path] = e
 	}

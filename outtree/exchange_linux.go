@@ -1,4 +1,4 @@
-package feedgen
+package outtree
 
 import "golang.org/x/sys/unix"
 

@@ -1,4 +1,4 @@
-package feedgen
+package outtree
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestRenameExchangeAvailable makes sure WriteDir's swap really is the
+// TestRenameExchangeAvailable makes sure Write's swap really is the
 // one-step renameat2(RENAME_EXCHANGE) here, not the two-rename fallback
 // during which the output folder is missing.
 func TestRenameExchangeAvailable(t *testing.T) {
