@@ -13,6 +13,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"sort"
@@ -32,6 +33,9 @@ type Config struct {
 	// Source says how posts are read; Source.Now is set by each Build
 	// and Source.Cache, when set, is kept between builds (see New).
 	Source source.Config
+	// CacheFile, when set, is where parsed posts are kept between runs:
+	// New reads it into Source.Cache and Builder.SaveCache writes it.
+	CacheFile string
 	// Site describes the publication. An empty Title is filled from the
 	// posts' site name, else the content folder's name; an empty Language
 	// with the posts' most common language.
@@ -60,13 +64,28 @@ type Builder struct {
 	inc *incremental // nil unless cfg.Incremental
 }
 
-// New returns a builder for cfg. A cache in cfg.Source.Cache is set to
-// keep posts' render sums but not their HTML (source.Cache.KeepSumsOnly):
-// every Output says which posts it lacks the documents of, and only
-// those are rendered.
+// New returns a builder for cfg. A cache file that cannot be read only
+// costs speed: the problem is logged and the builder starts with an
+// empty cache. An incremental builder keeps a cache in memory when given
+// none. The cache is set to keep posts' render sums but not their HTML
+// (source.Cache.KeepSumsOnly): every Output says which posts it lacks the
+// documents of, and only those are rendered.
 func New(cfg Config) *Builder {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CacheFile != "" {
+		c, err := source.LoadCache(cfg.CacheFile)
+		switch {
+		case errors.Is(err, source.ErrCacheInvalid):
+			cfg.Log.Warn("discarding cache", "err", err)
+		case err != nil:
+			cfg.Log.Warn("cannot read cache", "err", err)
+		}
+		cfg.Source.Cache = c
+	}
+	if cfg.Incremental && cfg.Source.Cache == nil {
+		cfg.Source.Cache = source.NewCache() // rebuilds read only files that changed
 	}
 	if cfg.Source.Cache != nil {
 		cfg.Source.Cache.KeepSumsOnly()
@@ -129,6 +148,17 @@ func (b *Builder) Close() error {
 		b.inc.close()
 	}
 	return nil
+}
+
+// SaveCache writes the cache to Config.CacheFile, when both are set; a
+// failure costs the next run speed only, so it is logged. It must not
+// overlap a Build.
+func (b *Builder) SaveCache() {
+	if c := b.cfg.Source.Cache; c != nil && b.cfg.CacheFile != "" {
+		if err := c.Save(b.cfg.CacheFile); err != nil {
+			b.cfg.Log.Warn("cannot write cache", "err", err)
+		}
+	}
 }
 
 // scan is a build from a full scan.

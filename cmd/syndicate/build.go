@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/pipeline"
-	"github.com/syndicate/syndicate/source"
 )
 
 // errSkipped is build --strict's failure: the feeds were written, but
@@ -39,10 +38,6 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var cache *source.Cache
-	if !*noCache {
-		cache = loadCache(st, log)
-	}
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -52,12 +47,16 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	limitMemory(buildMemoryLimit)
 	pc := st.pipeline
-	pc.Source.Cache = cache
-	res, err := pipeline.New(pc).Build(ctx, time.Now(), pipeline.Dir(st.outputDir))
+	pc.Log = log
+	if !*noCache {
+		pc.CacheFile = st.cacheFile(log)
+	}
+	builder := pipeline.New(pc)
+	res, err := builder.Build(ctx, time.Now(), pipeline.Dir(st.outputDir))
 	if res == nil {
 		return fmt.Errorf("build failed: %w", err)
 	}
-	saveCache(cache, st.cachePath, log)
+	builder.SaveCache()
 	for _, s := range res.Skipped {
 		fmt.Fprintf(stderr, "skipped %v\n", s)
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/server"
-	"github.com/syndicate/syndicate/source"
 )
 
 // Failed rebuilds in serve: each fault below is applied after a good
@@ -51,7 +50,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.cfg, _ = writeConfig(t, e.content, "server:\n  write_output: true\n")
 	e.cfg.OutputDir = e.out
 	e.srv = server.New("/feeds", "", nil)
-	e.rb = newServeRebuilder(testSettings(t, e.cfg), source.NewCache(), e.srv, testLogger(e.logs))
+	e.rb, _ = newServeRebuilder(testSettings(t, e.cfg), "", e.srv, testLogger(e.logs))
 	t.Cleanup(e.rb.stop)
 	return e
 }

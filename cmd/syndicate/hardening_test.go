@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/server"
-	"github.com/syndicate/syndicate/source"
 )
 
 // hardServer is the service as serve runs it (http.Server from
@@ -34,7 +33,7 @@ func startHardServer(t *testing.T, limits server.Timeouts, built bool) *hardServ
 	h := &hardServer{srv: server.New("", "public, max-age=300", nil), logs: new(syncBuffer), state: map[string]chan struct{}{}}
 	if built {
 		cfg, _ := writeConfig(t, "testdata/content", "")
-		rb := newServeRebuilder(testSettings(t, cfg), source.NewCache(), h.srv, testLogger(io.Discard))
+		rb, _ := newServeRebuilder(testSettings(t, cfg), "", h.srv, testLogger(io.Discard))
 		t.Cleanup(rb.stop)
 		mustDo(t, rb.rebuild(context.Background(), "start"))
 	}
@@ -460,29 +459,5 @@ func TestHardeningErrorBodies(t *testing.T) {
 	checkErrorBody(t, "406", resp, body, "")
 	if l := warm.logs.String(); !strings.Contains(l, "status=406") {
 		t.Errorf("access log:\n%s", l)
-	}
-}
-
-func TestFolderRedactor(t *testing.T) {
-	r := folderRedactor(map[string]string{
-		"/srv/site/content":      "<content_dir>",
-		"/srv/site/public":       "<output_dir>",
-		"/srv/site":              "<output_dir>/..",
-		"/srv/site/config":       "<config_dir>",
-		"":                       "<nothing>",
-		"/srv/site/content/../x": "<odd>",
-	})
-	tests := map[string]string{
-		"content directory: stat /srv/site/content: no such file or directory":      "content directory: stat <content_dir>: no such file or directory",
-		"output: open /srv/site/.public.new-123/feed.rss: file too large":           "output: open <output_dir>/../.public.new-123/feed.rss: file too large",
-		"output: /srv/site/public holds files syndicate did not write (index.html)": "output: <output_dir> holds files syndicate did not write (index.html)",
-		"content directory: lstat /srv/site/content/posts/a.md: permission denied":  "content directory: lstat <content_dir>/posts/a.md: permission denied",
-		"content directory /srv/site/x is not a directory":                          "content directory <odd> is not a directory",
-		"nothing to hide": "nothing to hide",
-	}
-	for in, want := range tests {
-		if got := r(in); got != want {
-			t.Errorf("redact(%q)\n = %q\nwant %q", in, got, want)
-		}
 	}
 }

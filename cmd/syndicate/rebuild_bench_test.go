@@ -69,7 +69,7 @@ func benchRebuilder(b *testing.B, watch bool) (*rebuilder, string) {
 	srv := server.New("", "", nil)
 	st := testSettings(b, cfg)
 	st.watch = watch
-	rb := newServeRebuilder(st, source.NewCache(), srv, testLogger(io.Discard))
+	rb, _ := newServeRebuilder(st, "", srv, testLogger(io.Discard))
 	b.Cleanup(rb.stop)
 	if err := rb.rebuild(context.Background(), "start"); err != nil {
 		b.Fatal(err)

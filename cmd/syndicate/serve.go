@@ -8,16 +8,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"sort"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/server"
-	"github.com/syndicate/syndicate/source"
 )
 
 // shutdownTimeout bounds the wait for in-flight requests and a running
@@ -42,12 +38,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(st.log, stderr)
-	cache := loadCache(st, log)
-	if cache == nil {
-		cache = source.NewCache() // rebuilds read only files that changed
-	}
 	limitMemory(serveMemoryLimit)
-	defer saveCache(cache, st.cachePath, log)
 	ln, err := net.Listen("tcp", st.server.Listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", st.server.Listen, "err", err)
@@ -56,7 +47,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return serve(ctx, st, cache, ln, log, hup, func() { saveCache(cache, st.cachePath, log) })
+	return serve(ctx, st, st.cacheFile(log), ln, log, hup)
 }
 
 // serve runs the service on ln until ctx is done. The listener is up
@@ -64,10 +55,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // large site builds; if that first build fails the service exits with
 // exitFailed, since there is nothing to serve and the cause is almost
 // always the configuration (e.g. a wrong content_dir). Later failures keep
-// the last good feeds serving. started runs after the first build (serve
-// saves the cache then, so that a restart after a crash starts warm).
-// Failures are logged; the error returned only carries the exit status.
-func serve(ctx context.Context, st *settings, cache *source.Cache, ln net.Listener, log *slog.Logger, hup <-chan os.Signal, started func()) error {
+// the last good feeds serving. The cache is kept in cacheFile (when set)
+// after the first build, so that a restart after a crash starts warm, and
+// at exit. Failures are logged; the error returned only carries the exit
+// status.
+func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener, log *slog.Logger, hup <-chan os.Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -81,7 +73,8 @@ func serve(ctx context.Context, st *settings, cache *source.Cache, ln net.Listen
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", st.server.PathPrefix, "schedule", st.spec)
 
-	rb := newServeRebuilder(st, cache, srv, log)
+	rb, builder := newServeRebuilder(st, cacheFile, srv, log)
+	defer builder.SaveCache()
 	defer rb.stop()
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
@@ -93,7 +86,7 @@ func serve(ctx context.Context, st *settings, cache *source.Cache, ln net.Listen
 		return &reportedError{err, exitFailed}
 	}
 
-	started()
+	builder.SaveCache()
 	c := startScheduler(ctx, st.schedule, rb, log)
 	hupDone := make(chan struct{})
 	go func() {
@@ -134,13 +127,13 @@ func serve(ctx context.Context, st *settings, cache *source.Cache, ln net.Listen
 // memory, and the gzip response most readers ask for is ready), the
 // output folder written when server.write_output is on, and folder names
 // hidden from /readyz.
-func newServeRebuilder(st *settings, cache *source.Cache, srv *server.Handler, log *slog.Logger) *rebuilder {
+func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log *slog.Logger) (*rebuilder, *pipeline.Builder) {
 	outDir := ""
 	if st.server.WriteOutput {
 		outDir = st.outputDir
 	}
 	pc := st.pipeline
-	pc.Source.Cache = cache
+	pc.CacheFile = cacheFile
 	pc.Feeds.Compressed = true
 	pc.Incremental, pc.Watch, pc.Log = true, st.watch, log
 	builder := pipeline.New(pc)
@@ -157,46 +150,8 @@ func newServeRebuilder(st *settings, cache *source.Cache, srv *server.Handler, l
 		default: // one is still running at exit; the process ends anyway
 		}
 	}
-	rb.redact = folderRedactor(st.folders)
-	return rb
-}
-
-// folderRedactor replaces each folder's path (as given, cleaned and made
-// absolute) with its label, longest paths first so that a folder inside
-// another keeps its own label. /readyz is reachable through the proxy:
-// it says what failed without telling the internet where things live.
-func folderRedactor(folders map[string]string) func(string) string {
-	type pair struct{ old, new string }
-	var pairs []pair
-	seen := map[string]bool{}
-	for dir, label := range folders {
-		if dir == "" {
-			continue
-		}
-		forms := []string{dir, filepath.Clean(dir)}
-		if abs, err := filepath.Abs(dir); err == nil {
-			forms = append(forms, abs)
-		}
-		for _, f := range forms {
-			if f == "." || f == "/" || seen[f] {
-				continue
-			}
-			seen[f] = true
-			pairs = append(pairs, pair{f, label})
-		}
-	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if len(pairs[i].old) != len(pairs[j].old) {
-			return len(pairs[i].old) > len(pairs[j].old)
-		}
-		return pairs[i].old < pairs[j].old
-	})
-	args := make([]string, 0, 2*len(pairs))
-	for _, p := range pairs {
-		args = append(args, p.old, p.new)
-	}
-	r := strings.NewReplacer(args...)
-	return r.Replace
+	rb.redact = server.Redactor(st.folders)
+	return rb, builder
 }
 
 // shutdownHTTP stops accepting connections and waits for in-flight

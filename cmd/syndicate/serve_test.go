@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/server"
-	"github.com/syndicate/syndicate/source"
 )
 
 // startServe runs `syndicate serve` in-process on a free port and returns
@@ -254,7 +253,7 @@ func TestServeRebuilderSettles(t *testing.T) {
 	}
 	cfg, _ := writeConfig(t, dir, "")
 	srv := server.New("", "", nil)
-	rb := newServeRebuilder(testSettings(t, cfg), source.NewCache(), srv, testLogger(io.Discard))
+	rb, _ := newServeRebuilder(testSettings(t, cfg), "", srv, testLogger(io.Discard))
 	t.Cleanup(rb.stop)
 	steps := []struct {
 		name      string

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,6 +131,14 @@ func contains(formats []feedgen.Format, f feedgen.Format) bool {
 		}
 	}
 	return false
+}
+
+// cacheFile is the cache file, or "" when there is none (logged).
+func (s *settings) cacheFile(log *slog.Logger) string {
+	if s.cacheErr != nil {
+		log.Warn("cache disabled", "err", s.cacheErr)
+	}
+	return s.cachePath
 }
 
 // cachePath is the cache file for a content folder: one file per content
