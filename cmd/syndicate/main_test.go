@@ -6,17 +6,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pipeline"
 )
 
 // TestMain keeps the tests' caches out of the user's cache folder.
@@ -127,4 +135,152 @@ func TestRunExitStatus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func testLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// writeConfig writes a config.yaml for contentDir into a temp folder and
+// loads it; extra is appended to the YAML.
+func writeConfig(t testing.TB, contentDir, extra string) (*Config, string) {
+	t.Helper()
+	abs, err := filepath.Abs(contentDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := fmt.Sprintf("site:\n  title: Test site\n  url: https://example.org/\n  feeds_url: https://example.org/feeds/\n  language: en\ncontent_dir: %q\noutput_dir: public\n%s", abs, extra)
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg, path
+}
+
+// copyContent copies testdata/content into a temp folder the test may edit.
+func copyContent(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "content")
+	err := os.CopyFS(dst, os.DirFS("testdata/content"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// buildFor is a build of cfg from scratch into memory.
+func buildFor(cfg *Config) buildFunc {
+	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		var mem pipeline.Memory
+		st, err := cfg.settings(overrides{})
+		if err != nil {
+			return nil, nil, err
+		}
+		res, err := pipeline.New(st.pipeline).Build(ctx, now, &mem)
+		return res, mem.Snapshot(), err
+	}
+}
+
+// buildSnapshot is the snapshot of a build of cfg from scratch.
+func buildSnapshot(t testing.TB, cfg *Config, now time.Time) (*pipeline.Result, *feedgen.Snapshot) {
+	t.Helper()
+	res, snap, err := buildFor(cfg)(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, snap
+}
+
+// checkWellFormed parses a document by its path's extension: RSS and
+// Atom with encoding/xml in strict mode (one root element, nothing but
+// white space around it, no character XML forbids), JSON Feed with
+// encoding/json (one object with an items array).
+func checkWellFormed(path string, body []byte) error {
+	switch {
+	case strings.HasSuffix(path, ".rss"), strings.HasSuffix(path, ".atom"):
+		return checkXML(body)
+	case strings.HasSuffix(path, ".json"):
+		return checkJSONFeed(body)
+	}
+	return fmt.Errorf("%s: not a feed document", path)
+}
+
+func checkXML(body []byte) error {
+	if !utf8.Valid(body) {
+		return errors.New("not UTF-8")
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = true
+	depth, roots := 0, 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("XML: %w", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(tok)) > 0 {
+				return errors.New("XML: text outside the root element")
+			}
+		}
+	}
+	if roots != 1 || depth != 0 {
+		return fmt.Errorf("XML: %d root elements, depth %d at the end", roots, depth)
+	}
+	return nil
+}
+
+func checkJSONFeed(body []byte) error {
+	if !json.Valid(body) {
+		return errors.New("JSON: not valid")
+	}
+	var feed struct {
+		Version string            `json:"version"`
+		Items   []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(body, &feed); err != nil {
+		return fmt.Errorf("JSON: %w", err)
+	}
+	if !strings.HasPrefix(feed.Version, "https://jsonfeed.org/version/") || feed.Items == nil {
+		return errors.New("JSON: not a JSON Feed (version, items)")
+	}
+	return nil
+}
+
+// bodyETag is the strong validator feedgen gives a body.
+func bodyETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }

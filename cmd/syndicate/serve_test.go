@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -204,37 +209,6 @@ func TestServeJSONLogs(t *testing.T) {
 	}
 }
 
-func TestConfigServerKeys(t *testing.T) {
-	tests := []struct {
-		yaml, wantErr string
-	}{
-		{"server:\n  listen: \":8080\"\n", ""},
-		{"server:\n  listen: \"127.0.0.1:0\"\n", ""},
-		{"server:\n  listen: \"[::]:8080\"\n", ""},
-		{"server:\n  listen: \"8080\"\n", "server.listen"},
-		{"server:\n  listen: \"host:http\"\n", "server.listen"},
-		{"server:\n  listen: \":70000\"\n", "server.listen"},
-		{"server:\n  cache_control: \"public\\r\\nX-Evil: 1\"\n", "server.cache_control"},
-		{"server:\n  path_prefix: feeds\n", "server.path_prefix"},
-		{"schedule: \"every five minutes\"\n", "schedule"},
-		{"schedule: \"CRON_TZ=Europe/Berlin 0 6 * * *\"\n", ""},
-		{"schedule: \"@hourly\"\n", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.yaml, func(t *testing.T) {
-			path := t.TempDir() + "/config.yaml"
-			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
-			_, err := LoadConfig(path)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one naming %s", err, tc.wantErr)
-			}
-		})
-	}
-}
-
 // TestServeRebuilderSettles: through serve's rebuilder and server, a
 // rebuild that changed no document still leaves the next quiet rebuild
 // standing on it (the served set must point at the latest snapshot).
@@ -276,5 +250,483 @@ func TestServeRebuilderSettles(t *testing.T) {
 		if got := srv.Status().Last.Unchanged; got != s.unchanged {
 			t.Errorf("%s: unchanged = %v, want %v", s.name, got, s.unchanged)
 		}
+	}
+}
+
+// hardServer is the service as serve runs it (http.Server from
+// newHTTPServer, access log on) on a real listener on 127.0.0.1, serving
+// a build of testdata/content.
+type hardServer struct {
+	addr  string
+	srv   *server.Handler
+	logs  *syncBuffer
+	mu    sync.Mutex
+	state map[string]chan struct{} // by client address: closed when the server closes the conn
+}
+
+func startHardServer(t *testing.T, limits server.Timeouts, built bool) *hardServer {
+	t.Helper()
+	h := &hardServer{srv: server.New("", "public, max-age=300", nil), logs: new(syncBuffer), state: map[string]chan struct{}{}}
+	if built {
+		cfg, _ := writeConfig(t, "testdata/content", "")
+		rb, _ := newServeRebuilder(testSettings(t, cfg), "", h.srv, testLogger(io.Discard))
+		t.Cleanup(rb.stop)
+		mustDo(t, rb.rebuild(context.Background(), "start"))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := testLogger(h.logs)
+	hs := server.NewHTTPServer(server.AccessLog(log)(h.srv), log, limits)
+	hs.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateClosed || s == http.StateHijacked {
+			close(h.closed(c.RemoteAddr().String()))
+		}
+	}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	h.addr = ln.Addr().String()
+	return h
+}
+
+// closed returns the channel closed when the server closes the
+// connection from the client address key; whichever side asks first
+// makes it.
+func (h *hardServer) closed(key string) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ch := h.state[key]
+	if ch == nil {
+		ch = make(chan struct{})
+		h.state[key] = ch
+	}
+	return ch
+}
+
+// dial opens a raw connection and returns it with the channel that is
+// closed when the server closes it.
+func (h *hardServer) dial(t *testing.T) (net.Conn, chan struct{}) {
+	t.Helper()
+	c, err := net.Dial("tcp", h.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, h.closed(c.LocalAddr().String())
+}
+
+// raw sends one request exactly as written (no client normalises the
+// target) and reads the response; the body is read in full.
+func (h *hardServer) raw(t *testing.T, method, target string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	c, _ := h.dial(t)
+	req := method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	for _, hd := range headers {
+		req += hd + "\r\n"
+	}
+	req += "\r\n"
+	go c.Write([]byte(req)) // may fail once the server has answered and closed
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: method})
+	if err != nil {
+		t.Fatalf("%s %.80s: %v", method, target, err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("%s %.80s: reading the body: %v", method, target, err)
+	}
+	return resp, string(b)
+}
+
+// checkErrorBody: an error response is short plain text that says what
+// went wrong in HTTP terms and nothing about the server's insides, and
+// does not echo the request.
+func checkErrorBody(t *testing.T, what string, resp *http.Response, body, target string) {
+	t.Helper()
+	if len(body) > 120 {
+		t.Errorf("%s: %d-byte error body: %.200q", what, len(body), body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") && !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s: Content-Type %q", what, ct)
+	}
+	low := strings.ToLower(body)
+	for _, bad := range []string{"goroutine", ".go:", "panic", "runtime", "/tmp", "/work", "/etc", "/home", "no such file",
+		"stat ", "open ", "errno", "syscall", "%!", "\x00", "<script", "exit status", os.TempDir() + "/"} {
+		if strings.Contains(low, bad) {
+			t.Errorf("%s: error body contains %q: %q", what, bad, body)
+		}
+	}
+	if target != "" && len(target) > 4 && strings.Contains(body, strings.TrimPrefix(target, "/")) {
+		t.Errorf("%s: error body echoes the request target: %q", what, body)
+	}
+}
+
+// TestHardeningTraversal sends traversal and unclean paths over a real
+// connection, byte for byte: every one is 404 (or 400 where Go's parser
+// refuses the request line), never a document or a file.
+func TestHardeningTraversal(t *testing.T) {
+	h := startHardServer(t, server.DefaultTimeouts, true)
+	for _, ok := range []string{"/feed.rss", "/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.atom", "/categories/notes/feed.json"} {
+		if resp, _ := h.raw(t, "GET", ok); resp.StatusCode != 200 {
+			t.Fatalf("control %s: %d", ok, resp.StatusCode)
+		}
+	}
+	targets := []string{
+		"/tags/%2e%2e/feed.rss",
+		"/tags/%2E%2E/feed.rss",
+		"/%2e%2e/%2e%2e/etc/passwd",
+		"/../../etc/passwd",
+		"/tags/../feed.rss",
+		"/tags/go/../../feed.rss",
+		"/tags/go/%2e%2e/%2e%2e/feed.rss",
+		"//feed.rss",
+		"///feed.rss",
+		"/tags//go/feed.rss",
+		"/./feed.rss",
+		"/%2e/feed.rss",
+		"/tags/go/./feed.rss",
+		"/tags/go/feed.rss/.",
+		"/tags/go/feed.rss/",
+		"/tags/..%2f..%2ffeed.rss",
+		"/tags/..%2F..%2Ffeed.rss",
+		"/tags%2fgo%2ffeed.rss",
+		"/tags/%252e%252e/feed.rss",
+		"/tags/%c0%ae%c0%ae/feed.rss", // overlong UTF-8 dot
+		`/tags\..\feed.rss`,
+		`/tags\go\feed.rss`,
+		"/tags%5c..%5cfeed.rss",
+		"/tags%5Cgo%5Cfeed.rss",
+		"/feed.rss%00",
+		"/feed.rss%00.html",
+		"/%00",
+		"/feed.rss;.json",
+		"/feed.rss%20",
+		"/FEED.RSS",
+		"/tags/",
+		"/tags/go/",
+		"/tags",
+		"/.syndicate-output",
+		"/feed",
+		"/",
+		"*",
+		"/etc/passwd",
+		"/proc/self/environ",
+	}
+	for _, target := range targets {
+		t.Run(target, func(t *testing.T) {
+			resp, body := h.raw(t, "GET", target)
+			t.Logf("%d %q", resp.StatusCode, body)
+			switch resp.StatusCode {
+			case 404:
+			case 400:
+				// Go's parser refused the request line; no handler ran.
+			default:
+				t.Fatalf("status %d, want 404\n%.300s", resp.StatusCode, body)
+			}
+			checkErrorBody(t, target, resp, body, target)
+		})
+	}
+}
+
+// TestHardeningLimits: a URL or header block past MaxHeaderBytes is
+// refused with 431 and the connection closed; a long URL under the limit
+// is an ordinary 404 that does not echo it.
+func TestHardeningLimits(t *testing.T) {
+	h := startHardServer(t, server.DefaultTimeouts, true)
+	long := "/" + strings.Repeat("a", 100<<10)
+	manyHeaders := make([]string, 4000)
+	for i := range manyHeaders {
+		manyHeaders[i] = fmt.Sprintf("X-Filler-%d: %s", i, strings.Repeat("v", 10))
+	}
+	tests := []struct {
+		name    string
+		target  string
+		headers []string
+	}{
+		{"100 KB URL", long, nil},
+		{"100 KB URL of traversals", "/" + strings.Repeat("../", 100<<10/3) + "etc/passwd", nil},
+		{"64 KB header", "/feed.rss", []string{"X-Big: " + strings.Repeat("x", 64<<10)}},
+		{"64 KB cookie", "/feed.rss", []string{"Cookie: a=" + strings.Repeat("x", 64<<10)}},
+		{"4,000 headers", "/feed.rss", manyHeaders},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // Go lingers 500 ms before closing a refused connection
+			c, closed := h.dial(t)
+			req := "GET " + tc.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + strings.Join(tc.headers, "\r\n")
+			if len(tc.headers) > 0 {
+				req += "\r\n"
+			}
+			go c.Write([]byte(req + "\r\n"))
+			c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 431 && resp.StatusCode != 414 {
+					t.Fatalf("status %d, want 431", resp.StatusCode)
+				}
+				checkErrorBody(t, tc.name, resp, string(b), "")
+			} else if isTimeout(err) {
+				t.Fatalf("no answer: %v", err)
+			} // else: connection closed or reset before a response, also a refusal
+			select {
+			case <-closed:
+			case <-time.After(20 * time.Second):
+				t.Fatal("connection still open after the refusal")
+			}
+		})
+	}
+
+}
+
+func TestHardeningLongURLUnderLimit(t *testing.T) {
+	h := startHardServer(t, server.DefaultTimeouts, true)
+	long := "/" + strings.Repeat("a", 100<<10)
+	// Under the limit: 20 KB of path is a plain 404.
+	target := "/tags/" + strings.Repeat("b", 20<<10) + "/feed.rss"
+	resp, body := h.raw(t, "GET", target)
+	if resp.StatusCode != 404 {
+		t.Errorf("20 KB URL: %d", resp.StatusCode)
+	}
+	checkErrorBody(t, "20 KB URL", resp, body, target)
+
+	// And through a Go client, as a proxy would pass it on.
+	r, err := http.Get("http://" + h.addr + long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 431 {
+		t.Errorf("100 KB URL through http.Client: %d", r.StatusCode)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TestHardeningSlowClients shrinks the limits to 200 ms and checks that
+// the server, not the client, ends each slow connection. The waits are
+// bounded at 20 s and end when the server closes the connection; no
+// assertion depends on how long that took.
+func TestHardeningSlowClients(t *testing.T) {
+	limits := server.Timeouts{
+		ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond,
+		Write: 400 * time.Millisecond, Idle: 200 * time.Millisecond,
+		MaxHeaderBytes: server.DefaultTimeouts.MaxHeaderBytes,
+	}
+	h := startHardServer(t, limits, true)
+	waitClosed := func(t *testing.T, c net.Conn, closed chan struct{}) {
+		t.Helper()
+		select {
+		case <-closed:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the server never closed the slow connection")
+		}
+		// The client sees the end too (perhaps after a 408).
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		b, err := io.ReadAll(c)
+		if isTimeout(err) {
+			t.Fatalf("connection still readable: %v", err)
+		}
+		if len(b) > 0 && !strings.HasPrefix(string(b), "HTTP/1.1 408") {
+			t.Errorf("unexpected answer to a slow client: %.100q", b)
+		}
+	}
+
+	t.Run("connects and sends nothing", func(t *testing.T) {
+		c, closed := h.dial(t)
+		waitClosed(t, c, closed)
+	})
+	t.Run("headers never finish", func(t *testing.T) {
+		c, closed := h.dial(t)
+		mustDo(t, writeAll(c, "GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n"))
+		waitClosed(t, c, closed)
+	})
+	t.Run("headers trickle in (slowloris)", func(t *testing.T) {
+		c, closed := h.dial(t)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			if writeAll(c, "GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n") != nil {
+				return
+			}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-closed:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+				if writeAll(c, fmt.Sprintf("X-%d: y\r\n", i)) != nil {
+					return
+				}
+			}
+		}()
+		waitClosed(t, c, closed)
+	})
+	t.Run("idle keep-alive connection", func(t *testing.T) {
+		c, closed := h.dial(t)
+		mustDo(t, writeAll(c, "GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		select {
+		case <-closed:
+		case <-time.After(20 * time.Second):
+			t.Fatal("idle connection never closed")
+		}
+	})
+	t.Run("never reads its responses", func(t *testing.T) {
+		// Pipelined requests whose answers are never read: the server's
+		// writes block once the socket buffers are full, and the write
+		// timeout ends the connection.
+		c, closed := h.dial(t)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetReadBuffer(4 << 10)
+		}
+		req := strings.Repeat("GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 200)
+		go func() {
+			for range 100 { // 20,000 requests, some 60 MB of answers
+				select {
+				case <-closed:
+					return
+				default:
+				}
+				if writeAll(c, req) != nil {
+					return
+				}
+			}
+		}()
+		select {
+		case <-closed:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the server kept writing to a client that does not read")
+		}
+	})
+}
+
+func writeAll(c net.Conn, s string) error {
+	c.SetWriteDeadline(time.Now().Add(20 * time.Second))
+	_, err := io.WriteString(c, s)
+	return err
+}
+
+// TestHardeningMethods: only GET and HEAD, over a real connection, with
+// Allow on the 405; TRACE echoes nothing back.
+func TestHardeningMethods(t *testing.T) {
+	h := startHardServer(t, server.DefaultTimeouts, true)
+	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "MKCOL", "FOO", "get", "Head"} {
+		for _, target := range []string{"/feed.rss", "/tags/go/feed.atom", "/readyz"} {
+			t.Run(m+" "+target, func(t *testing.T) {
+				resp, body := h.raw(t, m, target, "Cookie: session=secret-cookie-value", "X-Probe: probe-header-value", "Content-Length: 0")
+				if resp.StatusCode != 405 {
+					t.Fatalf("status %d, want 405", resp.StatusCode)
+				}
+				if resp.Header.Get("Allow") != "GET, HEAD" {
+					t.Errorf("Allow %q", resp.Header.Get("Allow"))
+				}
+				if strings.Contains(body, "secret-cookie-value") || strings.Contains(body, "probe-header-value") {
+					t.Errorf("request headers echoed: %q", body)
+				}
+				checkErrorBody(t, m, resp, body, target)
+			})
+		}
+	}
+	t.Run("CONNECT", func(t *testing.T) {
+		resp, body := h.raw(t, "CONNECT", "example.org:443")
+		if resp.StatusCode != 404 && resp.StatusCode != 405 && resp.StatusCode != 400 {
+			t.Errorf("CONNECT: %d", resp.StatusCode)
+		}
+		checkErrorBody(t, "CONNECT", resp, body, "")
+	})
+	t.Run("HEAD", func(t *testing.T) {
+		resp, body := h.raw(t, "HEAD", "/feed.rss")
+		if resp.StatusCode != 200 || body != "" || resp.ContentLength <= 0 {
+			t.Errorf("HEAD: %d, %d-byte body, Content-Length %d", resp.StatusCode, len(body), resp.ContentLength)
+		}
+	})
+}
+
+// TestHardeningErrorBodies: every error the service itself can give (404,
+// 405, 406, 503 before the first build and its /readyz) is short plain
+// text or JSON without internals.
+func TestHardeningErrorBodies(t *testing.T) {
+	cold := startHardServer(t, server.DefaultTimeouts, false)
+	for _, tc := range []struct {
+		h      *hardServer
+		method string
+		target string
+		hdr    []string
+		want   int
+	}{
+		{cold, "GET", "/feed.rss", nil, 503},
+		{cold, "GET", "/readyz", nil, 503},
+		{cold, "GET", "/", nil, 404},
+		{cold, "GET", "/nope", nil, 503}, // any document may exist once built
+		{cold, "DELETE", "/feed.rss", nil, 405},
+	} {
+		resp, body := tc.h.raw(t, tc.method, tc.target, tc.hdr...)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.target, resp.StatusCode, tc.want)
+		}
+		checkErrorBody(t, tc.method+" "+tc.target, resp, body, "")
+		if tc.want == 503 && resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: 503 is cacheable: %q", tc.target, resp.Header.Get("Cache-Control"))
+		}
+	}
+	warm := startHardServer(t, server.DefaultTimeouts, true)
+	resp, body := warm.raw(t, "GET", "/feed.rss", "Accept-Encoding: *;q=0")
+	if resp.StatusCode != 406 {
+		t.Errorf("406 case: %d", resp.StatusCode)
+	}
+	checkErrorBody(t, "406", resp, body, "")
+	if l := warm.logs.String(); !strings.Contains(l, "status=406") {
+		t.Errorf("access log:\n%s", l)
+	}
+}
+
+// TestServeRecoversOnSchedule runs the real serve command with a
+// one-second schedule: the content folder vanishes, a scheduled rebuild
+// fails and says so in /readyz while the feed keeps its ETag, and once
+// the folder is back a later scheduled rebuild recovers by itself.
+func TestServeRecoversOnSchedule(t *testing.T) {
+	content := copyContent(t)
+	_, cfgPath := writeConfig(t, content, "schedule: \"@every 1s\"\n")
+	base, logs, stop := startServe(t, "--config", cfgPath)
+	waitReady(t, base+"/readyz")
+	etag := getETag(t, base+"/feed.rss")
+
+	mustDo(t, os.Rename(content, content+".away"))
+	r := waitReadyz(t, base, func(r server.Readiness) bool { return r.LastRebuild != nil && r.LastRebuild.Result == "failed" })
+	if !r.Ready || !strings.Contains(r.LastRebuild.Error, "<content_dir>") || strings.Contains(r.LastRebuild.Error, content) {
+		t.Errorf("readyz during the fault: %+v", r.LastRebuild)
+	}
+	if got := getETag(t, base+"/feed.rss"); got != etag {
+		t.Errorf("ETag %s during the fault, was %s", got, etag)
+	}
+
+	mustDo(t, os.Rename(content+".away", content))
+	waitReadyz(t, base, func(r server.Readiness) bool { return r.LastRebuild != nil && r.LastRebuild.Result == "ok" })
+	if got := getETag(t, base+"/feed.rss"); got != etag {
+		t.Errorf("ETag %s after recovery with the same content, was %s", got, etag)
+	}
+	if code := stop(); code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+	if l := logs.String(); !strings.Contains(l, "rebuild failed; still serving the previous feeds") || !strings.Contains(l, "msg=rebuild trigger=schedule") {
+		t.Errorf("log:\n%s", l)
 	}
 }

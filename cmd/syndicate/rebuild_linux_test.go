@@ -10,7 +10,7 @@ import (
 var savedFsize *syscall.Rlimit
 
 // limitFileSize makes writes past max bytes in any one file fail with
-// EFBIG, which is how a full disk looks to WriteDir: a write in the
+// EFBIG, which is how a full disk looks to a tree write: a write in the
 // middle of the tree fails. Go ignores the SIGXFSZ that comes with it.
 // The limit is process-wide, so callers lift it as soon as the write
 // under test is done (unlimitFileSize, also run at cleanup).

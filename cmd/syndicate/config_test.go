@@ -1,0 +1,38 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestConfigServerKeys(t *testing.T) {
+	tests := []struct {
+		yaml, wantErr string
+	}{
+		{"server:\n  listen: \":8080\"\n", ""},
+		{"server:\n  listen: \"127.0.0.1:0\"\n", ""},
+		{"server:\n  listen: \"[::]:8080\"\n", ""},
+		{"server:\n  listen: \"8080\"\n", "server.listen"},
+		{"server:\n  listen: \"host:http\"\n", "server.listen"},
+		{"server:\n  listen: \":70000\"\n", "server.listen"},
+		{"server:\n  cache_control: \"public\\r\\nX-Evil: 1\"\n", "server.cache_control"},
+		{"server:\n  path_prefix: feeds\n", "server.path_prefix"},
+		{"schedule: \"every five minutes\"\n", "schedule"},
+		{"schedule: \"CRON_TZ=Europe/Berlin 0 6 * * *\"\n", ""},
+		{"schedule: \"@hourly\"\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.yaml, func(t *testing.T) {
+			path := t.TempDir() + "/config.yaml"
+			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
+			_, err := LoadConfig(path)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("error %v, want one naming %s", err, tc.wantErr)
+			}
+		})
+	}
+}
