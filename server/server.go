@@ -185,7 +185,7 @@ type PublishStats struct {
 	Changed   int // added, replaced or removed
 }
 
-// publish swaps in a snapshot. Documents whose bytes did not change keep
+// Publish swaps in a snapshot. Documents whose bytes did not change keep
 // their previous servedDoc (same *feedgen.Document, same ETag, compressed
 // variants already made); when nothing changed the served set itself is
 // kept, so a no-op rebuild is invisible to clients and caches.

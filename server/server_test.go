@@ -500,7 +500,7 @@ func TestAtomicSwap(t *testing.T) {
 						body, err = io.ReadAll(zr)
 					}
 					if err != nil {
-						errs <- fmt.Errorf("%s: %v", p, err)
+						errs <- fmt.Errorf("%s: %w", p, err)
 						return
 					}
 				}

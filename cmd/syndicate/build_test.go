@@ -71,7 +71,7 @@ func TestBuildWhileServedStatically(t *testing.T) {
 			seen := 0 // newest build this reader has seen
 			check := func(rel string, b []byte) {
 				if err := checkWellFormed(rel, b); err != nil {
-					report(fmt.Errorf("reader %d: %s: %v", r, rel, err))
+					report(fmt.Errorf("reader %d: %s: %w", r, rel, err))
 					return
 				}
 				m := buildTitle.FindSubmatch(b)
@@ -115,13 +115,13 @@ func TestBuildWhileServedStatically(t *testing.T) {
 						return nil
 					})
 					if err != nil {
-						report(fmt.Errorf("reader %d: walking the tree: %v", r, err))
+						report(fmt.Errorf("reader %d: walking the tree: %w", r, err))
 					}
 				} else {
 					rel := named[(i+r)%len(named)]
 					b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rel)))
 					if err != nil {
-						report(fmt.Errorf("reader %d: %v", r, err))
+						report(fmt.Errorf("reader %d: %w", r, err))
 					} else {
 						check(rel, b)
 					}

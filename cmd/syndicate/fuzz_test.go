@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -190,7 +191,7 @@ func checkXMLActive(body []byte, titles bool) error {
 	var text strings.Builder
 	for {
 		tok, err := d.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -205,7 +206,7 @@ func checkXMLActive(body []byte, titles bool) error {
 					fr.htmlType = a.Value
 				case "href", "src", "uri", "url":
 					if err := checkURL(a.Value); err != nil {
-						return fmt.Errorf("<%s %s>: %v", tok.Name.Local, a.Name.Local, err)
+						return fmt.Errorf("<%s %s>: %w", tok.Name.Local, a.Name.Local, err)
 					}
 				}
 				if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
@@ -216,7 +217,7 @@ func checkXMLActive(body []byte, titles bool) error {
 			for _, f := range stack {
 				if f.htmlType == "xhtml" {
 					if err := checkHTML("<" + tok.Name.Local + xmlAttrs(tok.Attr) + ">"); err != nil {
-						return fmt.Errorf("xhtml content: %v", err)
+						return fmt.Errorf("xhtml content: %w", err)
 					}
 				}
 			}
@@ -250,7 +251,7 @@ func checkXMLActive(body []byte, titles bool) error {
 				err = checkHTML(s)
 			}
 			if err != nil {
-				return fmt.Errorf("<%s> in <%s>: %v: %.300q", fr.name.Local, parent, err, s)
+				return fmt.Errorf("<%s> in <%s>: %w: %.300q", fr.name.Local, parent, err, s)
 			}
 		}
 	}
@@ -317,16 +318,16 @@ func checkJSONActive(body []byte, titles bool) error {
 		}
 		for _, s := range plain {
 			if err := checkHTML(s); err != nil {
-				return fmt.Errorf("plain-text field: %v: %.300q", err, s)
+				return fmt.Errorf("plain-text field: %w: %.300q", err, s)
 			}
 		}
 	}
 	for _, it := range feed.Items {
 		if err := checkHTML(it.ContentHTML); err != nil {
-			return fmt.Errorf("content_html: %v: %.300q", err, it.ContentHTML)
+			return fmt.Errorf("content_html: %w: %.300q", err, it.ContentHTML)
 		}
 		if err := checkHTML(it.Title); titles && err != nil {
-			return fmt.Errorf("title: %v: %.300q", err, it.Title)
+			return fmt.Errorf("title: %w: %.300q", err, it.Title)
 		}
 		urls = append(urls, it.URL, it.ExternalURL, it.Image, it.BannerImage)
 		for _, a := range it.Authors {
@@ -367,7 +368,7 @@ func checkHTML(s string) error {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			if z.Err() == io.EOF {
+			if errors.Is(z.Err(), io.EOF) {
 				return nil
 			}
 			return z.Err()
@@ -391,13 +392,13 @@ func checkHTML(s string) error {
 					return fmt.Errorf("<%s style=%q>", name, a.Val)
 				case urlAttrs[key]:
 					if err := checkURL(a.Val); err != nil {
-						return fmt.Errorf("<%s %s>: %v", name, key, err)
+						return fmt.Errorf("<%s %s>: %w", name, key, err)
 					}
 				case key == "srcset":
 					for _, cand := range strings.Split(a.Val, ",") {
 						if f := strings.Fields(cand); len(f) > 0 {
 							if err := checkURL(f[0]); err != nil {
-								return fmt.Errorf("<%s srcset>: %v", name, err)
+								return fmt.Errorf("<%s srcset>: %w", name, err)
 							}
 						}
 					}

@@ -236,7 +236,7 @@ func checkXML(body []byte) error {
 	depth, roots := 0, 0
 	for {
 		tok, err := d.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
