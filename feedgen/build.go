@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/klauspost/compress/gzip"
+
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -71,22 +72,37 @@ func (p *Plan) checkRendered(posts []*source.Post) error {
 	return nil
 }
 
-// reusable says whether prev's document at pd's path can stand for pd.
-func reusable(pd PlannedDocument, prev *Snapshot) bool {
-	if prev == nil || pd.Fingerprint.IsZero() {
+// Holder is an earlier output: a snapshot in memory, or a tree written to
+// disk (ReadTree). Holds reports whether it holds the planned document as
+// it would be encoded now (the same fingerprint at the same path), so
+// that the document need not be encoded again.
+type Holder interface {
+	Holds(pd PlannedDocument) bool
+}
+
+var (
+	_ Holder = (*Snapshot)(nil)
+	_ Holder = (*Tree)(nil)
+)
+
+// Holds reports whether the snapshot (nil holds nothing) has pd's
+// document with pd's fingerprint.
+func (s *Snapshot) Holds(pd PlannedDocument) bool {
+	if s == nil || pd.Fingerprint.IsZero() {
 		return false
 	}
-	d := prev.Docs[pd.Path]
+	d := s.Docs[pd.Path]
 	return d != nil && d.Fingerprint == pd.Fingerprint && d.Format == pd.Format
 }
 
-// PostsToEncode lists, in the order of Needed, the posts that the
-// documents Build(ctx, prev) would encode list: the only posts whose HTML
-// it reads. A server that keeps only its posts' RenderSums between builds
-// renders these again first. Fingerprints need, for every post in
-// Needed, its HTML or its RenderSum.
-func (p *Plan) PostsToEncode(prev *Snapshot) []*source.Post {
-	return p.postsListedBy(func(pd PlannedDocument) bool { return !reusable(pd, prev) })
+// PostsToEncode lists, in the order of Needed, the posts listed by the
+// documents that held (nil: no earlier output) lacks: the only posts
+// whose HTML Build(ctx, prev) or WriteTree reads when held is prev or the
+// tree being replaced. A process that keeps only its posts' RenderSums
+// between builds renders these first. Fingerprints need, for every post
+// in Needed, its HTML or its RenderSum.
+func (p *Plan) PostsToEncode(held Holder) []*source.Post {
+	return p.postsListedBy(func(pd PlannedDocument) bool { return held == nil || !held.Holds(pd) })
 }
 
 // postsListedBy lists, in the order of Needed, the posts that the planned
@@ -127,7 +143,7 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 	var todo []int
 	for i, pd := range planned {
 		s.Paths[i] = pd.Path
-		if reusable(pd, prev) {
+		if prev.Holds(pd) {
 			docs[i] = prev.Docs[pd.Path]
 			continue
 		}

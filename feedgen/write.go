@@ -6,7 +6,6 @@ import (
 	"runtime"
 
 	"github.com/syndicate/syndicate/outtree"
-	"github.com/syndicate/syndicate/source"
 )
 
 // WriteTree publishes the snapshot as a folder tree at dir, atomically
@@ -122,14 +121,18 @@ func (j *planJob) Write(_ context.Context, i int, full string) (outtree.Entry, e
 	return outtree.Entry{Path: pd.Path, Key: pd.Fingerprint, ETag: etagOf(body), Size: int64(len(body)), Modified: modified}, nil
 }
 
-// PostsToWrite lists, in the order of Needed, the posts of the documents
-// WriteTree(ctx, dir) would encode: those the tree at dir does not hold
-// intact with the same fingerprint. A build whose cache keeps posts'
-// RenderSums but not their HTML renders these (and only these) first.
-func (p *Plan) PostsToWrite(dir string) []*source.Post {
-	intact := outtree.Intact(dir)
-	return p.postsListedBy(func(pd PlannedDocument) bool {
-		e, ok := intact[pd.Path]
-		return !ok || pd.Fingerprint.IsZero() || Fingerprint(e.Key) != pd.Fingerprint
-	})
+// Tree is what an output tree on disk holds intact, by its manifest.
+type Tree struct {
+	files map[string]outtree.Entry
+}
+
+// ReadTree reads the manifest of the output tree at dir; a folder without
+// one (or none at all) holds nothing.
+func ReadTree(dir string) *Tree { return &Tree{files: outtree.Intact(dir)} }
+
+// Holds reports whether the tree has pd's document, intact, written for
+// pd's fingerprint.
+func (t *Tree) Holds(pd PlannedDocument) bool {
+	e, ok := t.files[pd.Path]
+	return ok && !pd.Fingerprint.IsZero() && Fingerprint(e.Key) == pd.Fingerprint
 }

@@ -69,7 +69,7 @@ type Dir string
 
 // Lacking lists the posts of the documents the folder does not hold.
 func (d Dir) Lacking(plan *feedgen.Plan) []*source.Post {
-	return plan.PostsToWrite(string(d))
+	return plan.PostsToEncode(feedgen.ReadTree(string(d)))
 }
 
 // Write writes the plan's documents into the folder.
