@@ -52,16 +52,6 @@ type Snapshot struct {
 	Encoded int
 }
 
-func formatIndex(f Format) int {
-	switch f {
-	case RSS:
-		return 0
-	case Atom:
-		return 1
-	}
-	return 2
-}
-
 // checkRendered fails on a needed post that was not rendered.
 func (p *Plan) checkRendered(posts []*source.Post) error {
 	for _, x := range posts {
@@ -201,11 +191,11 @@ type itemCache struct {
 type itemSlot struct {
 	textOnce sync.Once
 	text     *postText
-	once     [3]sync.Once
-	enc      [3][]byte
-	err      [3]error
+	once     [len(units)]sync.Once
+	enc      [len(units)][]byte
+	err      [len(units)]error
 	// refs counts the documents still to use each encoding.
-	refs [3]atomic.Int32
+	refs [len(units)]atomic.Int32
 }
 
 func newItemCache(p *Plan, planned []PlannedDocument, todo []int) *itemCache {
@@ -262,13 +252,7 @@ func (p *Plan) encodeText(x *source.Post, t *postText, f Format) ([]byte, error)
 
 // wireItem is the post's item in the format, not yet encoded.
 func (p *Plan) wireItem(x *source.Post, t *postText, f Format) wire {
-	switch f {
-	case RSS:
-		return p.rssItemOf(x, t)
-	case Atom:
-		return p.atomEntryOf(x, t)
-	}
-	return p.jsonItemOf(x, t)
+	return f.unit().item(p, x, t)
 }
 
 // frame is a document without its items: the encoded head, cut where
@@ -293,30 +277,16 @@ func (p *Plan) frame(f *Feed, format Format) (*frame, error) {
 			published = x.Published
 		}
 	}
-	fr := &frame{modified: updated}
-	var head wire
-	var closing string
-	switch format {
-	case RSS:
-		head = p.rssHeadOf(f, updated, published)
-		closing, fr.lead, fr.sep, fr.trail = "</channel>", "\n", "\n", "\n  "
-	case Atom:
-		feedUpdated := updated
-		if feedUpdated.IsZero() {
-			feedUpdated = time.Unix(0, 0).UTC() // an empty feed still needs <updated>
-		}
-		head = p.atomHeadOf(f, feedUpdated)
-		closing, fr.lead, fr.sep, fr.trail = "</feed>", "\n", "\n", "\n"
-	case JSON:
-		head = p.jsonHeadOf(f)
-		closing, fr.lead, fr.sep, fr.trail = "]}", "", ",", ""
-	default:
+	u := format.unit()
+	if u == nil {
 		return nil, fmt.Errorf("unknown format %q", format)
 	}
+	fr := &frame{modified: updated, lead: u.lead, sep: u.sep, trail: u.trail}
+	head, closing := u.head(p, f, updated, published), u.closing
 	// One buffer, big enough for any head but a very long title, holds
 	// the XML declaration and the head, which is cut in place.
 	buf := make([]byte, 0, 2048)
-	if format != JSON {
+	if u.xml {
 		buf = append(buf, xmlHeader...)
 	}
 	n0 := len(buf)

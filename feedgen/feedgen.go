@@ -11,48 +11,8 @@ package feedgen
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 )
-
-// Format is a feed document format.
-type Format string
-
-// The formats syndicate writes.
-const (
-	RSS  Format = "rss"
-	Atom Format = "atom"
-	JSON Format = "json"
-)
-
-// Formats lists every supported format in output order.
-var Formats = []Format{RSS, Atom, JSON}
-
-// ContentType is what a server should send, so readers and validators
-// recognise the document without sniffing.
-func (f Format) ContentType() string {
-	switch f {
-	case RSS:
-		return "application/rss+xml; charset=utf-8"
-	case Atom:
-		return "application/atom+xml; charset=utf-8"
-	case JSON:
-		return "application/feed+json; charset=utf-8"
-	}
-	return "application/octet-stream"
-}
-
-// FileName is the document's name inside its feed folder.
-func (f Format) FileName() string { return "feed." + string(f) }
-
-// ParseFormat accepts the names used in config.yaml.
-func ParseFormat(s string) (Format, error) {
-	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
-	case RSS, Atom, JSON:
-		return f, nil
-	}
-	return "", fmt.Errorf("unknown feed format %q (want rss, atom or json)", s)
-}
 
 // Site describes the publication the feeds belong to.
 type Site struct {

@@ -155,9 +155,7 @@ func checkFormats(formats []Format) ([]Format, error) {
 	seen := map[Format]bool{}
 	var out []Format
 	for _, f := range formats {
-		switch f {
-		case RSS, Atom, JSON:
-		default:
+		if f.unit() == nil {
 			return nil, fmt.Errorf("unknown feed format %q (want rss, atom or json)", string(f))
 		}
 		if !seen[f] {
