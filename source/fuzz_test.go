@@ -10,13 +10,23 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/syndicate/syndicate/stricthtml"
 )
 
-// addFixtureSeeds adds every Markdown fixture under testdata as a seed, on
-// top of the corpus in testdata/fuzz/<FuzzName>.
+// addFixtureSeeds adds every Markdown fixture under testdata and the
+// fixture corpora (../testdata/corpora) as a seed, on top of the corpus in
+// testdata/fuzz/<FuzzName>.
 func addFixtureSeeds(f *testing.F, add func([]byte)) {
 	f.Helper()
-	err := filepath.WalkDir("testdata", func(p string, d fs.DirEntry, err error) error {
+	for _, root := range []string{"testdata", filepath.Join("..", "testdata", "corpora")} {
+		addSeeds(f, root, add)
+	}
+}
+
+func addSeeds(f *testing.F, root string, add func([]byte)) {
+	f.Helper()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.Contains(p, "fuzz") {
 			return err
 		}
@@ -130,6 +140,9 @@ func FuzzRenderBody(f *testing.F) {
 			}
 			assertSafe(t, s)
 			checkXMLText(t, s, true)
+			if err := stricthtml.Check(s); err != nil {
+				t.Fatalf("not strictly valid HTML: %v\n%q", err, s)
+			}
 		}
 		checkXMLText(t, p.SummaryText, false)
 		if strings.TrimSpace(p.SummaryText) == "" || p.SummaryHTML == "" {

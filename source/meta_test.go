@@ -1,6 +1,7 @@
 package source
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -493,5 +494,36 @@ func TestFutureAndNow(t *testing.T) {
 	cfg.Now = func() time.Time { return testNow.Add(time.Hour) }
 	if res := scanWith(t, writeTree(t, files), cfg); len(res.Posts) != 4 || res.Future != 0 {
 		t.Errorf("an hour later: %d posts, %d future; want 4, 0", len(res.Posts), res.Future)
+	}
+}
+
+// TestZolaCorpus scans the Zola fixture corpus (../testdata/corpora/zola),
+// whose posts have no date key: each is dated and linked by its path.
+func TestZolaCorpus(t *testing.T) {
+	cfg := testConfig()
+	cfg.SiteURL = "https://example.org/"
+	res := scanWith(t, filepath.Join("..", "testdata", "corpora", "zola", "content"), cfg)
+	want := map[string]struct{ date, link string }{
+		"2024-04-09-Release-1.77.2.md":        {"2024-04-09", "https://example.org/2024/04/09/Release-1.77.2/"},
+		"2024-03-21-Release-1.77.0.md":        {"2024-03-21", "https://example.org/2024/03/21/Release-1.77.0/"},
+		"2024-2-8-Release-1.76.0.md":          {"2024-02-08", "https://example.org/2024/2/8/Release-1.76.0/"},
+		"survey-2023-results.md":              {"2024-02-19", "https://example.org/2024-02-19/2023-survey-results/"},
+		"inside-rust/compiler-team-update.md": {"2024-04-01", "https://example.org/inside-rust/2024/04/01/compiler-team-update/"},
+		"inside-rust/infra-team-q4.md":        {"2023-12-22", "https://example.org/inside-rust/2023/12/22/infra-team/"},
+		"feed-page.md":                        {"2023-11-30", "https://example.org/2023/11/30/archive.html"},
+		"2023-11-16-Release-1.74.0.md":        {"2023-11-16", "https://example.org/2023/11/16/Release-1.74.0/"},
+	}
+	if len(res.Skipped) > 0 || res.Pages != 2 || len(res.Posts) != len(want) {
+		t.Fatalf("%d posts, %d pages, skipped %v; want %d posts and the 2 _index.md pages", len(res.Posts), res.Pages, res.Skipped, len(want))
+	}
+	for _, p := range res.Posts {
+		w, ok := want[p.Path]
+		if !ok {
+			t.Errorf("unexpected post %s", p.Path)
+			continue
+		}
+		if got := p.Published.Format("2006-01-02"); got != w.date || p.Link != w.link {
+			t.Errorf("%s: published %s, link %s; want %s, %s", p.Path, got, p.Link, w.date, w.link)
+		}
 	}
 }
