@@ -353,47 +353,36 @@ func allowedRune(r rune) bool {
 }
 
 // checkChars refuses invalid UTF-8 and the characters allowedRune
-// refuses. In valid UTF-8 those have fixed encodings: ASCII controls,
-// C1 controls (0xC2 0x80-0x9F), U+FDD0-U+FDEF (0xEF 0xB7 0x90-0xAF),
-// U+FFFE-U+FFFF (0xEF 0xBF 0xBE-0xBF) and the other planes'
-// noncharacters (four bytes ending in 0xBF 0xBE-0xBF), so after
-// utf8.ValidString a byte scan finds them, eight ASCII bytes at a time.
+// refuses. Runs of ASCII without controls or DEL, most of any post, are
+// passed over eight bytes at a time; other characters are decoded.
 func checkChars(s string) error {
-	if !utf8.ValidString(s) {
-		return errors.New("invalid UTF-8")
-	}
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(s); {
 		if i+8 <= len(s) {
 			v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-			const ones, highs = 0x0101010101010101, 0x8080808080808080
-			// A byte >= 0x80, or 0x7F (which +1 carries into bit 7), or
-			// < 0x20 (which -0x20 borrows into bit 7).
+			// No byte >= 0x80, none below 0x20 (which -0x20 borrows
+			// into bit 7) and none 0x7F (which +1 carries into bit 7).
 			if (v|(v+ones)|(v-0x20*ones))&highs == 0 {
 				i += 8
 				continue
 			}
 		}
-		c := s[i]
-		bad := false
-		switch {
-		case c < 0x20:
-			bad = c != '\t' && c != '\n' && c != '\f' && c != '\r'
-		case c == 0x7F:
-			bad = true
-		case c == 0xC2:
-			bad = s[i+1] <= 0x9F
-		case c == 0xEF:
-			b1, b2 := s[i+1], s[i+2]
-			bad = b1 == 0xB7 && b2 >= 0x90 && b2 <= 0xAF || b1 == 0xBF && b2 >= 0xBE
-		case c >= 0xF0:
-			bad = s[i+1]&0x0F == 0x0F && s[i+2] == 0xBF && s[i+3] >= 0xBE
+		if c := s[i]; c < utf8.RuneSelf {
+			if !allowedRune(rune(c)) {
+				return fmt.Errorf("offset %d: character U+%04X", i, c)
+			}
+			i++
+			continue
 		}
-		if bad {
-			r, _ := utf8.DecodeRuneInString(s[i:])
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return fmt.Errorf("offset %d: invalid UTF-8", i)
+		}
+		if !allowedRune(r) {
 			return fmt.Errorf("offset %d: character U+%04X", i, r)
 		}
-		i++
+		i += n
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/atom"
 )
@@ -272,3 +273,24 @@ func tree(rng *rand.Rand, depth int) string {
 }
 
 func atomOf(name string) atom.Atom { return atom.Lookup([]byte(name)) }
+
+// FuzzCheckChars holds checkChars's byte scan to decoding every rune and
+// asking allowedRune.
+func FuzzCheckChars(f *testing.F) {
+	for _, s := range []string{
+		"plain ASCII text, longer than eight bytes", "\u0081", "é\u0085é", "日本語のテキスト\uFDD0",
+		"\U0001FFFEabc", "\U0010FFFD ok", "\xc2", "abcdefg\x01", "\x7f", "abcdefgh\uFFFF", "\r\n\t\f",
+		"ÿÿÿÿÿÿÿÿ", "\uFFFD\uFFFD", "\U0001F600\U0001F600",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := utf8.ValidString(s)
+		for _, r := range s {
+			want = want && allowedRune(r)
+		}
+		if got := checkChars(s) == nil; got != want {
+			t.Fatalf("checkChars(%q) accepts: %v, want %v", s, got, want)
+		}
+	})
+}
