@@ -300,6 +300,9 @@ func TestStrictHTML(t *testing.T) {
 		{"bare ampersand in raw HTML", `<p>Q&A <a href="/?a=1&b=2">x</a></p>`,
 			`<p>Q&amp;A <a href="https://example.org/?a=1&amp;b=2" rel="nofollow">x</a></p>`},
 		{"balanced raw HTML untouched", "<div class=\"x\"><p>a</p></div>", "<div><p>a</p></div>"},
+		// goldmark's own markup nests links here: balanced too.
+		{"autolink in link text", "[<http://a.example>](http://b.example)",
+			`<p><a href="http://b.example" rel="nofollow"></a><a href="http://a.example" rel="nofollow">http://a.example</a></p>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
