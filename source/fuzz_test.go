@@ -10,13 +10,23 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/syndicate/syndicate/stricthtml"
 )
 
-// addFixtureSeeds adds every Markdown fixture under testdata as a seed, on
-// top of the corpus in testdata/fuzz/<FuzzName>.
+// addFixtureSeeds adds every Markdown fixture under testdata and the
+// fixture corpora (../testdata/corpora) as a seed, on top of the corpus in
+// testdata/fuzz/<FuzzName>.
 func addFixtureSeeds(f *testing.F, add func([]byte)) {
 	f.Helper()
-	err := filepath.WalkDir("testdata", func(p string, d fs.DirEntry, err error) error {
+	for _, root := range []string{"testdata", filepath.Join("..", "testdata", "corpora")} {
+		addSeeds(f, root, add)
+	}
+}
+
+func addSeeds(f *testing.F, root string, add func([]byte)) {
+	f.Helper()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.Contains(p, "fuzz") {
 			return err
 		}
@@ -130,6 +140,9 @@ func FuzzRenderBody(f *testing.F) {
 			}
 			assertSafe(t, s)
 			checkXMLText(t, s, true)
+			if err := stricthtml.Check(s); err != nil {
+				t.Fatalf("not strictly valid HTML: %v\n%q", err, s)
+			}
 		}
 		checkXMLText(t, p.SummaryText, false)
 		if strings.TrimSpace(p.SummaryText) == "" || p.SummaryHTML == "" {
@@ -148,6 +161,8 @@ func FuzzParseDate(f *testing.F) {
 		"2024-01-02", "2024-01-02 03:04", "2024-01-02T03:04:05.999Z", "2024-01-02T03:04:05+05:30",
 		"2024-01-02T03:04:05-0800", "2024-02-30", "2024-01-01T00:00:00+25:00", "13/45/2020",
 		"Mon, 02 Jan 2006 15:04:05 -0700", "2024/01/02", "0000-01-01", "9999-12-31T23:59:59-23:59",
+		"2024-4-9", "2024-4-09 9:05", "2024-04-09 10:30:00 -0700", "2024-4-9T9:05:06.5+02:00", "2024/4/9",
+		"2024-2-30", "2024-4-9 9:5", "2024-1-1 24:00",
 	} {
 		f.Add(s)
 	}

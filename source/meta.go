@@ -199,32 +199,35 @@ func truthy(v any) (val, ok bool) {
 }
 
 // Date layouts, tried in order. Layouts without a zone are read in the
-// site's time zone.
+// site's time zone. Months, days and hours may be written without a zero
+// ("2024-4-9 9:05": Go's "1", "2" and "15" take one digit or two); minutes
+// and seconds may not. time.RFC3339 comes first for its fast path.
 var (
 	zonedLayouts = []string{
 		time.RFC3339,
-		"2006-01-02 15:04:05Z07:00",
-		"2006-01-02T15:04:05Z0700",
-		"2006-01-02 15:04:05Z0700",
-		"2006-01-02 15:04:05 Z07:00",
-		"2006-01-02 15:04:05 -0700",
-		"2006-01-02 15:04:05 -0700 MST",
-		"2006-01-02T15:04Z07:00",
-		"2006-01-02 15:04Z07:00",
-		"2006-01-02 15:04 -0700",
+		"2006-1-2T15:04:05Z07:00",
+		"2006-1-2 15:04:05Z07:00",
+		"2006-1-2T15:04:05Z0700",
+		"2006-1-2 15:04:05Z0700",
+		"2006-1-2 15:04:05 Z07:00",
+		"2006-1-2 15:04:05 -0700",
+		"2006-1-2 15:04:05 -0700 MST",
+		"2006-1-2T15:04Z07:00",
+		"2006-1-2 15:04Z07:00",
+		"2006-1-2 15:04 -0700",
 		time.RFC1123Z,
 		time.RFC1123,
 		"Mon, 2 Jan 2006 15:04:05 -0700",
 		"Mon, 2 Jan 2006 15:04:05 MST",
 	}
 	localLayouts = []string{
-		"2006-01-02T15:04:05",
-		"2006-01-02 15:04:05",
-		"2006-01-02T15:04",
-		"2006-01-02 15:04",
-		"2006-01-02",
-		"2006/01/02 15:04:05",
-		"2006/01/02",
+		"2006-1-2T15:04:05",
+		"2006-1-2 15:04:05",
+		"2006-1-2T15:04",
+		"2006-1-2 15:04",
+		"2006-1-2",
+		"2006/1/2 15:04:05",
+		"2006/1/2",
 	}
 )
 
@@ -302,6 +305,75 @@ func rangeMessage(err error) string {
 		return msg[i+2:]
 	}
 	return msg
+}
+
+// linkDateKeys hold a post's path or link, where many sites keep its date
+// when no date key is written: Zola's path ("2024/04/09/Rust-1.77.2"),
+// then a url or permalink ("/2024/04/09/name/"), then a slug
+// ("2024-04-09-name").
+var linkDateKeys = []string{"path", "url", "permalink", "slug"}
+
+// segmentDate is a YYYY/MM/DD or YYYY-MM-DD date at the start of a path
+// segment, month and day with or without a leading zero, ending the
+// segment or followed by a separator.
+var segmentDate = regexp.MustCompile(`(?:^|/)(\d{4})(?:/(\d{1,2})/(\d{1,2})|-(\d{1,2})-(\d{1,2}))(?:[/\-_.]|$)`)
+
+// dateInLinks finds a date in the first of linkDateKeys that holds a
+// valid one, and the key it came from.
+func (m meta) dateInLinks(loc *time.Location) (time.Time, string, bool) {
+	for _, k := range linkDateKeys {
+		s, ok := m[k].(string)
+		if !ok {
+			continue
+		}
+		if u, err := url.Parse(strings.TrimSpace(s)); err == nil {
+			s = u.Path // a link's date is in its path, not its host or query
+		}
+		mm := segmentDate.FindStringSubmatch(s)
+		if mm == nil {
+			continue
+		}
+		month, day := mm[2], mm[3]
+		if month == "" {
+			month, day = mm[4], mm[5]
+		}
+		if t, err := time.ParseInLocation("2006-1-2", mm[1]+"-"+month+"-"+day, loc); err == nil {
+			return t, k, true
+		}
+	}
+	return time.Time{}, "", false
+}
+
+// zolaLink is the link Zola gives a page with a path key: relative to the
+// site, ending in "/" unless the path already does or names a file
+// ("feed.xml", "old/post.html"). A last segment such as "Rust-1.77.2"
+// names no file: an extension has a letter in it.
+func zolaLink(p string) string {
+	p = strings.TrimLeft(strings.TrimSpace(p), "/")
+	if p == "" || strings.HasSuffix(p, "/") || hasFileExtension(path.Base(p)) {
+		return p
+	}
+	return p + "/"
+}
+
+// hasFileExtension reports a name ending in "." and one to eight letters
+// or digits, at least one a letter.
+func hasFileExtension(name string) bool {
+	ext := path.Ext(name)
+	if len(ext) < 2 || len(ext) > 9 || len(ext) == len(name) {
+		return false
+	}
+	letter := false
+	for _, c := range []byte(ext[1:]) {
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+			letter = true
+		case '0' <= c && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letter
 }
 
 var (

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,24 @@ func TestPublishedAliases(t *testing.T) {
 		{name: "TOML local date", content: "+++\ntitle = 'T'\ndate = 2024-01-02\n+++\n", want: "2024-01-02T00:00:00-07:00"},
 		{name: "TOML Z", content: "+++\ntitle = 'T'\ndate = 2024-01-02T03:04:05Z\n+++\n", want: "2024-01-02T03:04:05Z"},
 		{name: "TOML quoted string", content: "+++\ntitle = 'T'\ndate = '2024-01-02 03:04'\n+++\n", want: "2024-01-02T03:04:00-07:00"},
+		// No date key: the date in a path or link comes before the file
+		// name and the folders.
+		{name: "Zola path", content: "+++\ntitle = 'T'\npath = '2024/04/09/Rust-1.77.2'\n[extra]\nauthor = 'x'\n+++\n", want: "2024-04-09T00:00:00-07:00"},
+		{name: "Zola path with a leading slash", content: fm("title: T", "path: /2024/4/9/x"), want: "2024-04-09T00:00:00-07:00"},
+		{name: "Zola path with dashes", content: fm("title: T", "path: 2024-04-09-x"), want: "2024-04-09T00:00:00-07:00"},
+		{name: "path date below a folder", content: fm("title: T", "path: blog/2024/04/10/x/"), want: "2024-04-10T00:00:00-07:00"},
+		{name: "url", content: fm("title: T", "url: https://example.org/2023/02/03/x.html"), want: "2023-02-03T00:00:00-07:00"},
+		{name: "permalink", content: fm("title: T", "permalink: /2023/02/04/x/"), want: "2023-02-04T00:00:00-07:00"},
+		{name: "slug", content: fm("title: T", "slug: 2023-02-05-x"), want: "2023-02-05T00:00:00-07:00"},
+		{name: "path wins over url", content: fm("title: T", "url: /2023/01/01/x/", "path: 2023/01/02/x"), want: "2023-01-02T00:00:00-07:00"},
+		{name: "impossible path date, url used", content: fm("title: T", "path: 2023/02/30/x", "url: /2023/03/01/x/"), want: "2023-03-01T00:00:00-07:00"},
+		{name: "path wins over file name", file: "2020-01-01-x.md", content: fm("title: T", "path: 2023/01/03/x"), want: "2023-01-03T00:00:00-07:00"},
+		{name: "path wins over folders", file: "2020/01/01/x.md", content: fm("title: T", "path: 2023/01/04/x"), want: "2023-01-04T00:00:00-07:00"},
+		{name: "date key wins over path", content: fm("title: T", "date: 2022-01-01", "path: 2023/01/05/x"), want: "2022-01-01T00:00:00-07:00"},
+		{name: "query is not the path", file: "2020-01-02-x.md", content: fm("title: T", "url: /x/?from=2023/01/06/"), want: "2020-01-02T00:00:00-07:00"},
+		{name: "digits in a name are no date", file: "2020-01-03-x.md", content: fm("title: T", "slug: x2023-01-07"), want: "2020-01-03T00:00:00-07:00"},
+		{name: "unpadded date key", content: fm("title: T", "date: 2024-4-9"), want: "2024-04-09T00:00:00-07:00"},
+		{name: "Jekyll date with offset", content: fm("title: T", "date: 2024-04-09 10:30:00 -0700"), want: "2024-04-09T10:30:00-07:00"},
 	}, func(p *Post) string { return rfc(p.Published) })
 }
 
@@ -291,6 +310,18 @@ func TestLinks(t *testing.T) {
 			link: "https://example.org/blog/2024/01/02/post/", id: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e"},
 		{name: "id that is not a URI is ignored", content: fm("title: T", dateLine, "id: 4569"),
 			link: "https://example.org/blog/2024/01/02/post/"},
+		{name: "Zola path", content: fm("title: T", dateLine, "path: 2024/04/09/Rust-1.77.2"),
+			link: "https://example.org/blog/2024/04/09/Rust-1.77.2/"},
+		{name: "Zola path with a leading slash", content: fm("title: T", dateLine, "path: /notes/a"),
+			link: "https://example.org/blog/notes/a/"},
+		{name: "Zola path ending in a slash", content: fm("title: T", dateLine, "path: notes/b/"),
+			link: "https://example.org/blog/notes/b/"},
+		{name: "Zola path naming a file", content: fm("title: T", dateLine, "path: notes/c.html"),
+			link: "https://example.org/blog/notes/c.html"},
+		{name: "url wins over Zola path", content: fm("title: T", dateLine, "path: notes/d", "url: /u/"),
+			link: "https://example.org/blog/u/"},
+		{name: "Zola path gives the date", content: fm("title: T", "path: 2024/04/09/e"),
+			link: "https://example.org/blog/2024/04/09/e/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -385,6 +416,13 @@ func TestDates(t *testing.T) {
 		{"2024-03-04T05:06+01:00", "2024-03-04T05:06:00+01:00"},
 		{"2024/03/04", "2024-03-04T00:00:00-07:00"},
 		{"Mon, 04 Mar 2024 05:06:07 +0000", "2024-03-04T05:06:07Z"},
+		{"2024-4-9", "2024-04-09T00:00:00-07:00"},
+		{"2024-4-09 9:05", "2024-04-09T09:05:00-07:00"},
+		{"2024-04-9T9:05:06", "2024-04-09T09:05:06-07:00"},
+		{"2024-4-9T09:05:06Z", "2024-04-09T09:05:06Z"},
+		{"2024-4-9 9:05:06 +0200", "2024-04-09T09:05:06+02:00"},
+		{"2024/4/9", "2024-04-09T00:00:00-07:00"},
+		{"2024-04-09 10:30:00 -0700", "2024-04-09T10:30:00-07:00"},
 		{"  2024-03-04  ", "2024-03-04T00:00:00-07:00"},
 	}
 	for _, tt := range tests {
@@ -411,6 +449,9 @@ func TestInvalidDates(t *testing.T) {
 		{"month", "post_date: 2024-13-01", `post_date: invalid date "2024-13-01": month out of range`},
 		{"hour", "pubDate: 2024-01-01T24:00:00Z", `pubDate: invalid date "2024-01-01T24:00:00Z": hour out of range`},
 		{"American", "date: 13/45/2020", `date: unrecognised date "13/45/2020"`},
+		{"unpadded minute", "date: 2024-4-9 9:5", `date: unrecognised date "2024-4-9 9:5"`},
+		{"unpadded impossible day", "date: 2024-2-30", `date: invalid date "2024-2-30": day out of range`},
+		{"unpadded second", "date: 2024-4-9 9:05:6", `date: unrecognised date "2024-4-9 9:05:6"`},
 		{"words", "date: yesterday", `date: unrecognised date "yesterday"`},
 		{"number", "date: 20240101", `date: not a date: 20240101`},
 		{"list", "date: [2024-01-01]", `date: not a date`},
@@ -453,5 +494,36 @@ func TestFutureAndNow(t *testing.T) {
 	cfg.Now = func() time.Time { return testNow.Add(time.Hour) }
 	if res := scanWith(t, writeTree(t, files), cfg); len(res.Posts) != 4 || res.Future != 0 {
 		t.Errorf("an hour later: %d posts, %d future; want 4, 0", len(res.Posts), res.Future)
+	}
+}
+
+// TestZolaCorpus scans the Zola fixture corpus (../testdata/corpora/zola),
+// whose posts have no date key: each is dated and linked by its path.
+func TestZolaCorpus(t *testing.T) {
+	cfg := testConfig()
+	cfg.SiteURL = "https://example.org/"
+	res := scanWith(t, filepath.Join("..", "testdata", "corpora", "zola", "content"), cfg)
+	want := map[string]struct{ date, link string }{
+		"2024-04-09-Release-1.77.2.md":        {"2024-04-09", "https://example.org/2024/04/09/Release-1.77.2/"},
+		"2024-03-21-Release-1.77.0.md":        {"2024-03-21", "https://example.org/2024/03/21/Release-1.77.0/"},
+		"2024-2-8-Release-1.76.0.md":          {"2024-02-08", "https://example.org/2024/2/8/Release-1.76.0/"},
+		"survey-2023-results.md":              {"2024-02-19", "https://example.org/2024-02-19/2023-survey-results/"},
+		"inside-rust/compiler-team-update.md": {"2024-04-01", "https://example.org/inside-rust/2024/04/01/compiler-team-update/"},
+		"inside-rust/infra-team-q4.md":        {"2023-12-22", "https://example.org/inside-rust/2023/12/22/infra-team/"},
+		"feed-page.md":                        {"2023-11-30", "https://example.org/2023/11/30/archive.html"},
+		"2023-11-16-Release-1.74.0.md":        {"2023-11-16", "https://example.org/2023/11/16/Release-1.74.0/"},
+	}
+	if len(res.Skipped) > 0 || res.Pages != 2 || len(res.Posts) != len(want) {
+		t.Fatalf("%d posts, %d pages, skipped %v; want %d posts and the 2 _index.md pages", len(res.Posts), res.Pages, res.Skipped, len(want))
+	}
+	for _, p := range res.Posts {
+		w, ok := want[p.Path]
+		if !ok {
+			t.Errorf("unexpected post %s", p.Path)
+			continue
+		}
+		if got := p.Published.Format("2006-01-02"); got != w.date || p.Link != w.link {
+			t.Errorf("%s: published %s, link %s; want %s, %s", p.Path, got, p.Link, w.date, w.link)
+		}
 	}
 }

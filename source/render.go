@@ -16,6 +16,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/syndicate/syndicate/feedtext"
+	"github.com/syndicate/syndicate/stricthtml"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -244,7 +245,9 @@ func nestingCost(md []byte) int {
 }
 
 // toHTML renders Markdown (with raw HTML), sanitises it, makes every URL
-// absolute against base and escapes characters feeds must not carry raw.
+// absolute against base, escapes characters feeds must not carry raw and
+// balances the tags, so a strict HTML5 parser reads the result without
+// error (stricthtml.Check).
 // Markdown nested too deeply for goldmark (see maxNestingCost) is shown
 // as preformatted text instead.
 func toHTML(md []byte, base string) string {
@@ -258,7 +261,13 @@ func toHTML(md []byte, base string) string {
 	if len(abs) > 0 && &abs[0] != &safe[0] {
 		o.scratch = abs // keep the grown buffer for the next post
 	}
-	return feedtext.HTML(string(bytes.TrimSpace(abs)))
+	out := feedtext.HTML(string(bytes.TrimSpace(abs)))
+	if stricthtml.Check(out) != nil {
+		// Raw HTML with unbalanced or misnested tags (goldmark's own
+		// markup passes): parsed as a browser would and written back.
+		out = stricthtml.Balance(out)
+	}
+	return out
 }
 
 // renderSafe renders Markdown into o's buffer as sanitised HTML: what the

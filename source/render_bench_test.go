@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"sync"
 	"testing"
+
+	"github.com/syndicate/syndicate/stricthtml"
 )
 
 var benchCorpus = flag.String("corpus", "", "content folder for the render benchmarks; empty generates 300 posts with cmd/gencontent")
@@ -77,6 +79,36 @@ func BenchmarkRenderBody(b *testing.B) {
 	}
 	if cpu := processCPU() - cpu; cpu > 0 {
 		// Includes the garbage collector's work on other threads.
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// BenchmarkStrictCheck is the check every rendered fragment goes through
+// (stricthtml.Check, in toHTML), over the corpus's rendered content: what
+// posts whose HTML needs no balancing pay on top of BenchmarkRenderBody.
+func BenchmarkStrictCheck(b *testing.B) {
+	posts, err := benchPosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var html []string
+	var size int64
+	for _, bp := range posts {
+		p := bp.post
+		RenderBody(&p, bp.body)
+		html = append(html, p.ContentHTML)
+		size += int64(len(p.ContentHTML))
+	}
+	b.SetBytes(size)
+	cpu := processCPU()
+	for b.Loop() {
+		for _, s := range html {
+			if err := stricthtml.Check(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if cpu := processCPU() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/syndicate/syndicate/stricthtml"
 	"golang.org/x/net/html"
 )
 
@@ -277,6 +279,70 @@ func TestSpecialCharacters(t *testing.T) {
 				checkXMLText(t, s, true)
 			}
 			checkXMLText(t, p.SummaryText, false)
+		})
+	}
+}
+
+// TestStrictHTML: raw HTML as WordPress exports hold it, unbalanced and
+// misnested, comes out in content and summaries as HTML a strict HTML5
+// parser reads without error, shaped as a browser shapes it.
+func TestStrictHTML(t *testing.T) {
+	tests := []struct{ name, md, want string }{
+		{"stray end tag", "text</p>\n\nmore", "<p>text</p><p></p>\n<p>more</p>"},
+		{"end tags for nothing", "a</span></em> b", "<p>a b</p>"},
+		{"a inside a", `<a href="/x">one <a href="/y">two</a></a>`,
+			`<p><a href="https://example.org/x" rel="nofollow">one </a><a href="https://example.org/y" rel="nofollow">two</a></p>`},
+		{"open at the end", "<div><blockquote>\n\nquote *em*", "<div><blockquote>\n<p>quote <em>em</em></p></blockquote></div>"},
+		{"block in a paragraph", "<p>a<div>b</div>c</p>", "<p>a</p><div>b</div>c<p></p>"},
+		{"misnested heading", "<h2><strong>x</h2></strong>", "<h2><strong>x</strong></h2>"},
+		{"table without tbody", "<table><tr><td>x</table>", "<table><tbody><tr><td>x</td></tr></tbody></table>"},
+		{"C1 references in raw HTML", "<p>a&#x81;b&#133;c&#150;</p>", "<p>ab…c–</p>"},
+		{"bare ampersand in raw HTML", `<p>Q&A <a href="/?a=1&b=2">x</a></p>`,
+			`<p>Q&amp;A <a href="https://example.org/?a=1&amp;b=2" rel="nofollow">x</a></p>`},
+		{"balanced raw HTML untouched", "<div class=\"x\"><p>a</p></div>", "<div><p>a</p></div>"},
+		// goldmark's own markup nests links here: balanced too.
+		{"autolink in link text", "[<http://a.example>](http://b.example)",
+			`<p><a href="http://b.example" rel="nofollow"></a><a href="http://a.example" rel="nofollow">http://a.example</a></p>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := render(tt.md)
+			if p.ContentHTML != tt.want {
+				t.Errorf("content = %q, want %q", p.ContentHTML, tt.want)
+			}
+			q := &Post{Title: "T", Link: testLink, frontSummary: tt.md}
+			RenderBody(q, []byte("Body."))
+			for _, s := range []string{p.ContentHTML, p.SummaryHTML, q.SummaryHTML} {
+				if err := stricthtml.Check(s); err != nil {
+					t.Errorf("Check(%q): %v", s, err)
+				}
+			}
+		})
+	}
+}
+
+// TestFixtureCorporaRender renders every post of the fixture corpora
+// (../testdata/corpora, which scripts/feedcheck-all also checks with the
+// W3C validator): every content and summary passes stricthtml.Check.
+func TestFixtureCorporaRender(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", "corpora", "*", "content"))
+	if len(dirs) == 0 {
+		t.Fatal("no fixture corpora")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(filepath.Dir(dir)), func(t *testing.T) {
+			res := scan(t, dir)
+			if len(res.Skipped) > 0 || len(res.Posts) == 0 {
+				t.Fatalf("%d posts, skipped %v", len(res.Posts), res.Skipped)
+			}
+			for _, p := range res.Posts {
+				renderPost(t, dir, p)
+				for _, s := range []string{p.ContentHTML, p.SummaryHTML} {
+					if err := stricthtml.Check(s); err != nil {
+						t.Errorf("%s: Check(%q): %v", p.Path, s, err)
+					}
+				}
+			}
 		})
 	}
 }

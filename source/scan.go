@@ -532,6 +532,9 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.Published, pubKey = t, k
 		break
 	}
+	if p.Published.IsZero() {
+		p.Published, pubKey, _ = m.dateInLinks(loc)
+	}
 	if pathDate, ok := dateFromPath(rel, loc); ok {
 		if p.Published.IsZero() {
 			p.Published = pathDate
@@ -579,6 +582,13 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		link, err := resolveLink(s.site, str(v))
 		if err != nil {
 			return nil, warns, &keyError{k, err}
+		}
+		p.Link = link
+	} else if zp := strings.TrimSpace(str(m["path"])); zp != "" && s.site != nil {
+		// Zola's path, relative to the site.
+		link, err := resolveLink(s.site, zolaLink(zp))
+		if err != nil {
+			return nil, warns, &keyError{"path", err}
 		}
 		p.Link = link
 	} else {
