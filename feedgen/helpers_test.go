@@ -5,11 +5,15 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -179,4 +183,156 @@ func checkChars(t testing.TB, name string, body []byte) {
 func writeDir(s *Snapshot, dir string) error {
 	_, err := s.WriteTree(context.Background(), dir)
 	return err
+}
+
+// simplePost is a rendered post with the given path and publication
+// time, its link and id derived from the path.
+func simplePost(path string, published time.Time, tags ...string) *source.Post {
+	slug := strings.TrimSuffix(path, ".md")
+	link := "https://example.org/" + slug + "/"
+	return &source.Post{
+		Path: path, ID: link, Link: link, Title: "Post " + slug,
+		Published: published, Updated: published, Tags: tags, Language: "en-US",
+		ContentHTML: "<p>Body of " + slug + "</p>", SummaryHTML: "<p>About " + slug + "</p>", SummaryText: "About " + slug,
+	}
+}
+
+func ids(p *Plan, posts []*source.Post) []string {
+	var out []string
+	for _, x := range posts {
+		out = append(out, p.IDs[x])
+	}
+	return out
+}
+
+func paths(posts []*source.Post) []string {
+	var out []string
+	for _, x := range posts {
+		out = append(out, x.Path)
+	}
+	return out
+}
+
+// change is one edit of a site between two builds.
+type change struct {
+	name string
+	site func(*Site)
+	opts func(*Options)
+	// posts edits a deep copy of the posts.
+	posts func([]*source.Post) []*source.Post
+}
+
+func incrementalChanges() []change {
+	return []change{
+		{name: "nothing"},
+		{name: "one post's content", posts: func(ps []*source.Post) []*source.Post {
+			ps[7].ContentHTML += "<p>edited</p>"
+			return ps
+		}},
+		{name: "a post no feed lists", posts: func(ps []*source.Post) []*source.Post {
+			ps[len(ps)-1].Title += " (edited)"
+			return ps
+		}},
+		{name: "a new post", posts: func(ps []*source.Post) []*source.Post {
+			x := simplePost("new.md", ps[0].Published.Add(time.Hour), "brand new", ps[0].Tags[0])
+			return append(ps, x)
+		}},
+		{name: "a post removed", posts: func(ps []*source.Post) []*source.Post {
+			return append(ps[:3:3], ps[4:]...)
+		}},
+		{name: "a tag gone", posts: func(ps []*source.Post) []*source.Post {
+			// The rarest tag in the corpus disappears with its feed.
+			for _, x := range ps {
+				x.Tags = slicesDelete(x.Tags, "rare tag")
+			}
+			return ps
+		}},
+		{name: "site title", site: func(s *Site) { s.Title += " (new)" }},
+		{name: "summary only", opts: func(o *Options) { o.SummaryOnly = true }},
+		{name: "fewer formats", opts: func(o *Options) { o.Formats = []Format{Atom} }},
+	}
+}
+
+func slicesDelete(list []string, s string) []string {
+	var out []string
+	for _, v := range list {
+		if v != s {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func incrementalCorpus() []*source.Post {
+	posts := generatePosts(300, 40, 5)
+	posts[100].Tags = append(posts[100].Tags, "rare tag")
+	return posts
+}
+
+// apply makes the plan after the change, from fresh copies of posts.
+func (c change) apply(t testing.TB, posts []*source.Post) *Plan {
+	t.Helper()
+	site, opts := benchSite(), Options{Limit: 10}
+	if c.site != nil {
+		c.site(&site)
+	}
+	if c.opts != nil {
+		c.opts(&opts)
+	}
+	ps := clonePosts(posts)
+	if c.posts != nil {
+		ps = c.posts(ps)
+	}
+	return mustPlan(t, site, opts, ps)
+}
+
+// inodes maps each file under dir to its inode number.
+func inodes(t *testing.T, dir string) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
+	for _, rel := range tree(t, dir) {
+		info, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			t.Skip("no inode numbers here")
+		}
+		out[rel] = st.Ino
+	}
+	return out
+}
+
+// checkManifest: the folder's manifest lists exactly the snapshot's
+// documents with their fingerprints, ETags, sizes and times.
+func checkManifest(t *testing.T, dir string, s *Snapshot) {
+	t.Helper()
+	m, err := outtree.ReadManifest(dir)
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	if len(m.Entries) != len(s.Paths) {
+		t.Fatalf("manifest lists %d documents, want %d", len(m.Entries), len(s.Paths))
+	}
+	for i, e := range m.Entries {
+		d := s.Docs[s.Paths[i]]
+		if e.Path != d.Path || Fingerprint(e.Key) != d.Fingerprint || e.ETag != d.ETag || e.Size != int64(len(d.Body)) || !e.Modified.Equal(d.Modified) {
+			t.Errorf("manifest entry %+v, want %s %s %s %d %v", e, d.Path, d.Fingerprint, d.ETag, len(d.Body), d.Modified)
+		}
+	}
+}
+
+func mustWrite(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -314,3 +314,309 @@ func TestCompressedDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanWriteTree writes a plan's documents straight to a folder and
+// then again after each change, against a build from scratch in memory:
+// the same files, bytes and times, a manifest that describes them,
+// unchanged documents linked from the previous tree, and nothing written
+// at all when nothing changed.
+func TestPlanWriteTree(t *testing.T) {
+	posts := incrementalCorpus()
+	ctx := context.Background()
+	for _, c := range incrementalChanges() {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "public")
+			first := mustPlan(t, benchSite(), Options{Limit: 10}, clonePosts(posts))
+			st, err := first.WriteTree(ctx, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Written != st.Documents || st.Linked+st.Copied != 0 || st.Unchanged {
+				t.Errorf("first write: %+v", st)
+			}
+			firstSnap, err := first.Build(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTree(t, dir, firstSnap)
+			checkManifest(t, dir, firstSnap)
+			before := inodes(t, dir)
+			dirInfo, _ := os.Stat(dir)
+
+			plan := c.apply(t, posts)
+			want, err := plan.Build(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := itemsEncoded.Load()
+			st, err = plan.WriteTree(ctx, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			encodings := itemsEncoded.Load() - n
+			checkTree(t, dir, want)
+			checkManifest(t, dir, want)
+			checkNoLeftovers(t, dir)
+			after := inodes(t, dir)
+
+			same := 0
+			for _, p := range want.Paths {
+				if old := firstSnap.Docs[p]; old != nil && old.Fingerprint == want.Docs[p].Fingerprint {
+					same++
+					if after[p] != before[p] {
+						t.Errorf("%s: unchanged but written again", p)
+					}
+				} else if before[p] != 0 && after[p] == before[p] {
+					t.Errorf("%s: changed but kept", p)
+				}
+			}
+			if same == len(want.Paths) && len(firstSnap.Paths) == len(want.Paths) {
+				dirNow, _ := os.Stat(dir)
+				if !st.Unchanged || st.Written+st.Linked+st.Copied != 0 || encodings != 0 || !os.SameFile(dirInfo, dirNow) {
+					t.Errorf("no document changed, yet: %+v, %d items encoded, folder replaced: %v", st, encodings, !os.SameFile(dirInfo, dirNow))
+				}
+			} else {
+				if st.Unchanged {
+					t.Error("a change was reported as unchanged output")
+				}
+				if st.Documents != len(want.Paths) || st.Linked != same || st.Written != len(want.Paths)-same || st.Copied != 0 {
+					t.Errorf("stats %+v; want %d linked of %d", st, same, len(want.Paths))
+				}
+			}
+			if c.name == "nothing" || c.name == "a post no feed lists" {
+				if !st.Unchanged {
+					t.Errorf("%s changed, yet the output was written: %+v", c.name, st)
+				}
+			}
+			t.Logf("%+v, %d items encoded", st, encodings)
+		})
+	}
+}
+
+// TestWriteTreeDistrustsManifest: a damaged, foreign or outdated
+// manifest, or a tree that no longer matches it, never makes a write
+// keep a file it cannot vouch for.
+func TestWriteTreeDistrustsManifest(t *testing.T) {
+	posts := incrementalCorpus()
+	ctx := context.Background()
+	// markerText is the marker's first line, for people: all an older
+	// syndicate's marker held.
+	markerText := "This folder is written by syndicate and replaced as a whole on every build.\n"
+	editMarker := func(f func(string) string) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			p := filepath.Join(dir, outtree.MarkerName)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustWrite(t, p, f(string(b)))
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		spoil func(t *testing.T, dir string)
+		// linked is how many documents may still be linked: -1 for all
+		// but one, 0 for none.
+		linked int
+	}{
+		{"marker of an older syndicate", editMarker(func(string) string { return markerText }), 0},
+		{"garbage", editMarker(func(s string) string { return markerText + "{not json" }), 0},
+		{"truncated", editMarker(func(s string) string { return s[:len(s)/2] }), 0},
+		{"other manifest version", editMarker(func(s string) string {
+			return strings.Replace(s, `"syndicate_manifest":1`, `"syndicate_manifest":99`, 1)
+		}), 0},
+		{"unknown field", editMarker(func(s string) string {
+			return strings.Replace(s, `"encoder":`, `"extra":1,"encoder":`, 1)
+		}), 0},
+		{"path outside the folder", editMarker(func(s string) string {
+			return strings.Replace(s, `"path":"categories/`, `"path":"../categories/`, 1)
+		}), 0},
+		{"bad fingerprint", editMarker(func(s string) string {
+			return strings.Replace(s, `"fingerprint":"`, `"fingerprint":"zz`, 1)
+		}), 0},
+		{"repeated path", editMarker(func(s string) string {
+			i := strings.Index(s, `{"path"`)
+			j := strings.Index(s[i+1:], `{"path"`) + i + 1
+			return s[:j] + s[i:j] + s[j:]
+		}), 0},
+		{"a document edited", func(t *testing.T, dir string) {
+			mustWrite(t, filepath.Join(dir, "feed.rss"), "edited by hand")
+		}, -1},
+		{"a document deleted", func(t *testing.T, dir string) {
+			mustDo(t, os.Remove(filepath.Join(dir, "feed.json")))
+		}, -1},
+		{"a document replaced by a symlink", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "feed.atom")
+			mustDo(t, os.Rename(p, p+".real"))
+			mustDo(t, os.Symlink("feed.atom.real", p))
+		}, -1},
+		{"a file added", func(t *testing.T, dir string) {
+			mustWrite(t, filepath.Join(dir, "tags", "stray.txt"), "stray")
+		}, -2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "public")
+			if _, err := mustPlan(t, benchSite(), Options{Limit: 10}, clonePosts(posts)).WriteTree(ctx, dir); err != nil {
+				t.Fatal(err)
+			}
+			tc.spoil(t, dir)
+			plan := mustPlan(t, benchSite(), Options{Limit: 10}, clonePosts(posts))
+			st, err := plan.WriteTree(ctx, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := plan.Build(ctx, nil)
+			checkTree(t, dir, want) // also: no stray or extra file is left
+			checkManifest(t, dir, want)
+			checkNoLeftovers(t, dir)
+			switch {
+			case st.Unchanged:
+				t.Errorf("output reported unchanged: %+v", st)
+			case tc.linked == 0 && st.Linked+st.Copied != 0:
+				t.Errorf("%d documents kept on the word of a bad manifest", st.Linked+st.Copied)
+			case tc.linked == -1 && (st.Written != 1 || st.Linked != st.Documents-1):
+				t.Errorf("stats %+v, want the spoilt document alone written", st)
+			case tc.linked == -2 && (st.Written != 0 || st.Linked != st.Documents):
+				t.Errorf("stats %+v, want every document linked into a tree without the stray file", st)
+			}
+		})
+	}
+}
+
+// TestWriteTreeCancelled: a cancelled write leaves the previous tree as
+// it was and nothing beside it.
+func TestWriteTreeCancelled(t *testing.T) {
+	posts := incrementalCorpus()
+	dir := filepath.Join(t.TempDir(), "public")
+	first := mustPlan(t, benchSite(), Options{Limit: 10}, clonePosts(posts))
+	if _, err := first.WriteTree(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	firstSnap, _ := first.Build(context.Background(), nil)
+	ps := clonePosts(posts)
+	ps[0].Title += " (edited)"
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := mustPlan(t, benchSite(), Options{Limit: 10}, ps).WriteTree(ctx, dir); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	checkTree(t, dir, firstSnap)
+	checkNoLeftovers(t, dir)
+}
+
+// TestSnapshotWriteTreeReuse: a snapshot written over a folder links the
+// documents the folder's manifest vouches for by ETag, size and time,
+// whichever way the folder was written, and writes nothing when they are
+// all there. Documents without an ETag are always written.
+func TestSnapshotWriteTreeReuse(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "public")
+	plan := mustPlan(t, testSite(), Options{Limit: 5}, fixturePosts())
+	if _, err := plan.WriteTree(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := mustPlan(t, testSite(), Options{Limit: 5}, fixturePosts()).Build(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := snap.WriteTree(ctx, dir)
+	if err != nil || !st.Unchanged {
+		t.Errorf("snapshot over its own plan's folder: %+v %v", st, err)
+	}
+	// One document changed, by hand, without a fingerprint.
+	changed := &Snapshot{Docs: map[string]*Document{}, Paths: snap.Paths}
+	for p, d := range snap.Docs {
+		changed.Docs[p] = d
+	}
+	d := *snap.Docs["feed.json"]
+	d.Body = []byte(`{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[]}` + "\n")
+	d.ETag, d.Fingerprint = etagOf(d.Body), Fingerprint{}
+	changed.Docs["feed.json"] = &d
+	if st, err = changed.WriteTree(ctx, dir); err != nil || st.Unchanged || st.Written != 1 || st.Linked != st.Documents-1 {
+		t.Errorf("one document changed: %+v %v", st, err)
+	}
+	checkTree(t, dir, changed)
+	checkManifest(t, dir, changed)
+	if st, err = changed.WriteTree(ctx, dir); err != nil || !st.Unchanged {
+		t.Errorf("the same snapshot again: %+v %v", st, err)
+	}
+	noETag := &Snapshot{Docs: map[string]*Document{"feed.rss": {Path: "feed.rss", Body: []byte("x")}}, Paths: []string{"feed.rss"}}
+	for range 2 {
+		if st, err = noETag.WriteTree(ctx, dir); err != nil || st.Unchanged || st.Written != 1 {
+			t.Errorf("a document without an ETag: %+v %v", st, err)
+		}
+	}
+}
+
+// TestPlanWriteTreeAtomicForReaders alternates between two plans that
+// share most documents while readers read them: every read finds a
+// whole document of one of the builds, linked or written.
+func TestPlanWriteTreeAtomicForReaders(t *testing.T) {
+	posts := incrementalCorpus()
+	edited := clonePosts(posts)
+	edited[0].Title += " (edited)"
+	plans := []*Plan{
+		mustPlan(t, benchSite(), Options{Limit: 10}, posts),
+		mustPlan(t, benchSite(), Options{Limit: 10}, edited),
+	}
+	valid := map[string]map[string]bool{}
+	for _, p := range plans {
+		s, err := p.Build(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for path, d := range s.Docs {
+			if valid[path] == nil {
+				valid[path] = map[string]bool{}
+			}
+			valid[path][string(d.Body)] = true
+		}
+	}
+	var names []string
+	for p := range valid {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	dir := filepath.Join(t.TempDir(), "public")
+	if _, err := plans[0].WriteTree(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	var reads atomic.Int64
+	for r := range 3 {
+		wg.Go(func() {
+			for i := r; !stop.Load(); i++ {
+				name := names[i%len(names)]
+				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+				if err != nil {
+					if !errors.Is(err, fs.ErrNotExist) { // a lookup into the deleted tree
+						errs <- err.Error()
+						return
+					}
+					continue
+				}
+				reads.Add(1)
+				if !valid[name][string(b)] {
+					errs <- name + ": read a document no build wrote whole"
+					return
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		if _, err := plans[(i+1)%2].WriteTree(context.Background(), dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if reads.Load() == 0 {
+		t.Error("no reader read anything")
+	}
+}
