@@ -29,11 +29,7 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath)
-	if err != nil {
-		return &usageError{err}
-	}
-	st, err := cfg.settings(overrides{contentDir: *content, outputDir: *out})
+	st, err := loadSettings(*configPath, overrides{contentDir: *content, outputDir: *out})
 	if err != nil {
 		return err
 	}

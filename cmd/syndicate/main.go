@@ -158,3 +158,13 @@ func loadConfig(path string) (*Config, error) {
 	}
 	return nil, errors.Join(errs...)
 }
+
+// loadSettings loads the config file and derives the packages' settings
+// with the command line's overrides; every error is a usage error.
+func loadSettings(path string, o overrides) (*settings, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	return cfg.settings(o)
+}

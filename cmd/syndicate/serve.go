@@ -29,11 +29,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath)
-	if err != nil {
-		return &usageError{err}
-	}
-	st, err := cfg.settings(overrides{listen: *listen})
+	st, err := loadSettings(*configPath, overrides{listen: *listen})
 	if err != nil {
 		return err
 	}
