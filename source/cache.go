@@ -191,7 +191,7 @@ const (
 	cacheFormat = 3
 )
 
-// ErrCacheInvalid: the cache file is corrupt, truncated, of another
+// ErrCacheInvalid says the cache file is corrupt, truncated, of another
 // version or for another configuration; it is discarded, never trusted.
 var ErrCacheInvalid = errors.New("cache file is invalid")
 
@@ -269,7 +269,7 @@ func LoadCache(path string) (*Cache, error) {
 	}
 	c, err := decodeCache(data)
 	if err != nil {
-		return NewCache(), fmt.Errorf("%w: %s: %v", ErrCacheInvalid, path, err)
+		return NewCache(), fmt.Errorf("%w: %s: %w", ErrCacheInvalid, path, err)
 	}
 	c.savedAs = path
 	return c, nil

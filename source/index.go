@@ -16,7 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// ErrRescan: the changes cannot be taken into an Index file by file (a
+// ErrRescan says the changes cannot be taken into an Index file by file (a
 // symlink, something other than a regular file, a file the survey had to
 // skip, an Index of another folder or configuration); survey and scan the
 // folder instead.

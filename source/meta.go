@@ -419,9 +419,7 @@ func (m meta) authors() []Author {
 	add := func(v any) {
 		switch x := v.(type) {
 		case string:
-			for _, a := range splitAuthors(x) {
-				out = append(out, a)
-			}
+			out = append(out, splitAuthors(x)...)
 		case map[string]any:
 			a := Author{
 				Name:  text(str(firstOf(x, "name", "display_name", "displayName"))),
@@ -508,7 +506,7 @@ func resolveLink(site *url.URL, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("bad link %q: %v", raw, err)
+		return "", fmt.Errorf("bad link %q: %w", raw, err)
 	}
 	if u.IsAbs() {
 		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {

@@ -213,9 +213,9 @@ func RenderBody(p *Post, body []byte) {
 // below the bound (10,000 lines indented 300 columns is 9e8).
 const maxNestingCost = 1_000_000_000
 
-// ErrTooDeep: the Markdown nests containers too deeply to render in
+// ErrTooDeep says the Markdown nests containers too deeply to render in
 // reasonable time.
-var ErrTooDeep = errors.New("Markdown nests blockquotes or lists too deeply to render")
+var ErrTooDeep = errors.New("Markdown nests blockquotes or lists too deeply to render") //nolint:staticcheck // ST1005: Markdown is a name
 
 // nestingCost sums the squares of the lines' container prefixes, stopping
 // once it passes the bound.

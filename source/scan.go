@@ -341,7 +341,7 @@ func (s *Scanner) readHead(rel string) (data []byte, info os.FileInfo, whole boo
 	buf := make([]byte, headSize)
 	n, err := io.ReadFull(f, buf)
 	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		whole = true
 	case err != nil:
 		return nil, nil, false, err

@@ -83,12 +83,12 @@ var localFS = map[int64]string{
 	0x2011BAB0: "exfat",
 }
 
-// ErrRootGone: the watched folder was moved or removed; a new Watcher
-// must watch whatever takes its place.
+// ErrRootGone says the watched folder was moved or removed; a new
+// Watcher must watch whatever takes its place.
 var ErrRootGone = errors.New("watched folder moved or removed")
 
-// ErrNotWatchable: the folder is on a file system whose changes inotify
-// may not see, or the system has no inotify watches to spare.
+// ErrNotWatchable says the folder is on a file system whose changes
+// inotify may not see, or the system has no inotify watches to spare.
 var ErrNotWatchable = errors.New("content folder cannot be watched")
 
 // NewWatcher watches every folder under root that a scan lists.
@@ -99,7 +99,7 @@ func NewWatcher(root string) (*Watcher, error) {
 	}
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("%w: inotify: %v", ErrNotWatchable, err)
+		return nil, fmt.Errorf("%w: inotify: %w", ErrNotWatchable, err)
 	}
 	w := &Watcher{fd: fd, root: root, dirs: map[int]watchedDir{}}
 	if w.rootID, err = folderID(dir); err != nil {
@@ -118,14 +118,14 @@ func NewWatcher(root string) (*Watcher, error) {
 func (w *Watcher) addTree(dir, rel string) error {
 	var fs unix.Statfs_t
 	if err := unix.Statfs(dir, &fs); err != nil {
-		return fmt.Errorf("%w: %v", ErrNotWatchable, err)
+		return fmt.Errorf("%w: %w", ErrNotWatchable, err)
 	}
 	if _, ok := localFS[int64(fs.Type)]; !ok {
 		return fmt.Errorf("%w: %s is on a file system (type %#x) whose changes may come from elsewhere", ErrNotWatchable, dir, fs.Type)
 	}
 	wd, err := unix.InotifyAddWatch(w.fd, dir, watchMask)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v (see fs.inotify.max_user_watches)", ErrNotWatchable, dir, err)
+		return fmt.Errorf("%w: %s: %w (see fs.inotify.max_user_watches)", ErrNotWatchable, dir, err)
 	}
 	w.dirs[wd] = watchedDir{abs: dir, rel: rel}
 	if rel == "" {
@@ -133,7 +133,7 @@ func (w *Watcher) addTree(dir, rel string) error {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNotWatchable, err)
+		return fmt.Errorf("%w: %w", ErrNotWatchable, err)
 	}
 	for _, e := range entries {
 		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {

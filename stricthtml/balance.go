@@ -82,6 +82,7 @@ func repair(n *html.Node, stack []atom.Atom) (again bool) {
 			continue
 		}
 		var wrapped bool
+		//nolint:errorlint // startAllowed returns its sentinels as they are, never wrapped
 		switch err := startAllowed(stack, c.DataAtom, e); err {
 		case nil:
 		case errTable:
