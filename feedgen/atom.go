@@ -1,6 +1,7 @@
 package feedgen
 
 import (
+	"encoding/xml"
 	"strings"
 	"time"
 
@@ -97,4 +98,153 @@ func (p *Plan) atomEntryOf(x *source.Post, t *postText) *atomEntry {
 		e.Category = append(e.Category, atomCategory{Term: c, Label: c})
 	}
 	return e
+}
+
+// The fast encoder (see fastenc.go).
+
+// appendAtomLinks appends link elements at the indentation nl.
+func appendAtomLinks(dst []byte, nl string, links []feeds.AtomLink) []byte {
+	for _, l := range links {
+		dst = append(dst, nl...)
+		dst = append(dst, "<link"...)
+		dst = xmlAttr(dst, "href", l.Href)
+		if l.Rel != "" {
+			dst = xmlAttr(dst, "rel", l.Rel)
+		}
+		if l.Type != "" {
+			dst = xmlAttr(dst, "type", l.Type)
+		}
+		if l.Length != "" {
+			dst = xmlAttr(dst, "length", l.Length)
+		}
+		dst = append(dst, "></link>"...)
+	}
+	return dst
+}
+
+// appendAtomAuthor appends an author element at the indentation nl.
+func appendAtomAuthor(dst []byte, nl string, a *feeds.AtomAuthor) []byte {
+	dst = append(dst, nl...)
+	dst = append(dst, "<author>"...)
+	if a.Name == "" && a.Uri == "" && a.Email == "" {
+		return append(dst, "</author>"...)
+	}
+	nl2 := nl + "  "
+	if a.Name != "" {
+		dst = xmlElem(dst, nl2, "name", a.Name)
+	}
+	if a.Uri != "" {
+		dst = xmlElem(dst, nl2, "uri", a.Uri)
+	}
+	if a.Email != "" {
+		dst = xmlElem(dst, nl2, "email", a.Email)
+	}
+	dst = append(dst, nl...)
+	return append(dst, "</author>"...)
+}
+
+// Atom entries, at the depth MarshalIndent(entry, "  ", "  ") puts them.
+
+// marshalRef is the reference encoding of the entry.
+func (e *atomEntry) marshalRef() ([]byte, error) { return xml.MarshalIndent(e, "  ", "  ") }
+
+// fast reports whether appendTo writes every field the entry sets.
+func (e *atomEntry) fast() bool {
+	return e.Xmlns == "" && e.Rights == "" && e.Source == "" && e.Contributor == nil
+}
+
+// appendTo appends the entry's encoding.
+func (e *atomEntry) appendTo(dst []byte) ([]byte, error) {
+	if !e.fast() {
+		b, err := e.marshalRef()
+		return append(dst, b...), err
+	}
+	const nl = "\n    "
+	dst = append(dst, "  <entry"...)
+	if e.Lang != "" {
+		dst = xmlAttr(dst, "xml:lang", e.Lang)
+	}
+	dst = append(dst, '>')
+	dst = xmlElem(dst, nl, "title", e.Title)
+	dst = xmlElem(dst, nl, "updated", e.Updated)
+	dst = xmlElem(dst, nl, "id", e.Id)
+	if c := e.Content; c != nil {
+		dst = append(dst, nl+"<content"...)
+		dst = xmlAttr(dst, "type", c.Type)
+		dst = append(dst, '>')
+		dst = appendXMLText(dst, c.Content)
+		dst = append(dst, "</content>"...)
+	}
+	if e.Published != "" {
+		dst = xmlElem(dst, nl, "published", e.Published)
+	}
+	dst = appendAtomLinks(dst, nl, e.Links)
+	if s := e.Summary; s != nil {
+		dst = append(dst, nl+"<summary"...)
+		dst = xmlAttr(dst, "type", s.Type)
+		dst = append(dst, '>')
+		dst = appendXMLText(dst, s.Content)
+		dst = append(dst, "</summary>"...)
+	}
+	for _, a := range e.Author {
+		if a != nil {
+			dst = appendAtomAuthor(dst, nl, a)
+		}
+	}
+	for _, c := range e.Category {
+		dst = append(dst, nl+"<category"...)
+		dst = xmlAttr(dst, "term", c.Term)
+		if c.Label != "" {
+			dst = xmlAttr(dst, "label", c.Label)
+		}
+		dst = append(dst, "></category>"...)
+	}
+	return append(dst, "\n  </entry>"...), nil
+}
+
+// marshalRef is the reference encoding of the document.
+func (a *atomFeed) marshalRef() ([]byte, error) { return xml.MarshalIndent(a, "", "  ") }
+
+// fast reports whether appendTo writes every field the document sets.
+func (a *atomFeed) fast() bool {
+	return a.AtomFeed.Category == "" && a.Icon == "" && a.Logo == "" && a.Rights == "" &&
+		a.Contributor == nil && len(a.Entries) == 0
+}
+
+// appendTo appends the document's encoding.
+func (a *atomFeed) appendTo(dst []byte) ([]byte, error) {
+	if !a.fast() {
+		b, err := a.marshalRef()
+		return append(dst, b...), err
+	}
+	const nl = "\n  "
+	dst = append(dst, "<feed"...)
+	dst = xmlAttr(dst, "xmlns", a.Xmlns)
+	if a.Lang != "" {
+		dst = xmlAttr(dst, "xml:lang", a.Lang)
+	}
+	dst = append(dst, '>')
+	dst = xmlElem(dst, nl, "title", a.Title)
+	dst = xmlElem(dst, nl, "id", a.Id)
+	dst = xmlElem(dst, nl, "updated", a.Updated)
+	if a.Subtitle != "" {
+		dst = xmlElem(dst, nl, "subtitle", a.Subtitle)
+	}
+	dst = appendAtomLinks(dst, nl, a.Link)
+	if a.Author != nil {
+		dst = appendAtomAuthor(dst, nl, a.Author)
+	}
+	if g := a.Generator; g != nil {
+		dst = append(dst, nl+"<generator"...)
+		if g.URI != "" {
+			dst = xmlAttr(dst, "uri", g.URI)
+		}
+		if g.Version != "" {
+			dst = xmlAttr(dst, "version", g.Version)
+		}
+		dst = append(dst, '>')
+		dst = appendXMLText(dst, g.Name)
+		dst = append(dst, "</generator>"...)
+	}
+	return append(dst, "\n</feed>"...), nil
 }

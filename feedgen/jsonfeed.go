@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/gorilla/feeds"
 	"github.com/syndicate/syndicate/feedtext"
@@ -79,4 +80,136 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// The fast encoder (see fastenc.go).
+
+// appendJSONAuthors appends the "authors" field, left out when empty.
+func appendJSONAuthors(dst []byte, authors []*feeds.JSONAuthor) []byte {
+	if len(authors) == 0 {
+		return dst
+	}
+	dst = jsonField(dst, "authors")
+	for i, a := range authors {
+		if i > 0 {
+			dst = append(dst, ',')
+		} else {
+			dst = append(dst, '[')
+		}
+		if a == nil {
+			dst = append(dst, "null"...)
+			continue
+		}
+		dst = append(dst, '{')
+		for _, f := range [...]struct{ name, value string }{{"name", a.Name}, {"url", a.Url}, {"avatar", a.Avatar}} {
+			if f.value != "" {
+				dst = jsonField(dst, f.name)
+				dst = appendJSONString(dst, f.value)
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
+// JSON Feed items, as marshalJSON writes them.
+
+// marshalRef is the reference encoding of the item.
+func (it *jsonItem) marshalRef() ([]byte, error) { return marshalJSON(it) }
+
+// fast reports whether appendTo writes every field the item sets.
+func (it *jsonItem) fast() bool {
+	return it.ExternalUrl == "" && it.ContentText == "" && it.Image == "" && it.BannerImage == "" &&
+		it.JSONItem.Author == nil && len(it.Attachments) == 0
+}
+
+// appendTo appends the item's encoding.
+func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
+	if !it.fast() {
+		b, err := it.marshalRef()
+		return append(dst, b...), err
+	}
+	n0 := len(dst)
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, it.Id)
+	for _, f := range [...]struct{ name, value string }{
+		{"url", it.Url},
+		{"title", it.Title},
+		{"content_html", it.ContentHTML},
+		{"summary", it.Summary},
+	} {
+		if f.value != "" {
+			dst = jsonField(dst, f.name)
+			dst = appendJSONString(dst, f.value)
+		}
+	}
+	for _, f := range [...]struct {
+		name  string
+		value *time.Time
+	}{{"date_published", it.PublishedDate}, {"date_modified", it.ModifiedDate}} {
+		if f.value == nil {
+			continue
+		}
+		var ok bool
+		dst = jsonField(dst, f.name)
+		if dst, ok = appendJSONTime(dst, *f.value); !ok {
+			b, err := it.marshalRef() // the reference's error
+			return append(dst[:n0], b...), err
+		}
+	}
+	dst = appendJSONAuthors(dst, it.Authors)
+	if len(it.Tags) > 0 {
+		dst = jsonField(dst, "tags")
+		for i, t := range it.Tags {
+			if i > 0 {
+				dst = append(dst, ',')
+			} else {
+				dst = append(dst, '[')
+			}
+			dst = appendJSONString(dst, t)
+		}
+		dst = append(dst, ']')
+	}
+	if it.Language != "" {
+		dst = jsonField(dst, "language")
+		dst = appendJSONString(dst, it.Language)
+	}
+	return append(dst, '}'), nil
+}
+
+// marshalRef is the reference encoding of the document.
+func (j *jsonFeed) marshalRef() ([]byte, error) { return marshalJSON(j) }
+
+// fast reports whether appendTo writes every field the document sets.
+func (j *jsonFeed) fast() bool {
+	return j.UserComment == "" && j.NextUrl == "" && j.Icon == "" && j.Favicon == "" &&
+		j.JSONFeed.Author == nil && j.Expired == nil && len(j.Hubs) == 0 && len(j.Items) == 0
+}
+
+// appendTo appends the document's encoding.
+func (j *jsonFeed) appendTo(dst []byte) ([]byte, error) {
+	if !j.fast() {
+		b, err := j.marshalRef()
+		return append(dst, b...), err
+	}
+	dst = append(dst, `{"version":`...)
+	dst = appendJSONString(dst, j.Version)
+	dst = append(dst, `,"title":`...)
+	dst = appendJSONString(dst, j.Title)
+	for _, f := range [...]struct{ name, value string }{
+		{"language", j.Language},
+		{"home_page_url", j.HomePageUrl},
+		{"feed_url", j.FeedUrl},
+		{"description", j.Description},
+	} {
+		if f.value != "" {
+			dst = jsonField(dst, f.name)
+			dst = appendJSONString(dst, f.value)
+		}
+	}
+	dst = appendJSONAuthors(dst, j.Authors)
+	if j.Items == nil {
+		return append(dst, `,"items":null}`...), nil
+	}
+	return append(dst, `,"items":[]}`...), nil
 }

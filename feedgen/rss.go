@@ -149,3 +149,142 @@ func (t rssText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 		Text []byte `xml:",innerxml"`
 	}{appendRSSText(nil, string(t))}, start)
 }
+
+// The fast encoder (see fastenc.go).
+
+// appendRSSText appends s escaped for an RSS plain-text element (see
+// rssText): as appendXMLText, but "&" and "<" as hexadecimal references.
+func appendRSSText(dst []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var ref string
+		switch s[i] {
+		case '&':
+			ref = "&#x26;"
+		case '<':
+			ref = "&#x3C;"
+		default:
+			continue
+		}
+		dst = appendXMLText(dst, s[last:i])
+		dst = append(dst, ref...)
+		last = i + 1
+	}
+	return appendXMLText(dst, s[last:])
+}
+
+// rssElem appends an RSS plain-text element at the indentation nl.
+func rssElem(dst []byte, nl, name string, text rssText) []byte {
+	dst = append(dst, nl...)
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = appendRSSText(dst, string(text))
+	dst = append(dst, "</"...)
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+// RSS items, at the depth MarshalIndent(item, "    ", "  ") puts them.
+
+// marshalRef is the reference encoding of the item.
+func (it *rssItem) marshalRef() ([]byte, error) { return xml.MarshalIndent(it, "    ", "  ") }
+
+// fast reports whether appendTo writes every field the item sets.
+func (it *rssItem) fast() bool {
+	return it.Comments == "" && it.Enclosure == nil && it.Source == ""
+}
+
+// appendTo appends the item's encoding.
+func (it *rssItem) appendTo(dst []byte) ([]byte, error) {
+	if !it.fast() {
+		b, err := it.marshalRef()
+		return append(dst, b...), err
+	}
+	const nl = "\n      "
+	dst = append(dst, "    <item>"...)
+	dst = rssElem(dst, nl, "title", it.Title)
+	dst = xmlElem(dst, nl, "link", it.Link)
+	dst = xmlElem(dst, nl, "description", it.Description)
+	if it.Content != nil {
+		dst = append(dst, nl+"<content:encoded>"...)
+		dst = appendCDATA(dst, it.Content.Content)
+		dst = append(dst, "</content:encoded>"...)
+	}
+	if it.Author != "" {
+		dst = rssElem(dst, nl, "author", it.Author)
+	}
+	if g := it.Guid; g != nil {
+		dst = append(dst, nl+"<guid"...)
+		if g.IsPermaLink != "" {
+			dst = xmlAttr(dst, "isPermaLink", g.IsPermaLink)
+		}
+		dst = append(dst, '>')
+		dst = appendXMLText(dst, g.Id)
+		dst = append(dst, "</guid>"...)
+	}
+	if it.PubDate != "" {
+		dst = xmlElem(dst, nl, "pubDate", it.PubDate)
+	}
+	for _, c := range it.Category {
+		dst = rssElem(dst, nl, "category", c)
+	}
+	for _, c := range it.Creator {
+		dst = xmlElem(dst, nl, "dc:creator", c)
+	}
+	if it.Updated != "" {
+		dst = xmlElem(dst, nl, "atom:updated", it.Updated)
+	}
+	return append(dst, "\n    </item>"...), nil
+}
+
+// Document heads: a document without items, as MarshalIndent(doc, "",
+// "  ") or marshalJSON writes it. Documents are cut where the items go
+// (see frame).
+
+// marshalRef is the reference encoding of the document.
+func (d *rssDocument) marshalRef() ([]byte, error) { return xml.MarshalIndent(d, "", "  ") }
+
+// fast reports whether appendTo writes every field the document sets.
+func (d *rssDocument) fast() bool {
+	c := d.Channel
+	return c != nil && c.Copyright == "" && c.ManagingEditor == "" && c.WebMaster == "" && c.RssFeed.Category == "" &&
+		c.Cloud == "" && c.Ttl == 0 && c.Rating == "" && c.SkipHours == "" && c.SkipDays == "" &&
+		c.Image == nil && c.TextInput == nil && len(c.Items) == 0
+}
+
+// appendTo appends the document's encoding.
+func (d *rssDocument) appendTo(dst []byte) ([]byte, error) {
+	if !d.fast() {
+		b, err := d.marshalRef()
+		return append(dst, b...), err
+	}
+	dst = append(dst, "<rss"...)
+	dst = xmlAttr(dst, "version", d.Version)
+	dst = xmlAttr(dst, "xmlns:content", d.NSContent)
+	dst = xmlAttr(dst, "xmlns:atom", d.NSAtom)
+	dst = xmlAttr(dst, "xmlns:dc", d.NSDC)
+	dst = append(dst, ">\n  <channel>"...)
+	c := d.Channel
+	const nl = "\n    "
+	dst = rssElem(dst, nl, "title", c.Title)
+	dst = xmlElem(dst, nl, "link", c.Link)
+	dst = rssElem(dst, nl, "description", c.Description)
+	for _, f := range [...]struct{ name, value string }{
+		{"language", c.Language},
+		{"pubDate", c.PubDate},
+		{"lastBuildDate", c.LastBuildDate},
+		{"generator", c.Generator},
+		{"docs", c.Docs},
+	} {
+		if f.value != "" {
+			dst = xmlElem(dst, nl, f.name, f.value)
+		}
+	}
+	dst = append(dst, nl+"<atom:link"...)
+	dst = xmlAttr(dst, "href", c.AtomLink.Href)
+	dst = xmlAttr(dst, "rel", c.AtomLink.Rel)
+	dst = xmlAttr(dst, "type", c.AtomLink.Type)
+	dst = append(dst, "></atom:link>"...)
+	return append(dst, "\n  </channel>\n</rss>"...), nil
+}
