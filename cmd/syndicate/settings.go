@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/robfig/cron/v3"
@@ -73,7 +74,7 @@ func (c *Config) settings(o overrides) (*settings, error) {
 	loc, _ := c.location() // checked by Validate
 	var formats []feedgen.Format
 	for _, name := range c.Feeds.Formats {
-		if f, err := feedgen.ParseFormat(name); err == nil && !contains(formats, f) {
+		if f, err := feedgen.ParseFormat(name); err == nil && !slices.Contains(formats, f) {
 			formats = append(formats, f)
 		}
 	}
@@ -122,15 +123,6 @@ func (c *Config) settings(o overrides) (*settings, error) {
 		return nil, &usageError{fmt.Errorf("config: %w", err)}
 	}
 	return s, nil
-}
-
-func contains(formats []feedgen.Format, f feedgen.Format) bool {
-	for _, g := range formats {
-		if g == f {
-			return true
-		}
-	}
-	return false
 }
 
 // cacheFile is the cache file, or "" when there is none (logged).
