@@ -301,6 +301,16 @@ func testIncrementalMatchesFresh(t *testing.T, watched bool) {
 		}},
 		{"date moves back", func() { f.write("2023/new.md", tagged("New", "2020-01-01", "t9, go", "New body.")) }},
 		{"tag spelled anew", func() { f.write("2020/p04.md", tagged("Post 4", "2024-05-05", "GO, t4", "Body 4.")) }},
+		// Post 10's HTML holds post 11's link and post 9's: when theirs
+		// change, its documents must too, though its file did not.
+		{"links to other posts", func() {
+			f.write("2022/p10.md", tagged("Post 10", "2024-11-11", "t0", `See [eleven](../2023/p11.md) and [nine]({{< ref "p09.md" >}}).`))
+		}},
+		{"a linked post's link changes", func() {
+			f.write("2023/p11.md", "---\ntitle: Post 11\ndate: 2024-12-12\nslug: renamed\ntags: [t1]\n---\nBody 11.\n")
+		}},
+		{"a linked post goes", func() { os.Remove(filepath.Join(f.dir, "2021", "p09.md")) }},
+		{"and comes back", func() { f.write("2021/p09.md", tagged("Post 9", "2024-10-10", "t4", "Body 9.")) }},
 	}
 	for _, s := range steps {
 		s.do()

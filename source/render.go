@@ -171,11 +171,12 @@ func (s *Scanner) render(p *Post) error {
 	if p.bodyOffset > int64(len(data)) {
 		return errors.New("file changed during the build")
 	}
-	body := data[p.bodyOffset:]
+	body, warns, deps := s.expand(p, data)
 	if nestingCost(body) > maxNestingCost {
 		return ErrTooDeep
 	}
 	RenderBody(p, body)
+	p.RenderWarnings, p.deps = warns, deps
 	if s.cfg.Cache != nil {
 		s.cfg.Cache.storeRendered(p)
 	}

@@ -1,0 +1,448 @@
+package source
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/syndicate/syndicate/directive"
+)
+
+// A post's rendered HTML may depend on more than its own file: the links
+// of the posts it references and the files its directives include. Each
+// such input is a dep, recorded when the post is rendered and checked on
+// every later scan (staleRefs): a post whose deps no longer hold is
+// rendered again, so a change of another post's link reaches every
+// document that lists a post linking to it.
+type dep struct {
+	// key names the input: "L" + kind + NUL + target for a reference,
+	// "F" + path for an included file.
+	key string
+	// val is what the render found: the link ("" when the reference was
+	// dangling), or the file's stamp ("" when it could not be read).
+	val string
+}
+
+// links is the link table of one scan's published posts, built the first
+// time a render or a check needs it.
+type links struct {
+	posts []*Post
+	once  sync.Once
+	// byPath maps a source path to its post's link; byName a file name
+	// without its extension to the paths that have it.
+	byPath map[string]string
+	byName map[string][]string
+}
+
+// setLinks makes posts the ones references resolve to, from now on.
+func (s *Scanner) setLinks(posts []*Post) {
+	s.links.Store(&links{posts: posts})
+}
+
+func (l *links) table() *links {
+	l.once.Do(func() {
+		l.byPath = make(map[string]string, len(l.posts))
+		l.byName = make(map[string][]string, len(l.posts))
+		for _, p := range l.posts {
+			l.byPath[p.Path] = p.Link
+			name := strings.TrimSuffix(path.Base(p.Path), path.Ext(p.Path))
+			l.byName[name] = append(l.byName[name], p.Path)
+		}
+		for _, paths := range l.byName {
+			slices.Sort(paths)
+		}
+	})
+	return l
+}
+
+// resolve finds the link of the post a reference from the post at from
+// names, as the reference's dialect would.
+func (l *links) resolve(from string, kind directive.RefKind, target string) (string, bool) {
+	if l == nil || target == "" {
+		return "", false
+	}
+	t := l.table()
+	dir := path.Dir(from)
+	try := func(rel string) (string, bool) {
+		rel = path.Clean(strings.TrimPrefix(rel, "/"))
+		link, ok := t.byPath[rel]
+		return link, ok
+	}
+	switch kind {
+	case directive.RefPath:
+		if strings.HasPrefix(target, "/") {
+			return try(target)
+		}
+		return try(path.Join(dir, target))
+	case directive.RefHugo:
+		var bases []string
+		if !strings.HasPrefix(target, "/") {
+			bases = append(bases, path.Join(dir, target))
+		}
+		bases = append(bases, target)
+		for _, b := range bases {
+			for _, suffix := range []string{"", ".md", "/index.md", "/_index.md", ".markdown"} {
+				if l, ok := try(b + suffix); ok {
+					return l, true
+				}
+			}
+		}
+		// A bare file name names the one post of that name anywhere.
+		name := strings.TrimSuffix(path.Base(target), path.Ext(target))
+		if ps := t.byName[name]; len(ps) == 1 && !strings.Contains(strings.Trim(target, "/"), "/") {
+			return t.byPath[ps[0]], true
+		}
+	case directive.RefPostURL:
+		name := path.Base(target)
+		sub := path.Dir(strings.Trim(target, "/"))
+		for _, p := range t.byName[name] {
+			if sub == "." || strings.HasSuffix(path.Dir(p), sub) {
+				return t.byPath[p], true
+			}
+		}
+	case directive.RefSitePath:
+		// From the site's root; the content folder may be that root or a
+		// folder below it (such as _posts).
+		rel := path.Clean(strings.TrimPrefix(target, "/"))
+		for {
+			if l, ok := try(rel); ok {
+				return l, true
+			}
+			i := strings.IndexByte(rel, '/')
+			if i < 0 {
+				break
+			}
+			rel = rel[i+1:]
+		}
+	}
+	return "", false
+}
+
+// expand applies the template directives of a post's body (see package
+// directive) and resolves its Markdown links to other posts' source
+// files; data is the whole file. It returns the body to render, the
+// problems found, each with its line in the file, and what the result
+// depends on besides the file. A body with nothing to expand comes back
+// as it is, and costs a look for '{' and for ".md".
+func (s *Scanner) expand(p *Post, data []byte) ([]byte, []*FileError, []dep) {
+	body := data[p.bodyOffset:]
+	mayTemplate := directive.Uses(body, true)
+	mayLink := bytes.Contains(body, []byte(".md")) || bytes.Contains(body, []byte(".markdown"))
+	if !mayTemplate && !mayLink {
+		return body, nil, nil
+	}
+	var (
+		deps  []dep
+		warns []*FileError
+		fm    meta
+	)
+	first := 1 + bytes.Count(data[:p.bodyOffset], []byte("\n")) // the body's first line
+	front := func() meta {
+		if fm == nil {
+			m, _, err := splitFrontMatter(data)
+			if err != nil || m == nil {
+				m = map[string]any{}
+			}
+			fm = meta(m)
+		}
+		return fm
+	}
+	lk := s.links.Load()
+	link := func(kind directive.RefKind, target string) (string, bool) {
+		l, ok := lk.resolve(p.Path, kind, target)
+		deps = append(deps, dep{key: "L" + strconv.Itoa(int(kind)) + "\x00" + target, val: l})
+		return l, ok
+	}
+	if mayTemplate {
+		v, _ := truthy(front()["template"])
+		env := &directive.Env{
+			Template: v,
+			Page: func(key string) (string, bool) {
+				if key == "title" {
+					return p.Title, true
+				}
+				return lookup(front(), key)
+			},
+			Site: s.siteValue,
+			Link: link,
+			File: func(name string) ([]byte, error) {
+				rel := path.Join(path.Dir(p.Path), name)
+				data, st, err := s.include(rel)
+				deps = append(deps, dep{key: "F" + rel, val: st})
+				return data, err
+			},
+		}
+		if directive.Uses(body, env.Template) {
+			var probs []directive.Problem
+			body, probs = directive.Expand(body, env)
+			for _, pr := range probs {
+				warns = append(warns, &FileError{Path: p.Path, Line: first + pr.Line - 1, Err: fmt.Errorf("%s", pr.Msg)})
+			}
+		}
+	}
+	if mayLink {
+		dangling := map[string]bool{}
+		body = rewriteLinks(body, func(off int, target string) (string, bool) {
+			l, ok := link(directive.RefPath, target)
+			if !ok && !dangling[target] {
+				dangling[target] = true
+				line := first + bytes.Count(body[:off], []byte("\n"))
+				warns = append(warns, &FileError{Path: p.Path, Line: line,
+					Err: fmt.Errorf("link to %q names no published post", target)})
+			}
+			return l, ok
+		})
+	}
+	slices.SortStableFunc(warns, func(a, b *FileError) int { return a.Line - b.Line })
+	return body, warns, deps
+}
+
+// siteValue is a site variable: site.params first, then the site's url
+// (scheme and host), baseurl (its path) and title.
+func (s *Scanner) siteValue(key string) (string, bool) {
+	if v, ok := lookup(s.cfg.Params, key); ok {
+		return v, true
+	}
+	switch key {
+	case "url":
+		if s.site != nil {
+			return s.site.Scheme + "://" + s.site.Host, true
+		}
+	case "baseurl", "baseURL":
+		if s.site != nil {
+			return strings.TrimSuffix(s.site.Path, "/"), true
+		}
+	case "title":
+		if s.cfg.SiteTitle != "" {
+			return s.cfg.SiteTitle, true
+		}
+	}
+	return "", false
+}
+
+// lookup finds a dotted key in nested tables, trying Hugo's "params"
+// table and keys in any case as well.
+func lookup(m map[string]any, key string) (string, bool) {
+	if m == nil || key == "" {
+		return "", false
+	}
+	var find func(m map[string]any, parts []string) (any, bool)
+	find = func(m map[string]any, parts []string) (any, bool) {
+		v, ok := m[parts[0]]
+		if !ok {
+			for k, x := range m {
+				if strings.EqualFold(k, parts[0]) {
+					v, ok = x, true
+					break
+				}
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		if len(parts) == 1 {
+			return v, true
+		}
+		sub, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		return find(sub, parts[1:])
+	}
+	parts := strings.Split(key, ".")
+	v, ok := find(m, parts)
+	if !ok {
+		if params, isMap := m["params"].(map[string]any); isMap {
+			v, ok = find(params, parts)
+		}
+	}
+	if !ok {
+		return "", false
+	}
+	if _, isMap := v.(map[string]any); isMap {
+		return "", false
+	}
+	return str(v), true
+}
+
+// include reads a file a directive names (rel, from the content folder):
+// never outside that folder (os.OpenInRoot refuses paths and symlinks
+// that leave it), a regular file within the size limit. It returns the
+// file's stamp, which its dep records.
+func (s *Scanner) include(rel string) ([]byte, string, error) {
+	if !path.IsAbs(rel) && !strings.HasPrefix(rel, "../") && rel != ".." {
+		f, err := os.OpenInRoot(s.root, rel)
+		if err != nil {
+			return nil, "", err
+		}
+		defer f.Close()
+		info, err := f.Stat()
+		if err != nil {
+			return nil, "", err
+		}
+		if !info.Mode().IsRegular() {
+			return nil, "", fmt.Errorf("%s is not a regular file", rel)
+		}
+		if info.Size() > s.cfg.MaxFileSize {
+			return nil, "", fmt.Errorf("%s is larger than the %d-byte limit", rel, s.cfg.MaxFileSize)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxFileSize))
+		if err != nil {
+			return nil, "", err
+		}
+		return data, stampString(info), nil
+	}
+	return nil, "", fmt.Errorf("%s is outside the content folder", rel)
+}
+
+func stampString(info os.FileInfo) string {
+	st := stampOf(info)
+	return fmt.Sprintf("%d/%d/%d", st.size, st.mtime, st.ctime)
+}
+
+// holds says whether a dep recorded at render time still holds.
+func (s *Scanner) holds(from string, d dep, lk *links) bool {
+	switch d.key[0] {
+	case 'L':
+		kind, target, _ := strings.Cut(d.key[1:], "\x00")
+		k, _ := strconv.Atoi(kind)
+		l, _ := lk.resolve(from, directive.RefKind(k), target)
+		return l == d.val
+	case 'F':
+		rel := d.key[1:]
+		st := ""
+		if f, err := os.OpenInRoot(s.root, rel); err == nil {
+			if info, err := f.Stat(); err == nil {
+				st = stampString(info)
+			}
+			f.Close()
+		}
+		return st == d.val
+	}
+	return false
+}
+
+// stale lists the posts among posts whose HTML, made before this scan,
+// depends on something that has changed since (see dep).
+func (s *Scanner) stale(posts []*Post) []*Post {
+	var out []*Post
+	lk := s.links.Load()
+	for _, p := range posts {
+		if len(p.deps) == 0 || !p.Rendered() && p.RenderSum == [16]byte{} {
+			continue
+		}
+		for _, d := range p.deps {
+			if !s.holds(p.Path, d, lk) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// unrender forgets a post's HTML, so that it is rendered again.
+func (p *Post) unrender() {
+	p.ContentHTML, p.SummaryHTML, p.SummaryText = "", "", ""
+	p.RenderSum = [16]byte{}
+	p.RenderWarnings, p.deps = nil, nil
+}
+
+// mdLink finds Markdown links and link reference definitions to a
+// relative .md or .markdown file, and HTML href attributes naming one:
+// group 1 is the target, group 2 a fragment.
+var mdLink = regexp.MustCompile(`(?:\]\(\s*<?|(?m:^ {0,3}\[[^\]\n]+\]:[ \t]*<?)|\bhref=["'])([^\s()<>"'#:]+\.(?:md|markdown))(#[^\s()<>"']*)?`)
+
+// rewriteLinks replaces the targets of links to other posts' source
+// files with their links; resolve reports a dangling one. Links inside
+// fenced code blocks are left alone.
+func rewriteLinks(body []byte, resolve func(off int, target string) (string, bool)) []byte {
+	ms := mdLink.FindAllSubmatchIndex(body, -1)
+	if ms == nil {
+		return body
+	}
+	fences := fencedBlocks(body)
+	var out []byte
+	done := 0
+	for _, m := range ms {
+		if inFence(fences, m[2]) {
+			continue
+		}
+		target := string(body[m[2]:m[3]])
+		if u, err := url.PathUnescape(target); err == nil {
+			target = u
+		}
+		l, ok := resolve(m[2], target)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(body)+64)
+		}
+		out = append(out, body[done:m[2]]...)
+		out = append(out, l...)
+		done = m[3]
+		if m[4] >= 0 {
+			// keep the fragment
+			out = append(out, body[m[4]:m[5]]...)
+			done = m[5]
+		}
+	}
+	if out == nil {
+		return body
+	}
+	return append(out, body[done:]...)
+}
+
+// fencedBlocks lists the spans of body's fenced code blocks.
+func fencedBlocks(body []byte) [][2]int {
+	if !bytes.Contains(body, []byte("```")) && !bytes.Contains(body, []byte("~~~")) {
+		return nil
+	}
+	var out [][2]int
+	open := -1
+	var fence []byte
+	for off := 0; off < len(body); {
+		end := bytes.IndexByte(body[off:], '\n')
+		if end < 0 {
+			end = len(body)
+		} else {
+			end += off
+		}
+		line := bytes.TrimLeft(body[off:end], " ")
+		if open < 0 {
+			if bytes.HasPrefix(line, []byte("```")) || bytes.HasPrefix(line, []byte("~~~")) {
+				n := 0
+				for n < len(line) && line[n] == line[0] {
+					n++
+				}
+				open, fence = off, line[:n]
+			}
+		} else if bytes.HasPrefix(line, fence) && len(bytes.TrimSpace(line[len(fence):])) == 0 {
+			out = append(out, [2]int{open, end})
+			open = -1
+		}
+		off = end + 1
+	}
+	if open >= 0 {
+		out = append(out, [2]int{open, len(body)})
+	}
+	return out
+}
+
+func inFence(fences [][2]int, off int) bool {
+	for _, f := range fences {
+		if f[0] <= off && off < f[1] {
+			return true
+		}
+	}
+	return false
+}
