@@ -184,10 +184,34 @@ func codeBlock(code string) string {
 	return "\n<pre><code>" + html.EscapeString(code) + "\n</code></pre>\n"
 }
 
-// anchor is a link whose text is its label, or its URL.
-func anchor(url, label string) string {
-	if label == "" {
-		label = url
+// anchor is a link whose text is its label, or its URL, written as
+// Markdown: a raw <a> would have its URL text linked again by the
+// Markdown renderer's autolinks, nesting one link in another.
+func anchor(u, label string) string {
+	if strings.ContainsAny(u, "<> \t\r\n") {
+		if label == "" {
+			label = u
+		}
+		return `<a href="` + html.EscapeString(u) + `">` + html.EscapeString(label) + `</a>`
 	}
-	return `<a href="` + html.EscapeString(url) + `">` + html.EscapeString(label) + `</a>`
+	if label == "" {
+		return "<" + u + ">"
+	}
+	return "[" + markdownText(label) + "](<" + u + ">)"
+}
+
+// markdownText escapes text for Markdown: every ASCII punctuation
+// character may be backslash-escaped, and none then means anything.
+func markdownText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && (r >= '!' && r <= '/' || r >= ':' && r <= '@' || r >= '[' && r <= '`' || r >= '{' && r <= '~') {
+			b.WriteByte('\\')
+		}
+		if r == '\n' {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -160,7 +160,7 @@ func (x *expander) presentAction(off int, inner string) string {
 	case "video":
 		if len(args) >= 1 && args[0].quoted {
 			u := videoPage(args[0].text)
-			return anchor(u, "Video: "+u)
+			return anchor(u, "")
 		}
 	case "code", "play":
 		if len(args) >= 1 && args[0].quoted {
