@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,11 +130,11 @@ func (l *links) resolve(from string, kind directive.RefKind, target string) (str
 // files; data is the whole file. It returns the body to render, the
 // problems found, each with its line in the file, and what the result
 // depends on besides the file. A body with nothing to expand comes back
-// as it is, and costs a look for '{' and for ".md".
+// as it is, and costs a look for '{' and for ']'.
 func (s *Scanner) expand(p *Post, data []byte) ([]byte, []*FileError, []dep) {
 	body := data[p.bodyOffset:]
 	mayTemplate := directive.Uses(body, true)
-	mayLink := bytes.Contains(body, []byte(".md")) || bytes.Contains(body, []byte(".markdown"))
+	mayLink := len(mdLinkTargets(body, 1)) > 0
 	if !mayTemplate && !mayLink {
 		return body, nil, nil
 	}
@@ -356,45 +355,90 @@ func (p *Post) unrender() {
 	p.RenderWarnings, p.deps = nil, nil
 }
 
-// mdLink finds Markdown links and link reference definitions to a
-// relative .md or .markdown file, and HTML href attributes naming one:
-// group 1 is the target, group 2 a fragment.
-var mdLink = regexp.MustCompile(`(?:\]\(\s*<?|(?m:^ {0,3}\[[^\]\n]+\]:[ \t]*<?)|\bhref=["'])([^\s()<>"'#:]+\.(?:md|markdown))(#[^\s()<>"']*)?`)
+// mdLinkTargets finds up to max (all when max <= 0) Markdown link
+// destinations, of inline links and of link reference definitions, that
+// name a relative .md or .markdown file: the spans of their paths, without
+// a fragment. It looks only at the text after each ']', so a post costs a
+// look for ']' per link it has (bytes.Index for ".md" costs far more, as
+// prose is full of '.').
+func mdLinkTargets(body []byte, max int) [][2]int {
+	var out [][2]int
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], ']')
+		if j < 0 || i+j+1 >= len(body) {
+			return out
+		}
+		i += j + 1
+		switch body[i] {
+		case '(':
+		case ':':
+			// A definition: its line starts with "[" (after up to 3 spaces).
+			ls := bytes.LastIndexByte(body[:i], '\n') + 1
+			if k := len(body[ls:i]) - len(bytes.TrimLeft(body[ls:i], " ")); k > 3 || body[ls+k] != '[' {
+				continue
+			}
+		default:
+			continue
+		}
+		k := i + 1
+		for k < len(body) && (body[k] == ' ' || body[k] == '\t') {
+			k++
+		}
+		if k < len(body) && body[k] == '<' {
+			k++
+		}
+		start := k
+		for k < len(body) && !isLinkEnd(body[k]) {
+			k++
+		}
+		dest := body[start:k]
+		if h := bytes.IndexByte(dest, '#'); h >= 0 {
+			dest = dest[:h]
+		}
+		if !(bytes.HasSuffix(dest, []byte(".md")) || bytes.HasSuffix(dest, []byte(".markdown"))) ||
+			bytes.IndexByte(dest, ':') >= 0 || bytes.HasPrefix(dest, []byte("//")) {
+			continue
+		}
+		out = append(out, [2]int{start, start + len(dest)})
+		if max > 0 && len(out) >= max {
+			return out
+		}
+	}
+}
 
-// rewriteLinks replaces the targets of links to other posts' source
-// files with their links; resolve reports a dangling one. Links inside
-// fenced code blocks are left alone.
+func isLinkEnd(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ')' || c == '>' || c == '"' || c == '\''
+}
+
+// rewriteLinks replaces the targets of Markdown links to other posts'
+// source files with their links; resolve reports a dangling one. Links
+// inside fenced code blocks are left alone.
 func rewriteLinks(body []byte, resolve func(off int, target string) (string, bool)) []byte {
-	ms := mdLink.FindAllSubmatchIndex(body, -1)
-	if ms == nil {
+	ts := mdLinkTargets(body, 0)
+	if ts == nil {
 		return body
 	}
 	fences := fencedBlocks(body)
 	var out []byte
 	done := 0
-	for _, m := range ms {
-		if inFence(fences, m[2]) {
+	for _, t := range ts {
+		if inFence(fences, t[0]) {
 			continue
 		}
-		target := string(body[m[2]:m[3]])
+		target := string(body[t[0]:t[1]])
 		if u, err := url.PathUnescape(target); err == nil {
 			target = u
 		}
-		l, ok := resolve(m[2], target)
+		l, ok := resolve(t[0], target)
 		if !ok {
 			continue
 		}
 		if out == nil {
 			out = make([]byte, 0, len(body)+64)
 		}
-		out = append(out, body[done:m[2]]...)
+		out = append(out, body[done:t[0]]...)
 		out = append(out, l...)
-		done = m[3]
-		if m[4] >= 0 {
-			// keep the fragment
-			out = append(out, body[m[4]:m[5]]...)
-			done = m[5]
-		}
+		done = t[1]
 	}
 	if out == nil {
 		return body
