@@ -330,3 +330,32 @@ func testIncrementalMatchesFresh(t *testing.T, watched bool) {
 		}
 	}
 }
+
+// TestIncrementalSeesIncludedFiles: a post's HTML holds a code file that
+// a template directive includes; an edit of that file, which no watch
+// event or survey stamp covers, still reaches the documents.
+func TestIncrementalSeesIncludedFiles(t *testing.T) {
+	for _, watched := range []bool{true, false} {
+		t.Run(fmt.Sprint("watched=", watched), func(t *testing.T) {
+			f := newIncrementalFixture(t, map[string]string{
+				"p.md":      "---\ntitle: P\ndate: 2025-01-01\ntemplate: true\n---\n{{code \"p/main.go\"}}\n",
+				"p/main.go": "package one\n",
+			})
+			now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+			if watched {
+				f.runWatched(now)
+			} else {
+				f.inc.watchOff = true
+				f.run(now)
+			}
+			if !strings.Contains(f.siteRSS(), "package one") {
+				t.Fatalf("first build lacks the code:\n%s", f.siteRSS())
+			}
+			f.write("p/main.go", "package two\n")
+			f.run(now.Add(time.Minute))
+			if rss := f.siteRSS(); !strings.Contains(rss, "package two") {
+				t.Fatalf("the edit did not reach the feed:\n%s", rss)
+			}
+		})
+	}
+}

@@ -138,6 +138,21 @@ func (ix *Index) Settled() bool {
 // taken as final.
 func (ix *Index) Pending() bool { return len(ix.retry) > 0 }
 
+// HasIncludes says whether some indexed post's HTML was made from files
+// other than Markdown (those a template directive includes, such as
+// present's code): a change to one raises no watch event and leaves a
+// survey's stamp as it was, so only a Rescan, which checks them, finds it.
+func (ix *Index) HasIncludes() bool {
+	for _, p := range ix.timeline {
+		for _, d := range p.deps {
+			if d.key[0] == 'F' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Rescan brings the index up to date after the files named in changed
 // (slash-separated, relative to the content folder; from a Watcher) may
 // have changed, and returns what a scan would find now. It stats and
