@@ -220,157 +220,167 @@ func (x *expander) presentCode(off int, name, file string, args []arg) string {
 // which it removes from the code shown.
 var hlComment = regexp.MustCompile(`\S(\s*// HL[a-zA-Z0-9_]*\s*)$`)
 
-// selectLines picks the lines the addresses name, as present does: none
-// means the whole file; one is a range of its own (such as "/a/,/b/");
-// two are a start and an end, the end searched from the start line on.
-// An address is a line number, "$" (the last line) or "/regexp/",
-// optionally followed by "+N", "-N" or "+/regexp/" steps.
+// selectLines picks the lines the addresses name, as present's .code
+// does (sam's address syntax over the file's bytes): none means the whole
+// file; two are a start and an end, the end evaluated from where the
+// start's match ends ("a" and "b" are the range "a,b"). An address is a
+// line number, "$" (the end of the file) or "/regexp/" (searched forward,
+// wrapping around; ^ and $ match at line breaks), each optionally
+// followed by "+N" or "-N" lines ("+" alone is "+1"). The selection is
+// widened to whole lines. Lines ending in OMIT and leading and trailing
+// blank lines are the caller's to drop.
 func selectLines(text string, addrs []string) ([]string, error) {
-	lines := strings.SplitAfter(text, "\n")
-	if n := len(lines); n > 0 && lines[n-1] == "" {
-		lines = lines[:n-1]
-	}
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, "\r\n")
-	}
-	var lo, hi string
+	data := []byte(text)
+	lo, hi := 0, len(data)
 	switch len(addrs) {
 	case 0:
-		return lines, nil
-	case 1:
-		var ok bool
-		lo, hi, ok = splitRange(addrs[0])
-		if !ok {
-			hi = lo
+	case 1, 2:
+		var err error
+		if lo, hi, err = evalAddr(data, strings.Join(addrs, ","), 0); err != nil {
+			return nil, err
 		}
-	case 2:
-		lo, hi = addrs[0], addrs[1]
 	default:
 		return nil, fmt.Errorf("%d addresses (at most 2)", len(addrs))
 	}
-	start, err := address(lines, lo, 0)
-	if err != nil {
-		return nil, err
+	if lo > hi {
+		lo, hi = hi, lo // a search that wrapped around
 	}
-	end, err := address(lines, hi, start)
-	if err != nil {
-		return nil, err
+	for lo > 0 && data[lo-1] != '\n' {
+		lo--
 	}
-	if end < start {
-		return nil, fmt.Errorf("address %q comes before %q", hi, lo)
-	}
-	return lines[start : end+1], nil
-}
-
-// splitRange splits "a,b" at its comma outside regexps.
-func splitRange(s string) (string, string, bool) {
-	in := false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '/':
-			in = !in
-		case ',':
-			if !in {
-				return s[:i], s[i+1:], true
-			}
+	if hi > 0 {
+		for hi < len(data) && data[hi-1] != '\n' {
+			hi++
 		}
 	}
-	return s, "", false
+	sel := strings.TrimSuffix(string(data[lo:hi]), "\n")
+	if sel == "" {
+		return nil, nil
+	}
+	lines := strings.Split(sel, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	return lines, nil
 }
 
-// address is the 0-based line an address names, regexps searched from
-// line from on (wrapping around, as sam does).
-func address(lines []string, a string, from int) (int, error) {
-	a = strings.TrimSpace(a)
-	if a == "" {
-		return 0, fmt.Errorf("empty address")
-	}
-	cur := from
-	first := true
-	for a != "" {
-		sign := 0
-		switch a[0] {
-		case '+':
-			sign, a = 1, a[1:]
-		case '-':
-			sign, a = -1, a[1:]
-		default:
-			if !first {
-				return 0, fmt.Errorf("bad address near %q", a)
-			}
-		}
-		first = false
+// evalAddr evaluates a sam address from offset at: the byte range it
+// selects.
+func evalAddr(data []byte, addr string, at int) (lo, hi int, err error) {
+	lo, hi = at, at
+	var dir byte // a pending '+' or '-'
+	for addr != "" {
+		c := addr[0]
 		switch {
-		case a == "" || a[0] == '+' || a[0] == '-':
-			if sign == 0 {
-				return 0, fmt.Errorf("bad address")
+		case c == ',':
+			if addr == "," {
+				return lo, len(data), nil
 			}
-			cur += sign
-		case a[0] == '$':
-			cur, a = len(lines)-1, a[1:]
-		case a[0] >= '0' && a[0] <= '9':
-			k := 0
-			for k < len(a) && a[k] >= '0' && a[k] <= '9' {
+			_, end, err := evalAddr(data, addr[1:], hi)
+			return lo, end, err
+		case c == '+' || c == '-':
+			if dir != 0 {
+				if lo, hi, err = lineAddr(data, lo, hi, dir, 1); err != nil {
+					return 0, 0, err
+				}
+			}
+			dir, addr = c, addr[1:]
+		case c == '$':
+			lo, hi, addr = len(data), len(data), addr[1:]
+			if addr != "" {
+				dir = '+'
+			}
+		case c >= '0' && c <= '9':
+			k := 1
+			for k < len(addr) && addr[k] >= '0' && addr[k] <= '9' {
 				k++
 			}
-			n, _ := strconv.Atoi(a[:k])
-			a = a[k:]
-			switch sign {
-			case 0:
-				cur = n - 1
-			default:
-				cur += sign * n
+			n, err := strconv.Atoi(addr[:k])
+			if err != nil {
+				return 0, 0, err
 			}
-		case a[0] == '/':
+			if lo, hi, err = lineAddr(data, lo, hi, dir, n); err != nil {
+				return 0, 0, err
+			}
+			dir, addr = 0, addr[k:]
+		case c == '/':
 			k := 1
-			for k < len(a) && a[k] != '/' {
-				if a[k] == '\\' {
+			for k < len(addr) && addr[k] != '/' {
+				if addr[k] == '\\' {
 					k++
 				}
 				k++
 			}
-			if k >= len(a) {
-				return 0, fmt.Errorf("unclosed regexp in address %q", a)
+			pattern := addr[1:min(k, len(addr))]
+			addr = addr[min(k+1, len(addr)):]
+			if dir == '-' {
+				return 0, 0, fmt.Errorf("backward search -/%s/ is not supported", pattern)
 			}
-			re, err := regexp.Compile(a[1:k])
+			re, err := regexp.Compile("(?m:" + pattern + ")")
 			if err != nil {
-				return 0, fmt.Errorf("address: %w", err)
+				return 0, 0, fmt.Errorf("address: %w", err)
 			}
-			a = a[k+1:]
-			found := -1
-			if sign < 0 {
-				for n := 1; n <= len(lines); n++ {
-					if i := ((cur-n)%len(lines) + len(lines)) % len(lines); re.MatchString(lines[i]) {
-						found = i
-						break
-					}
-				}
-			} else {
-				begin := cur
-				if sign > 0 {
-					begin = cur + 1
-				}
-				for n := 0; n < len(lines); n++ {
-					if i := (begin + n) % len(lines); re.MatchString(lines[i]) {
-						found = i
-						break
-					}
-				}
+			m := re.FindIndex(data[hi:])
+			if m != nil {
+				m[0], m[1] = m[0]+hi, m[1]+hi
+			} else if hi > 0 {
+				m = re.FindIndex(data) // wrap around
 			}
-			if found < 0 {
-				return 0, fmt.Errorf("no line matches /%s/", re)
+			if m == nil {
+				return 0, 0, fmt.Errorf("no line matches /%s/", pattern)
 			}
-			cur = found
+			lo, hi, dir = m[0], m[1], 0
 		default:
-			return 0, fmt.Errorf("bad address %q", a)
-		}
-		if cur < 0 || cur >= len(lines) {
-			return 0, fmt.Errorf("address out of the file's %d lines", len(lines))
+			return 0, 0, fmt.Errorf("bad address near %q", addr)
 		}
 	}
-	return cur, nil
+	if dir != 0 {
+		return lineAddr(data, lo, hi, dir, 1)
+	}
+	return lo, hi, nil
+}
+
+// lineAddr selects line n: of the file (dir 0), after the line hi ends
+// (dir '+'), or before the line lo starts (dir '-'), counting lines as
+// present does. Line 0 is the empty selection at that line's start.
+func lineAddr(data []byte, lo, hi int, dir byte, n int) (int, int, error) {
+	switch dir {
+	case 0, '+':
+		if dir == 0 {
+			hi = 0
+		} else if hi > 0 {
+			for hi < len(data) && data[hi-1] != '\n' {
+				hi++
+			}
+		}
+		lo = hi
+		for ; n > 0; n-- {
+			if hi >= len(data) {
+				return 0, 0, fmt.Errorf("address: line out of range")
+			}
+			lo = hi
+			if nl := bytes.IndexByte(data[hi:], '\n'); nl >= 0 {
+				hi += nl + 1
+			} else {
+				hi = len(data)
+			}
+		}
+		return lo, hi, nil
+	default: // '-': as present counts, "-1" is the empty selection at
+		// the start of lo's line, "-2" the line before it.
+		for lo > 0 && data[lo-1] != '\n' {
+			lo--
+		}
+		hi = lo
+		for n--; n > 0; n-- {
+			if lo == 0 {
+				return 0, 0, fmt.Errorf("address: line out of range")
+			}
+			hi = lo
+			lo = bytes.LastIndexByte(data[:lo-1], '\n') + 1
+		}
+		return lo, hi, nil
+	}
 }
 
 // videoPage turns a video's embed URL into the page a reader can open.
