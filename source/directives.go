@@ -125,14 +125,29 @@ func (l *links) resolve(from string, kind directive.RefKind, target string) (str
 	return "", false
 }
 
-// expand applies the template directives of a post's body (see package
-// directive) and resolves its Markdown links to other posts' source
-// files; data is the whole file. It returns the body to render, the
-// problems found, each with its line in the file, and what the result
-// depends on besides the file. A body with nothing to expand comes back
-// as it is, and costs a look for '{' and for ']'.
-func (s *Scanner) expand(p *Post, data []byte) ([]byte, []*FileError, []dep) {
+// expand applies the template directives of a post's body and front
+// matter summary (see package directive) and resolves their Markdown
+// links to other posts' source files; data is the whole file. It returns
+// the body and summary to render, the problems found, each with its line
+// in the file where known, and what the result depends on besides the
+// file. A post with nothing to expand costs a look for '{' and for ']'.
+func (s *Scanner) expand(p *Post, data []byte) ([]byte, string, []*FileError, []dep) {
 	body := data[p.bodyOffset:]
+	first := 1 + bytes.Count(data[:p.bodyOffset], []byte("\n")) // the body's first line
+	summary := p.frontSummary
+	out, warns, deps := s.expandText(p, data, body, first)
+	if summary != "" {
+		sum, w, d := s.expandText(p, data, []byte(summary), 0)
+		summary = string(sum)
+		warns = append(warns, w...)
+		deps = append(deps, d...)
+	}
+	return out, summary, warns, deps
+}
+
+// expandText is expand for one text of the post, whose first line is the
+// file's line first (0 when unknown).
+func (s *Scanner) expandText(p *Post, data, body []byte, first int) ([]byte, []*FileError, []dep) {
 	mayTemplate := directive.Uses(body, true)
 	mayLink := len(mdLinkTargets(body, 1)) > 0
 	if !mayTemplate && !mayLink {
@@ -143,7 +158,12 @@ func (s *Scanner) expand(p *Post, data []byte) ([]byte, []*FileError, []dep) {
 		warns []*FileError
 		fm    meta
 	)
-	first := 1 + bytes.Count(data[:p.bodyOffset], []byte("\n")) // the body's first line
+	line := func(l int) int {
+		if first == 0 {
+			return 0
+		}
+		return first + l - 1
+	}
 	front := func() meta {
 		if fm == nil {
 			m, _, err := splitFrontMatter(data)
@@ -183,7 +203,7 @@ func (s *Scanner) expand(p *Post, data []byte) ([]byte, []*FileError, []dep) {
 			var probs []directive.Problem
 			body, probs = directive.Expand(body, env)
 			for _, pr := range probs {
-				warns = append(warns, &FileError{Path: p.Path, Line: first + pr.Line - 1, Err: fmt.Errorf("%s", pr.Msg)})
+				warns = append(warns, &FileError{Path: p.Path, Line: line(pr.Line), Err: fmt.Errorf("%s", pr.Msg)})
 			}
 		}
 	}
@@ -193,8 +213,7 @@ func (s *Scanner) expand(p *Post, data []byte) ([]byte, []*FileError, []dep) {
 			l, ok := link(directive.RefPath, target)
 			if !ok && !dangling[target] {
 				dangling[target] = true
-				line := first + bytes.Count(body[:off], []byte("\n"))
-				warns = append(warns, &FileError{Path: p.Path, Line: line,
+				warns = append(warns, &FileError{Path: p.Path, Line: line(1 + bytes.Count(body[:off], []byte("\n"))),
 					Err: fmt.Errorf("link to %q names no published post", target)})
 			}
 			return l, ok

@@ -37,7 +37,7 @@ func TestRenderExpandsDirectives(t *testing.T) {
 		"blog/context.md": "---\ntitle: Context\ndate: 2014-07-29\ntemplate: true\n---\n" +
 			"Intro.\n\n{{code \"context/x.go\" `/func A/` `/^}/`}}\n\n{{image \"context/fig.png\" 300}}\n\n{{nope}}\n",
 		"blog/context/x.go": "package x\n\nfunc A() {\n\treturn // OMIT\n}\n",
-		"hugo/a.md": "---\ntitle: A\ndate: 2024-01-02\nauthor_handle: jane\n---\n" +
+		"hugo/a.md": "---\ntitle: A\ndate: 2024-01-02\nauthor_handle: jane\nsummary: By {{< param author_handle >}}{{< custom2 >}}.\n---\n" +
 			"See [b]({{< ref \"b.md\" >}}) and [b again](b.md#top), by {{< param author_handle >}} of {{% param org %}}.\n\n{{< custom >}}\n{{< custom >}}\n",
 		"hugo/b.md": "---\ntitle: B\ndate: 2024-01-01\nslug: bee\n---\nB.\n",
 		"_posts/2010-07-21-name.md": "---\ntitle: Name\n---\n" +
@@ -62,7 +62,7 @@ func TestRenderExpandsDirectives(t *testing.T) {
 			`<a href="https://example.org/blog/2024/01/01/bee/" rel="nofollow">b</a>`,
 			`<a href="https://example.org/blog/2024/01/01/bee/#top" rel="nofollow">b again</a>`,
 			"by jane of ACME.",
-		}, []string{`hugo/a.md:8: unresolved Hugo shortcode "custom"`}},
+		}, []string{`hugo/a.md:9: unresolved Hugo shortcode "custom"`, `hugo/a.md: unresolved Hugo shortcode "custom2"`}},
 		{"_posts/2010-07-21-name.md", []string{
 			`Name on The Site: a <a href="https://example.org/blog/2024/01/01/bee/" rel="nofollow">b</a>`,
 		}, []string{
@@ -73,6 +73,9 @@ func TestRenderExpandsDirectives(t *testing.T) {
 			[]string{`plain.md:5: link to "README.md" names no published post`}},
 	} {
 		p := byPath(t, res, c.path)
+		if c.path == "hugo/a.md" && p.SummaryText != "By jane." {
+			t.Errorf("%s: summary %q, want the param expanded", c.path, p.SummaryText)
+		}
 		for _, h := range c.has {
 			if !strings.Contains(p.ContentHTML, h) {
 				t.Errorf("%s: HTML lacks %q:\n%s", c.path, h, p.ContentHTML)
@@ -222,7 +225,7 @@ func BenchmarkExpandPlain(b *testing.B) {
 	}
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		out, warns, deps := sc.expand(p, data)
+		out, _, warns, deps := sc.expand(p, data)
 		if len(out) != len(body) || warns != nil || deps != nil {
 			b.Fatal(fmt.Sprint("changed ", len(out)))
 		}
