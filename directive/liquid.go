@@ -3,37 +3,132 @@ package directive
 import (
 	"bytes"
 	"net/url"
+	"sort"
 	"strings"
 )
 
-// liquidStart is the offset of the body's first Liquid tag, or of its
-// first output of a site, page or post variable, or -1.
+// liquidStart is the offset of the body's first sign of Liquid, or -1:
+// a tag only Jekyll writes (raw, highlight, post_url, link, include)
+// anywhere, or any tag or output of a site, page or post variable outside
+// code. A post about Jinja, Django or Nunjucks shows their "{% for %}" in
+// code, where it must stay; a Jekyll post that shows Liquid in code wraps
+// it in raw, which is itself the sign.
 func liquidStart(b []byte) int {
+	var code [][2]int
+	codeDone := false
 	for i := 0; ; {
 		j := bytes.IndexByte(b[i:], '{')
 		if j < 0 || i+j+1 >= len(b) {
 			return -1
 		}
 		i += j
+		sign := false
 		switch b[i+1] {
 		case '%':
-			if name, _ := tagName(b[i+2:]); name != "" {
+			name, _ := tagName(b[i+2:])
+			if jekyllTags[name] {
 				return i
 			}
+			sign = name != ""
 		case '{':
 			rest := bytes.TrimLeft(b[i+2:], "- ")
 			for _, v := range liquidObjects {
 				if bytes.HasPrefix(rest, []byte(v)) {
-					return i
+					sign = true
 				}
+			}
+		}
+		if sign {
+			if !codeDone {
+				code, codeDone = codeRegions(b), true
+			}
+			if !within(code, i) {
+				return i
 			}
 		}
 		i++
 	}
 }
 
+// jekyllTags are Liquid tags no other template language a post might
+// show writes.
+var jekyllTags = map[string]bool{
+	"raw": true, "endraw": true, "highlight": true, "post_url": true, "link": true,
+	"include": true, "include_relative": true,
+}
+
 // liquidObjects are the variables whose output marks a body as Liquid.
-var liquidObjects = []string{"site.", "page.", "post.", "content", `"`, "'"}
+var liquidObjects = []string{"site.", "page.", "post."}
+
+// codeRegions lists the spans of b's Markdown code: fenced blocks, lines
+// indented four columns after a blank line, and code spans within a line.
+func codeRegions(b []byte) [][2]int {
+	var out [][2]int
+	fence := []byte(nil)
+	fenceStart := 0
+	blank, indented := true, false
+	for off := 0; off < len(b); {
+		end := bytes.IndexByte(b[off:], '\n')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += off
+		}
+		line := b[off:end]
+		trimmed := bytes.TrimLeft(line, " ")
+		switch {
+		case fence != nil:
+			if bytes.HasPrefix(trimmed, fence) && len(bytes.TrimSpace(trimmed[len(fence):])) == 0 {
+				out = append(out, [2]int{fenceStart, end})
+				fence = nil
+			}
+		case bytes.HasPrefix(trimmed, []byte("```")) || bytes.HasPrefix(trimmed, []byte("~~~")):
+			n := 0
+			for n < len(trimmed) && trimmed[n] == trimmed[0] {
+				n++
+			}
+			fence, fenceStart = trimmed[:n], off
+		case (blank || indented) && (bytes.HasPrefix(line, []byte("    ")) || bytes.HasPrefix(line, []byte("\t"))):
+			out = append(out, [2]int{off, end})
+			indented = true
+		default:
+			indented = false
+			// code spans: backtick runs closed by a run of the same length
+			for k := 0; k < len(line); {
+				t := bytes.IndexByte(line[k:], '`')
+				if t < 0 {
+					break
+				}
+				k += t
+				n := 0
+				for k+n < len(line) && line[k+n] == '`' {
+					n++
+				}
+				closeAt := bytes.Index(line[k+n:], line[k:k+n])
+				if closeAt < 0 {
+					break
+				}
+				out = append(out, [2]int{off + k, off + k + n + closeAt + n})
+				k += n + closeAt + n
+			}
+		}
+		if fence == nil {
+			blank = len(bytes.TrimSpace(line)) == 0
+		}
+		off = end + 1
+	}
+	if fence != nil {
+		out = append(out, [2]int{fenceStart, len(b)})
+	}
+	return out
+}
+
+// within says whether off lies in one of the spans, which are in order
+// and do not overlap.
+func within(spans [][2]int, off int) bool {
+	i := sort.Search(len(spans), func(i int) bool { return spans[i][1] > off })
+	return i < len(spans) && spans[i][0] <= off
+}
 
 // tagName reads the name of a tag whose text starts at b (just past "{%").
 func tagName(b []byte) (string, int) {
