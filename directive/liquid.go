@@ -25,7 +25,7 @@ func liquidStart(b []byte) int {
 		sign := false
 		switch b[i+1] {
 		case '%':
-			name, _ := tagName(b[i+2:])
+			name := tagName(b[i+2:])
 			if jekyllTags[name] {
 				return i
 			}
@@ -131,7 +131,7 @@ func within(spans [][2]int, off int) bool {
 }
 
 // tagName reads the name of a tag whose text starts at b (just past "{%").
-func tagName(b []byte) (string, int) {
+func tagName(b []byte) string {
 	i := 0
 	if i < len(b) && b[i] == '-' {
 		i++
@@ -143,7 +143,7 @@ func tagName(b []byte) (string, int) {
 	for k < len(b) && (b[k] >= 'a' && b[k] <= 'z' || b[k] == '_') {
 		k++
 	}
-	return string(b[i:k]), k
+	return string(b[i:k])
 }
 
 // liquidBlocks are the block tags whose content goes with them: Liquid
@@ -221,7 +221,7 @@ func (x *expander) liquidTokens() []liquidToken {
 		}
 		t.text = strings.TrimSpace(inner)
 		if t.tag {
-			t.name, _ = tagName([]byte(t.text))
+			t.name = tagName([]byte(t.text))
 			if t.name == "" {
 				i = start + 2
 				continue // "{%" that is no tag: text

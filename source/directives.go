@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -203,7 +204,7 @@ func (s *Scanner) expandText(p *Post, data, body []byte, first int) ([]byte, []*
 			var probs []directive.Problem
 			body, probs = directive.Expand(body, env)
 			for _, pr := range probs {
-				warns = append(warns, &FileError{Path: p.Path, Line: line(pr.Line), Err: fmt.Errorf("%s", pr.Msg)})
+				warns = append(warns, &FileError{Path: p.Path, Line: line(pr.Line), Err: errors.New(pr.Msg)})
 			}
 		}
 	}
