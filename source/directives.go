@@ -375,13 +375,13 @@ func (p *Post) unrender() {
 	p.RenderWarnings, p.deps = nil, nil
 }
 
-// mdLinkTargets finds up to max (all when max <= 0) Markdown link
+// mdLinkTargets finds up to limit (all when limit <= 0) Markdown link
 // destinations, of inline links and of link reference definitions, that
 // name a relative .md or .markdown file: the spans of their paths, without
 // a fragment. It looks only at the text after each ']', so a post costs a
 // look for ']' per link it has (bytes.Index for ".md" costs far more, as
 // prose is full of '.').
-func mdLinkTargets(body []byte, max int) [][2]int {
+func mdLinkTargets(body []byte, limit int) [][2]int {
 	var out [][2]int
 	for i := 0; ; {
 		j := bytes.IndexByte(body[i:], ']')
@@ -415,12 +415,12 @@ func mdLinkTargets(body []byte, max int) [][2]int {
 		if h := bytes.IndexByte(dest, '#'); h >= 0 {
 			dest = dest[:h]
 		}
-		if !(bytes.HasSuffix(dest, []byte(".md")) || bytes.HasSuffix(dest, []byte(".markdown"))) ||
-			bytes.IndexByte(dest, ':') >= 0 || bytes.HasPrefix(dest, []byte("//")) {
+		isMD := bytes.HasSuffix(dest, []byte(".md")) || bytes.HasSuffix(dest, []byte(".markdown"))
+		if !isMD || bytes.IndexByte(dest, ':') >= 0 || bytes.HasPrefix(dest, []byte("//")) {
 			continue
 		}
 		out = append(out, [2]int{start, start + len(dest)})
-		if max > 0 && len(out) >= max {
+		if limit > 0 && len(out) >= limit {
 			return out
 		}
 	}

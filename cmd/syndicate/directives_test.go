@@ -91,7 +91,7 @@ func TestBlogDirectives(t *testing.T) {
 func checkNoDirectives(t *testing.T, out string) {
 	t.Helper()
 	n := 0
-	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			return err
 		}
@@ -134,6 +134,9 @@ func checkNoDirectives(t *testing.T, out string) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n == 0 {
 		t.Fatalf("no documents in %s", out)
 	}
