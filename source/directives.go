@@ -155,9 +155,10 @@ func (s *Scanner) expandText(p *Post, data, body []byte, first int) ([]byte, []*
 		return body, nil, nil
 	}
 	var (
-		deps  []dep
-		warns []*FileError
-		fm    meta
+		deps     []dep
+		warns    []*FileError
+		fm       meta
+		included int64 // bytes read by File
 	)
 	line := func(l int) int {
 		if first == 0 {
@@ -197,6 +198,11 @@ func (s *Scanner) expandText(p *Post, data, body []byte, first int) ([]byte, []*
 				rel := path.Join(path.Dir(p.Path), name)
 				data, st, err := s.include(rel)
 				deps = append(deps, dep{key: "F" + rel, val: st})
+				// A post may include, in all, as much as a post may hold:
+				// the same large file a thousand times must not fill memory.
+				if included += int64(len(data)); err == nil && included > s.cfg.MaxFileSize {
+					return nil, fmt.Errorf("the post's includes pass the %d-byte limit", s.cfg.MaxFileSize)
+				}
 				return data, err
 			},
 		}

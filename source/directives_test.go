@@ -108,6 +108,25 @@ func TestRenderIncludeStaysInside(t *testing.T) {
 	}
 }
 
+// TestRenderIncludeBudget: a post including one file again and again
+// stops at MaxFileSize bytes of includes, and says so once.
+func TestRenderIncludeBudget(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"p.md":     "---\ntitle: P\ndate: 2024-01-01\ntemplate: true\n---\n" + strings.Repeat("{{code \"big.go\"}}\n", 50),
+		"big.go":   strings.Repeat("x := 1 // padding to a kilobyte........................................\n", 14),
+	})
+	cfg := testConfig()
+	cfg.MaxFileSize = 10 << 10
+	_, res := scanRender(t, root, cfg)
+	p := byPath(t, res, "p.md")
+	if n := strings.Count(p.ContentHTML, "<pre>"); n < 5 || n > 10 {
+		t.Errorf("%d code blocks, want the ~10 KB budget's worth", n)
+	}
+	if len(p.RenderWarnings) != 1 || !strings.Contains(p.RenderWarnings[0].Error(), "byte limit") {
+		t.Errorf("warnings %q, want one about the limit", warnings(p))
+	}
+}
+
 // TestRenderAgainWhenDepsChange: a post whose HTML holds another post's
 // link, or an included file, is rendered again when those change though
 // its own file did not, also when the first render came from the cache.
