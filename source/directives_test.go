@@ -112,8 +112,8 @@ func TestRenderIncludeStaysInside(t *testing.T) {
 // stops at MaxFileSize bytes of includes, and says so once.
 func TestRenderIncludeBudget(t *testing.T) {
 	root := writeTree(t, map[string]string{
-		"p.md":     "---\ntitle: P\ndate: 2024-01-01\ntemplate: true\n---\n" + strings.Repeat("{{code \"big.go\"}}\n", 50),
-		"big.go":   strings.Repeat("x := 1 // padding to a kilobyte........................................\n", 14),
+		"p.md":   "---\ntitle: P\ndate: 2024-01-01\ntemplate: true\n---\n" + strings.Repeat("{{code \"big.go\"}}\n", 50),
+		"big.go": strings.Repeat("x := 1 // padding to a kilobyte........................................\n", 14),
 	})
 	cfg := testConfig()
 	cfg.MaxFileSize = 10 << 10
