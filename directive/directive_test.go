@@ -244,7 +244,21 @@ func FuzzExpand(f *testing.F) {
 		env := testEnv(t, "site.url: https://example.org\npage.title: T")
 		env.Template = template
 		env.File = func(string) ([]byte, error) { return []byte("a\nb OMIT\nc\n"), nil }
-		Expand([]byte(body), env)
+		out, probs := Expand([]byte(body), env)
+		if !Uses([]byte(body), template) && string(out) != body {
+			t.Fatalf("a body without directives changed: %q -> %q", body, out)
+		}
+		lines := 1 + strings.Count(body, "\n")
+		seen := map[Problem]bool{}
+		for _, p := range probs {
+			if p.Line < 1 || p.Line > lines {
+				t.Fatalf("problem on line %d of %d: %s", p.Line, lines, p.Msg)
+			}
+			if seen[p] {
+				t.Fatalf("reported twice: %v", p)
+			}
+			seen[p] = true
+		}
 	})
 }
 
