@@ -74,7 +74,7 @@ type Author struct {
 func (p *Post) Rendered() bool { return p.SummaryHTML != "" || p.ContentHTML != "" }
 
 // ReleaseHTML drops the post's rendered HTML and summary text, keeping its
-// RenderSum: a process that holds its documents encoded needs the HTML
+// RenderSum (and RenderWarnings, and what the render depended on): a process that holds its documents encoded needs the HTML
 // again only when a document listing the post is encoded again, and then
 // renders the post again (Scanner.Render).
 func (p *Post) ReleaseHTML() { p.ContentHTML, p.SummaryHTML, p.SummaryText = "", "", "" }
