@@ -398,8 +398,15 @@ func mdLinkTargets(body []byte, limit int) [][2]int {
 		switch body[i] {
 		case '(':
 		case ':':
-			// A definition: its line starts with "[" (after up to 3 spaces).
-			ls := bytes.LastIndexByte(body[:i], '\n') + 1
+			// A definition: its line starts with "[" (after up to 3
+			// spaces), and its label is at most 999 characters long, so
+			// the look back is bounded.
+			lo := max(0, i-1010)
+			nl := bytes.LastIndexByte(body[lo:i], '\n')
+			if nl < 0 && lo > 0 {
+				continue
+			}
+			ls := lo + nl + 1
 			if k := len(body[ls:i]) - len(bytes.TrimLeft(body[ls:i], " ")); k > 3 || body[ls+k] != '[' {
 				continue
 			}
@@ -429,11 +436,12 @@ func mdLinkTargets(body []byte, limit int) [][2]int {
 		if limit > 0 && len(out) >= limit {
 			return out
 		}
+		i = k // spans never overlap
 	}
 }
 
 func isLinkEnd(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ')' || c == '>' || c == '"' || c == '\''
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ')' || c == '>' || c == '"' || c == '\'' || c == '[' || c == ']'
 }
 
 // rewriteLinks replaces the targets of Markdown links to other posts'

@@ -250,3 +250,30 @@ func BenchmarkExpandPlain(b *testing.B) {
 		}
 	}
 }
+
+// FuzzRewriteLinks: links to .md files are found and replaced without
+// panics, a body whose links all dangle comes back as it was, and every
+// target found is a .md or .markdown path.
+func FuzzRewriteLinks(f *testing.F) {
+	for _, s := range []string{
+		"See [b](b.md) and [c](../c.markdown#x).",
+		"[ref]: <other.md>\n\n[x][ref]",
+		"```\n[in code](a.md)\n```\n[out](a.md)",
+		"[a]( b.md \"title\")](c.md)",
+		"]:]( .md)",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		b := []byte(body)
+		for _, sp := range mdLinkTargets(b, 0) {
+			if tg := string(b[sp[0]:sp[1]]); !strings.HasSuffix(tg, ".md") && !strings.HasSuffix(tg, ".markdown") {
+				t.Fatalf("target %q", tg)
+			}
+		}
+		if out := rewriteLinks(b, func(int, string) (string, bool) { return "", false }); string(out) != body {
+			t.Fatalf("dangling links changed the body: %q", out)
+		}
+		rewriteLinks(b, func(int, string) (string, bool) { return "https://example.org/x/", true })
+	})
+}
