@@ -451,8 +451,8 @@ var directiveSyntax = []string{
 	"{{ site.", "{{ page.", "{{site.", "{{page.",
 }
 
-// TestBlogDirectives builds each blog of testdata/blogs (written for the
-// Go website, Jekyll and Hugo), cold and then from the cache: every post
+// TestBlogDirectives builds each blog of testdata/corpora written for the
+// Go website, Jekyll and Hugo, cold and then from the cache: every post
 // is published, no directive reaches any document, and each directive
 // that could not be resolved is reported exactly once per build.
 func TestBlogDirectives(t *testing.T) {
@@ -480,7 +480,7 @@ func TestBlogDirectives(t *testing.T) {
 		}},
 	} {
 		t.Run(c.blog, func(t *testing.T) {
-			cfgPath := filepath.Join("..", "..", "testdata", "blogs", c.blog, "config.yaml")
+			cfgPath := filepath.Join("..", "..", "testdata", "corpora", c.blog, "config.yaml")
 			cacheDir := filepath.Join(t.TempDir(), "cache")
 			cfgCopy := filepath.Join(t.TempDir(), "config.yaml")
 			data, err := os.ReadFile(cfgPath)
