@@ -63,7 +63,7 @@ func (b *incremental) run(ctx context.Context, now time.Time, out Output) (*Resu
 		watched = b.watch != nil
 	}
 	if watched && !changes.All && b.index != nil && b.mayRescan() {
-		if changes.None() && !b.index.Pending() && b.lastStands(now, out) {
+		if changes.None() && !b.index.Pending() && !b.index.HasIncludes() && b.lastStands(now, out) {
 			return b.unchanged(), nil
 		}
 		res, err := b.rescan(ctx, now, changes.Files, out)
@@ -86,8 +86,9 @@ func (b *incremental) run(ctx context.Context, now time.Time, out Output) (*Resu
 	ix := b.index
 	b.index = nil // until this run succeeds
 	// Both surveys must be settled: a file written within the racy window
-	// of a survey may change again without its times moving.
-	if b.lastStands(now, out) && sv.Settled && sv.Stamp == b.stamp && ix != nil {
+	// of a survey may change again without its times moving. Files posts
+	// include are in no survey: a rescan checks them.
+	if b.lastStands(now, out) && sv.Settled && sv.Stamp == b.stamp && ix != nil && !ix.HasIncludes() {
 		b.surveyedAt, b.index = surveyedAt, ix
 		return b.unchanged(), nil
 	}

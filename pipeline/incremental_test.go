@@ -301,6 +301,16 @@ func testIncrementalMatchesFresh(t *testing.T, watched bool) {
 		}},
 		{"date moves back", func() { f.write("2023/new.md", tagged("New", "2020-01-01", "t9, go", "New body.")) }},
 		{"tag spelled anew", func() { f.write("2020/p04.md", tagged("Post 4", "2024-05-05", "GO, t4", "Body 4.")) }},
+		// Post 10's HTML holds post 11's link and post 9's: when theirs
+		// change, its documents must too, though its file did not.
+		{"links to other posts", func() {
+			f.write("2022/p10.md", tagged("Post 10", "2024-11-11", "t0", `See [eleven](../2023/p11.md) and [nine]({{< ref "p09.md" >}}).`))
+		}},
+		{"a linked post's link changes", func() {
+			f.write("2023/p11.md", "---\ntitle: Post 11\ndate: 2024-12-12\nslug: renamed\ntags: [t1]\n---\nBody 11.\n")
+		}},
+		{"a linked post goes", func() { os.Remove(filepath.Join(f.dir, "2021", "p09.md")) }},
+		{"and comes back", func() { f.write("2021/p09.md", tagged("Post 9", "2024-10-10", "t4", "Body 9.")) }},
 	}
 	for _, s := range steps {
 		s.do()
@@ -318,5 +328,34 @@ func testIncrementalMatchesFresh(t *testing.T, watched bool) {
 				t.Errorf("%s: %s differs from a fresh build's:\n%s\nwant\n%s", s.name, p, got, want)
 			}
 		}
+	}
+}
+
+// TestIncrementalSeesIncludedFiles: a post's HTML holds a code file that
+// a template directive includes; an edit of that file, which no watch
+// event or survey stamp covers, still reaches the documents.
+func TestIncrementalSeesIncludedFiles(t *testing.T) {
+	for _, watched := range []bool{true, false} {
+		t.Run(fmt.Sprint("watched=", watched), func(t *testing.T) {
+			f := newIncrementalFixture(t, map[string]string{
+				"p.md":      "---\ntitle: P\ndate: 2025-01-01\ntemplate: true\n---\n{{code \"p/main.go\"}}\n",
+				"p/main.go": "package one\n",
+			})
+			now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+			if watched {
+				f.runWatched(now)
+			} else {
+				f.inc.watchOff = true
+				f.run(now)
+			}
+			if !strings.Contains(f.siteRSS(), "package one") {
+				t.Fatalf("first build lacks the code:\n%s", f.siteRSS())
+			}
+			f.write("p/main.go", "package two\n")
+			f.run(now.Add(time.Minute))
+			if rss := f.siteRSS(); !strings.Contains(rss, "package two") {
+				t.Fatalf("the edit did not reach the feed:\n%s", rss)
+			}
+		})
 	}
 }

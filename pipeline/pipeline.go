@@ -248,6 +248,11 @@ func (b *Builder) plan(ctx context.Context, sc *source.Scanner, scanned *source.
 		}
 		posts = kept
 	}
+	for _, p := range plan.Needed {
+		for _, w := range p.RenderWarnings {
+			res.Warnings = append(res.Warnings, w.Error())
+		}
+	}
 	for _, n := range plan.Notices {
 		res.Warnings = append(res.Warnings, n.String())
 	}

@@ -141,6 +141,7 @@ func (c *Cache) storeRendered(p *Post) {
 	}
 	cp := *e.post
 	cp.ContentHTML, cp.SummaryHTML, cp.SummaryText, cp.RenderSum = p.ContentHTML, p.SummaryHTML, p.SummaryText, p.RenderSum
+	cp.RenderWarnings, cp.deps = p.RenderWarnings, p.deps
 	if c.sumsOnly {
 		cp.ContentHTML, cp.SummaryHTML, cp.SummaryText = "", "", ""
 	}
@@ -188,7 +189,7 @@ func clonePost(p *Post) *Post {
 // changes; a file of another version is discarded.
 const (
 	cacheMagic  = "syndicate-cache"
-	cacheFormat = 3
+	cacheFormat = 4
 )
 
 // ErrCacheInvalid says the cache file is corrupt, truncated, of another
@@ -394,6 +395,12 @@ func (w *cacheWriter) post(p *Post) {
 	w.str(p.SummaryText)
 	w.u64(binary.LittleEndian.Uint64(p.RenderSum[:8]))
 	w.u64(binary.LittleEndian.Uint64(p.RenderSum[8:]))
+	w.fileErrors(p.RenderWarnings)
+	w.uvarint(uint64(len(p.deps)))
+	for _, d := range p.deps {
+		w.str(d.key)
+		w.str(d.val)
+	}
 }
 
 // cacheShort is panicked by cacheReader on truncated input and turned
@@ -493,5 +500,15 @@ func (r *cacheReader) post() *Post {
 	p.SummaryText = r.str()
 	binary.LittleEndian.PutUint64(p.RenderSum[:8], r.u64())
 	binary.LittleEndian.PutUint64(p.RenderSum[8:], r.u64())
+	if p.RenderWarnings = r.fileErrors(); len(p.RenderWarnings) > 0 {
+		for _, w := range p.RenderWarnings {
+			w.Path = p.Path
+		}
+	}
+	n = r.uvarint()
+	r.need(n)
+	for i := uint64(0); i < n; i++ {
+		p.deps = append(p.deps, dep{key: r.str(), val: r.str()})
+	}
 	return p
 }

@@ -83,7 +83,12 @@ func (s *Scanner) ScanIndexed(ctx context.Context, sv *Survey) (*Result, *Index,
 		}
 	}
 	SortNewestFirst(ix.timeline)
-	return ix.result(s.cfg.Now()), ix, nil
+	res := ix.result(s.cfg.Now())
+	s.setLinks(res.Posts)
+	for _, p := range s.stale(res.Posts) {
+		p.unrender() // read by this scan: no Result has it yet
+	}
+	return res, ix, nil
 }
 
 // count adds (n = 1) or takes away (n = -1) one file's share of the
@@ -132,6 +137,21 @@ func (ix *Index) Settled() bool {
 // change: one that could not be read, or was modified too recently to be
 // taken as final.
 func (ix *Index) Pending() bool { return len(ix.retry) > 0 }
+
+// HasIncludes says whether some indexed post's HTML was made from files
+// other than Markdown (those a template directive includes, such as
+// present's code): a change to one raises no watch event and leaves a
+// survey's stamp as it was, so only a Rescan, which checks them, finds it.
+func (ix *Index) HasIncludes() bool {
+	for _, p := range ix.timeline {
+		for _, d := range p.deps {
+			if d.key[0] == 'F' {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Rescan brings the index up to date after the files named in changed
 // (slash-separated, relative to the content folder; from a Watcher) may
@@ -226,7 +246,27 @@ func (s *Scanner) Rescan(ctx context.Context, ix *Index, changed []string) (*Res
 	if len(gone) > 0 || len(added) > 0 {
 		ix.timeline = mergeTimeline(ix.timeline, gone, added)
 	}
-	return ix.result(s.cfg.Now()), nil
+	res := ix.result(s.cfg.Now())
+	s.setLinks(res.Posts)
+	if stale := s.stale(res.Posts); len(stale) > 0 {
+		// Their HTML links to a post whose link changed, or includes a
+		// file that did: each is a changed post, as if its file had
+		// changed (the old ones are shared with earlier Results).
+		gone, added := map[*Post]bool{}, []*Post(nil)
+		for _, p := range stale {
+			cp := clonePost(p)
+			cp.unrender()
+			x := ix.files[p.Path]
+			x.post = cp
+			ix.files[p.Path] = x
+			gone[p] = true
+			added = append(added, cp)
+		}
+		ix.timeline = mergeTimeline(ix.timeline, gone, added)
+		res = ix.result(s.cfg.Now())
+		s.setLinks(res.Posts)
+	}
+	return res, nil
 }
 
 // RescanSurvey is Rescan where no watcher names the changed files: the

@@ -54,6 +54,13 @@ type Post struct {
 	// build need not hash their HTML again. It is zero when they were set
 	// some other way; whoever changes them must zero it.
 	RenderSum [16]byte
+	// RenderWarnings are the problems Render found that did not stop the
+	// post, such as a template directive it could not resolve (see
+	// package directive): whoever publishes the post reports them, once
+	// per build.
+	RenderWarnings []*FileError
+	// deps are what the HTML depends on besides the post's own file.
+	deps []dep
 }
 
 // Author is a person credited for a post.
@@ -67,7 +74,7 @@ type Author struct {
 func (p *Post) Rendered() bool { return p.SummaryHTML != "" || p.ContentHTML != "" }
 
 // ReleaseHTML drops the post's rendered HTML and summary text, keeping its
-// RenderSum: a process that holds its documents encoded needs the HTML
+// RenderSum (and RenderWarnings, and what the render depended on): a process that holds its documents encoded needs the HTML
 // again only when a document listing the post is encoded again, and then
 // renders the post again (Scanner.Render).
 func (p *Post) ReleaseHTML() { p.ContentHTML, p.SummaryHTML, p.SummaryText = "", "", "" }

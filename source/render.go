@@ -171,11 +171,12 @@ func (s *Scanner) render(p *Post) error {
 	if p.bodyOffset > int64(len(data)) {
 		return errors.New("file changed during the build")
 	}
-	body := data[p.bodyOffset:]
+	body, summary, warns, deps := s.expand(p, data)
 	if nestingCost(body) > maxNestingCost {
 		return ErrTooDeep
 	}
-	RenderBody(p, body)
+	renderBody(p, body, summary)
+	p.RenderWarnings, p.deps = warns, deps
 	if s.cfg.Cache != nil {
 		s.cfg.Cache.storeRendered(p)
 	}
@@ -185,12 +186,16 @@ func (s *Scanner) render(p *Post) error {
 // RenderBody turns a post's Markdown body into safe, absolute HTML and
 // derives its summary. A body nested too deeply to render in reasonable
 // time (Scanner.Render reports it as ErrTooDeep) becomes preformatted text.
-func RenderBody(p *Post, body []byte) {
+func RenderBody(p *Post, body []byte) { renderBody(p, body, p.frontSummary) }
+
+// renderBody is RenderBody with the front matter summary given (its
+// template directives expanded).
+func renderBody(p *Post, body []byte, frontSummary string) {
 	defer p.sumRendered()
 	p.ContentHTML = toHTML(body, p.Link)
 	switch {
-	case p.frontSummary != "":
-		p.SummaryHTML = toHTML([]byte(p.frontSummary), p.Link)
+	case frontSummary != "":
+		p.SummaryHTML = toHTML([]byte(frontSummary), p.Link)
 		p.SummaryText = plainText(p.SummaryHTML)
 	case bytes.Contains(body, []byte(moreMarker)):
 		before, _, _ := bytes.Cut(body, []byte(moreMarker))

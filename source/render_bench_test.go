@@ -112,3 +112,37 @@ func BenchmarkStrictCheck(b *testing.B) {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// BenchmarkScanRender scans a generated corpus of plain posts (no
+// template directives) with a fresh Scanner and renders every post from
+// disk per operation: Scanner.Render's whole path, the template step
+// included, which such posts must not pay for.
+func BenchmarkScanRender(b *testing.B) {
+	dir := *benchCorpus
+	if dir == "" {
+		dir = b.TempDir()
+		cmd := exec.Command("go", "run", "../cmd/gencontent", "-out", dir, "-n", "300", "-seed", "7")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		sc, err := NewScanner(dir, testConfig())
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := sc.Scan(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if errs := sc.Render(context.Background(), res.Posts); len(errs) > 0 {
+			b.Fatal(errs[0])
+		}
+	}
+	if cpu := processCPU() - cpu; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}

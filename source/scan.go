@@ -47,6 +47,11 @@ type Config struct {
 	// depends on, such as the program's version; a cache made under
 	// another key is emptied.
 	CacheKey string
+	// SiteTitle and Params are the site variables template directives
+	// may use (Liquid site.title and site.X, Hugo param); see package
+	// directive.
+	SiteTitle string
+	Params    map[string]any
 }
 
 // Result is what a scan found.
@@ -79,6 +84,9 @@ type Scanner struct {
 	site *url.URL
 	// reads counts files opened, so tests can tell what the cache saved.
 	reads atomic.Int64
+	// links are the last scan's published posts, which references from
+	// one post to another resolve to (see directives.go).
+	links atomic.Pointer[links]
 }
 
 // NewScanner checks cfg once so that each file does not have to.
@@ -127,8 +135,9 @@ func (s *Scanner) cacheKey() string {
 	if s.site != nil {
 		site = s.site.String()
 	}
-	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d", cacheFormat, s.cfg.CacheKey, site,
-		s.cfg.Permalink, s.cfg.Location, s.cfg.Author, s.cfg.Language, s.cfg.MaxFileSize)
+	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d|%q|%v", cacheFormat, s.cfg.CacheKey, site,
+		s.cfg.Permalink, s.cfg.Location, s.cfg.Author, s.cfg.Language, s.cfg.MaxFileSize,
+		s.cfg.SiteTitle, s.cfg.Params)
 }
 
 // Scan walks the content directory and reads every post's front matter.
@@ -183,6 +192,10 @@ func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
 		}
 	}
 	SortNewestFirst(res.Posts)
+	s.setLinks(res.Posts)
+	for _, p := range s.stale(res.Posts) {
+		p.unrender() // this scan's own copy
+	}
 	sort.SliceStable(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
 	sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Path < res.Warnings[j].Path })
 	return res, nil

@@ -50,6 +50,9 @@ type SiteConfig struct {
 	Timezone    string `yaml:"timezone"`
 	TagURL      string `yaml:"tag_url"`
 	CategoryURL string `yaml:"category_url"`
+	// Params are values for template directives: Liquid {{ site.X }},
+	// Hugo's param shortcode (see package directive).
+	Params map[string]any `yaml:"params"`
 }
 
 // FeedsConfig chooses what each document holds.

@@ -92,6 +92,8 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			Author:    c.Site.Author,
 			Language:  c.Site.Language,
 			CacheKey:  programKey(),
+			SiteTitle: c.Site.Title,
+			Params:    c.Site.Params,
 		},
 		Site: feedgen.Site{
 			Title:            c.Site.Title,
