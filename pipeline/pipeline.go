@@ -92,7 +92,7 @@ func New(cfg Config) *Builder {
 	}
 	b := &Builder{cfg: cfg}
 	if cfg.Incremental {
-		b.inc = &incremental{b: b, watchOff: !cfg.Watch}
+		b.inc = newIncremental(b)
 	}
 	return b
 }
@@ -115,11 +115,13 @@ type Result struct {
 	// Unchanged: an incremental build found every file as the last build
 	// read it, so that build's documents stand and nothing was written.
 	Unchanged bool
+	// Surveyed: an incremental build surveyed the whole content folder;
+	// Rescanned: it read only the files that changed (source.Folder).
+	Surveyed, Rescanned bool
 
-	// What decides whether the next build may stand on this one.
-	unreadable   int
+	// renderFailed: a post failed to render, so the next build may not
+	// stand on this one.
 	renderFailed bool
-	nextPublish  time.Time
 }
 
 // Build reads the content folder as of now, chooses what every feed
@@ -189,7 +191,7 @@ func (b *Builder) scanner(now time.Time) (*source.Scanner, error) {
 // that fails to render is dropped (and reported) and the feeds are
 // planned again.
 func (b *Builder) plan(ctx context.Context, sc *source.Scanner, scanned *source.Result, prev *feedgen.Plan, out Output) (*Result, error) {
-	res := &Result{Read: scanned.Read, Skipped: scanned.Skipped, unreadable: scanned.Unreadable, nextPublish: scanned.NextPublish}
+	res := &Result{Read: scanned.Read, Skipped: scanned.Skipped}
 	for _, w := range scanned.Warnings {
 		res.Warnings = append(res.Warnings, w.Error())
 	}

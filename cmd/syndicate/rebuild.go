@@ -98,12 +98,13 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 		rb.log.Debug("build warning", "warning", w)
 	}
 	if res.Unchanged {
-		rb.log.Info("rebuild: no file changed", "trigger", trigger, "duration", took.Round(time.Millisecond))
+		rb.log.Info("rebuild: no file changed", "trigger", trigger, "duration", took.Round(time.Millisecond),
+			"surveyed", res.Surveyed)
 		return nil
 	}
 	rb.log.Info("rebuild", "trigger", trigger, "posts", res.Published, "feeds", res.Feeds,
 		"documents", st.Documents, "changed", st.Changed, "skipped", len(res.Skipped),
-		"duration", took.Round(time.Millisecond))
+		"duration", took.Round(time.Millisecond), "surveyed", res.Surveyed, "changed_files_only", res.Rescanned)
 	return nil
 }
 
