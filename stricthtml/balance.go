@@ -1,6 +1,7 @@
 package stricthtml
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/syndicate/syndicate/feedtext"
@@ -162,36 +163,30 @@ func repair(n *html.Node, stack []open) (again bool) {
 			c = unwrap(c)
 			continue
 		}
-		var wrapped bool
-		//nolint:errorlint // startAllowed returns its sentinels as they are, never wrapped
-		switch err := startAllowed(top(stack), c.DataAtom, e); err {
-		case nil:
-		case errTable:
+		switch err := startAllowed(top(stack), c.DataAtom, e); {
+		case err == nil:
+		case errors.Is(err, errTable):
 			if w := tableWrapper(top(stack).name, c.DataAtom); w != 0 {
 				c = wrap(c, w)
-				wrapped = true
-				break
+				continue // the wrapper, then c inside it
 			}
 			fosterParent(c)
 			again = true
 			c = next
 			continue
-		case errTablePart, errRuby, errHeading, errNestedA:
-			c = unwrap(c)
-			continue
-		case errInP:
+		case errors.Is(err, errInP):
 			renameP(c, stack)
 			continue // c again, in its new context
-		case errListItem:
+		case errors.Is(err, errListItem):
 			w := atom.Ul
 			if c.DataAtom != atom.Li {
 				w = atom.Dl
 			}
 			c = wrap(c, w)
-			wrapped = true
-		}
-		if wrapped {
-			continue // the wrapper, then c inside it
+			continue
+		default: // errTablePart, errRuby, errHeading, errNestedA
+			c = unwrap(c)
+			continue
 		}
 		dedupeAttrs(c)
 		if e&void != 0 {
