@@ -208,6 +208,15 @@ type htmlOut struct {
 	// links records, for each Markdown link being rendered, whether its
 	// <a> was written, so its end tag goes too.
 	links []bool
+	// mixed: the output holds sanitised raw HTML, or a link written
+	// inside a link (an autolink or footnote reference in link text), so
+	// its tags may not nest as a strict HTML5 parser needs. Everything
+	// else the renderers write node by node, start and end tags around
+	// the node's children, and Markdown puts blocks only where HTML
+	// allows them (no block in a paragraph, no heading in a heading, list
+	// items in lists, table parts in tables), so toHTML checks only mixed
+	// output (stricthtml.Check); FuzzRenderBody checks all of it.
+	mixed bool
 }
 
 var _ util.BufWriter = (*htmlOut)(nil)
@@ -264,6 +273,7 @@ func (o *htmlOut) sanitizeRaw(fragment []byte) {
 	if len(fragment) == 0 {
 		return
 	}
+	o.mixed = true
 	if len(fragment) > maxMemoFragment {
 		o.buf = append(o.buf, policy().SanitizeBytes(fragment)...)
 		return
@@ -513,6 +523,9 @@ func (safeRenderer) renderLink(w util.BufWriter, source []byte, node ast.Node, e
 		o.links = o.links[:len(o.links)-1]
 		return ast.WalkContinue, nil
 	}
+	if len(o.links) > 0 {
+		o.mixed = true // CommonMark allows none, but a link in link text
+	}
 	href, hrefOK := policyURL(convertNewlines(string(util.URLEscape(n.Destination, true))))
 	var title string
 	titleOK := false
@@ -548,6 +561,9 @@ func (safeRenderer) renderAutoLink(w util.BufWriter, source []byte, node ast.Nod
 	}
 	o := w.(*htmlOut)
 	n := node.(*ast.AutoLink)
+	if len(o.links) > 0 {
+		o.mixed = true // a link in link text
+	}
 	u := util.URLEscape(n.URL(source), false)
 	o.scratch = o.scratch[:0]
 	if n.AutoLinkType == ast.AutoLinkEmail && !bytes.HasPrefix(bytes.ToLower(u), []byte("mailto:")) {
@@ -644,6 +660,9 @@ func (safeRenderer) renderFootnoteLink(w util.BufWriter, source []byte, node ast
 	}
 	o := w.(*htmlOut)
 	n := node.(*east.FootnoteLink)
+	if len(o.links) > 0 {
+		o.mixed = true // a link in link text
+	}
 	o.buf = append(o.buf, `<sup id="fnref`...)
 	if n.RefIndex > 0 {
 		o.buf = strconv.AppendInt(o.buf, int64(n.RefIndex), 10)

@@ -377,15 +377,21 @@ func hasFileExtension(name string) bool {
 }
 
 var (
-	fileDate   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})-(.+)$`)
-	folderDate = regexp.MustCompile(`(?:^|/)(\d{4})/(\d{2})/(\d{2})(?:/|$)`)
+	// fileDate: Jekyll's post names, month and day with or without a
+	// leading zero as Jekyll accepts them. Only the zero-padded form
+	// (paddedFileDate) is cut from slugs: slugs make links, and a post
+	// dated by its front matter had published its link with the
+	// unpadded prefix in it before these were read as dates.
+	fileDate       = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$`)
+	paddedFileDate = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})-(.+)$`)
+	folderDate     = regexp.MustCompile(`(?:^|/)(\d{4})/(\d{2})/(\d{2})(?:/|$)`)
 )
 
 // dateFromPath finds a Jekyll-style file name date or YYYY/MM/DD folders.
 func dateFromPath(rel string, loc *time.Location) (time.Time, bool) {
 	base := path.Base(rel)
 	if m := fileDate.FindStringSubmatch(base); m != nil {
-		if t, err := time.ParseInLocation("2006-01-02", m[1]+"-"+m[2]+"-"+m[3], loc); err == nil {
+		if t, err := time.ParseInLocation("2006-1-2", m[1]+"-"+m[2]+"-"+m[3], loc); err == nil {
 			return t, true
 		}
 	}
@@ -407,7 +413,7 @@ func slugFromPath(rel string) string {
 			name = dir
 		}
 	}
-	if m := fileDate.FindStringSubmatch(name); m != nil {
+	if m := paddedFileDate.FindStringSubmatch(name); m != nil {
 		name = m[4]
 	}
 	return name

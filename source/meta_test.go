@@ -68,6 +68,7 @@ func TestPublishedAliases(t *testing.T) {
 		{name: "empty published skipped", content: fm("title: T", `published: ""`, "date: 2024-02-04"), want: "2024-02-04T00:00:00-07:00"},
 		{name: "Jekyll file name", file: "_posts/2023-12-24-xmas.md", content: fm("title: T"), want: "2023-12-24T00:00:00-07:00"},
 		{name: "Jekyll .markdown file name", file: "2023-12-25-xmas.markdown", content: fm("title: T"), want: "2023-12-25T00:00:00-07:00"},
+		{name: "Jekyll file name without zero padding", file: "_posts/2023-1-5-x.md", content: fm("title: T"), want: "2023-01-05T00:00:00-07:00"},
 		{name: "YYYY/MM/DD folders", file: "2022/11/05/post.md", content: fm("title: T"), want: "2022-11-05T00:00:00-07:00"},
 		{name: "YYYY/MM/DD folders deeper", file: "blog/2022/11/06/slug/index.md", content: fm("title: T"), want: "2022-11-06T00:00:00-07:00"},
 		{name: "front matter wins over file name", file: "2023-12-24-xmas.md", content: fm("title: T", "date: 2023-12-24T23:00:00-07:00"), want: "2023-12-24T23:00:00-07:00"},
@@ -389,6 +390,9 @@ func TestSlug(t *testing.T) {
 		{name: "file name", file: "hello-world.md", content: fm("title: T", dateLine), want: "hello-world"},
 		{name: "markdown extension", file: "hello.markdown", content: fm("title: T", dateLine), want: "hello"},
 		{name: "Jekyll date prefix dropped", file: "2024-01-02-hello.md", content: fm("title: T", dateLine), want: "hello"},
+		// Kept: such a post, dated by its front matter, published links
+		// with it before unpadded file names were read as dates.
+		{name: "unpadded Jekyll date prefix kept", file: "2024-1-2-hello.md", content: fm("title: T", dateLine), want: "2024-1-2-hello"},
 		{name: "page bundle", file: "posts/my-trip/index.md", content: fm("title: T", dateLine), want: "my-trip"},
 		{name: "front matter", file: "x.md", content: fm("title: T", dateLine, "slug: chosen"), want: "chosen"},
 	}, func(p *Post) string { return p.Slug })

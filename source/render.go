@@ -267,9 +267,10 @@ func toHTML(md []byte, base string) string {
 		o.scratch = abs // keep the grown buffer for the next post
 	}
 	out := feedtext.HTML(string(bytes.TrimSpace(abs)))
-	if stricthtml.Check(out) != nil {
-		// Raw HTML with unbalanced or misnested tags (goldmark's own
-		// markup passes): parsed as a browser would and written back.
+	if o.mixed && stricthtml.Check(out) != nil {
+		// Raw HTML with unbalanced or misnested tags, or links in link
+		// text: parsed as a browser would and written back. Output
+		// without either is balanced as written (see htmlOut.mixed).
 		out = stricthtml.Balance(out)
 	}
 	return out
@@ -279,7 +280,7 @@ func toHTML(md []byte, base string) string {
 // policy makes of goldmark's unsafe rendering, up to the raw HTML split
 // across nodes (see htmlrender.go). The result is valid until o is reused.
 func renderSafe(o *htmlOut, md []byte) []byte {
-	o.buf = o.buf[:0]
+	o.buf, o.mixed = o.buf[:0], false
 	if cap(o.buf) < len(md)+len(md)/4 {
 		o.buf = make([]byte, 0, len(md)+len(md)/4)
 	}

@@ -83,9 +83,10 @@ func BenchmarkRenderBody(b *testing.B) {
 	}
 }
 
-// BenchmarkStrictCheck is the check every rendered fragment goes through
-// (stricthtml.Check, in toHTML), over the corpus's rendered content: what
-// posts whose HTML needs no balancing pay on top of BenchmarkRenderBody.
+// BenchmarkStrictCheck is stricthtml.Check over all of the corpus's
+// rendered content: the most toHTML adds to BenchmarkRenderBody for posts
+// whose HTML needs no balancing (it checks only fragments holding raw
+// HTML or links in link text).
 func BenchmarkStrictCheck(b *testing.B) {
 	posts, err := benchPosts()
 	if err != nil {

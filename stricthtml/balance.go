@@ -1,6 +1,7 @@
 package stricthtml
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/syndicate/syndicate/feedtext"
@@ -30,11 +31,15 @@ const maxPasses = 8
 // Check, which no test has found, the fragment's text is returned as one
 // escaped paragraph.
 func Balance(fragment string) string {
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(fragment), ctx)
+	nodes, err := parseFragment(fragment)
 	if err != nil {
-		// Only the reader can fail, and a strings.Reader does not.
-		return textOnly(nil)
+		// x/net/html refuses trees nested deeper than 512 elements (the
+		// only error a strings.Reader leaves it): elements opened beyond
+		// maxDepth are dropped, their content kept, and failing that the
+		// text is all that is left.
+		if nodes, err = parseFragment(flatten(fragment, maxDepth)); err != nil {
+			return textOnly(textNode(fragment))
+		}
 	}
 	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	for _, n := range nodes {
@@ -56,15 +61,92 @@ func Balance(fragment string) string {
 	return out
 }
 
+func parseFragment(fragment string) ([]*html.Node, error) {
+	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	return html.ParseFragment(strings.NewReader(fragment), ctx)
+}
+
+// maxDepth is how deep flatten lets elements nest, well below
+// x/net/html's limit of 512 so that elements the parser adds (table
+// bodies, reopened formatting elements) still fit.
+const maxDepth = 256
+
+// autoClosed are elements the parser closes when another of their kind
+// starts: flatten counts them once when the new one would be their child
+// (elsewhere it counts both, erring towards depth the parser has room for).
+var autoClosed = map[string]bool{"p": true, "li": true, "dd": true, "dt": true, "tr": true, "td": true, "th": true, "option": true}
+
+// flatten drops the start tags of elements that would open deeper than
+// max, keeping everything else byte for byte. It estimates the depth
+// from the tokens: void elements do not count, an end tag closes up to
+// the element it names, and an element of autoClosed closes one of its
+// name that is the current element.
+func flatten(fragment string, max int) string {
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	var out strings.Builder
+	var stack []string
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return out.String()
+		}
+		raw := z.Raw()
+		switch tt {
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			n := string(name)
+			if k, _ := kindOf(atom.Lookup(name)); k&void != 0 {
+				break
+			}
+			if autoClosed[n] && len(stack) > 0 && stack[len(stack)-1] == n {
+				stack = stack[:len(stack)-1]
+			}
+			if len(stack) >= max {
+				continue
+			}
+			stack = append(stack, n)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if i := lastIndex(stack, string(name)); i >= 0 {
+				stack = stack[:i]
+			}
+		}
+		out.Write(raw)
+	}
+}
+
+func lastIndex(stack []string, name string) int {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if stack[i] == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// textNode is a tree holding the text of fragment's tokens.
+func textNode(fragment string) *html.Node {
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return root
+		case html.TextToken:
+			root.AppendChild(&html.Node{Type: html.TextNode, Data: string(z.Text())})
+		}
+	}
+}
+
 // repair fixes n's subtree in place, with stack the elements above n's
 // children (below the fragment's root). It reports whether it moved
 // content somewhere already walked, so another pass is needed.
-func repair(n *html.Node, stack []atom.Atom) (again bool) {
+func repair(n *html.Node, stack []open) (again bool) {
 	for c := n.FirstChild; c != nil; {
 		next := c.NextSibling
 		switch c.Type {
 		case html.TextNode:
-			if len(stack) > 0 && inTableStructure(stack[len(stack)-1]) && strings.Trim(c.Data, " \t\n\r\f") != "" {
+			if inTableStructure(top(stack).name) && strings.Trim(c.Data, " \t\n\r\f") != "" {
 				fosterParent(c)
 				again = true
 			}
@@ -81,43 +163,37 @@ func repair(n *html.Node, stack []atom.Atom) (again bool) {
 			c = unwrap(c)
 			continue
 		}
-		var wrapped bool
-		//nolint:errorlint // startAllowed returns its sentinels as they are, never wrapped
-		switch err := startAllowed(stack, c.DataAtom, e); err {
-		case nil:
-		case errTable:
-			if w := tableWrapper(stack[len(stack)-1], c.DataAtom); w != 0 {
+		switch err := startAllowed(top(stack), c.DataAtom, e); {
+		case err == nil:
+		case errors.Is(err, errTable):
+			if w := tableWrapper(top(stack).name, c.DataAtom); w != 0 {
 				c = wrap(c, w)
-				wrapped = true
-				break
+				continue // the wrapper, then c inside it
 			}
 			fosterParent(c)
 			again = true
 			c = next
 			continue
-		case errTablePart, errRuby, errHeading, errNestedA:
-			c = unwrap(c)
-			continue
-		case errInP:
+		case errors.Is(err, errInP):
 			renameP(c, stack)
 			continue // c again, in its new context
-		case errListItem:
+		case errors.Is(err, errListItem):
 			w := atom.Ul
 			if c.DataAtom != atom.Li {
 				w = atom.Dl
 			}
 			c = wrap(c, w)
-			wrapped = true
-		}
-		if wrapped {
-			continue // the wrapper, then c inside it
+			continue
+		default: // errTablePart, errRuby, errHeading, errNestedA
+			c = unwrap(c)
+			continue
 		}
 		dedupeAttrs(c)
 		if e&void != 0 {
 			for c.FirstChild != nil {
 				c.RemoveChild(c.FirstChild)
 			}
-		} else if repair(c, append(stack, c.DataAtom)) {
+		} else if repair(c, append(stack, push(top(stack), c.DataAtom))) {
 			again = true
 		}
 		c = next
@@ -174,16 +250,26 @@ func fosterParent(c *html.Node) {
 	t.Parent.InsertBefore(c, t)
 }
 
-// renameP turns the <p> that c would close into a <div>, which may hold
-// blocks, in the tree and on the stack.
-func renameP(c *html.Node, stack []atom.Atom) {
+// renameP turns the <p> that c would close (the nearest one in button
+// scope) into a <div>, which may hold blocks, in the tree and on the
+// stack, whose entries from there up are then pushed again.
+func renameP(c *html.Node, stack []open) {
 	a := c.Parent
 	for i := len(stack) - 1; i >= 0; i, a = i-1, a.Parent {
-		if stack[i] == atom.P {
-			stack[i] = atom.Div
-			a.Data, a.DataAtom = "div", atom.Div
-			return
+		if stack[i].name != atom.P {
+			continue
 		}
+		a.Data, a.DataAtom = "div", atom.Div
+		stack[i].name = atom.Div
+		parent := root
+		if i > 0 {
+			parent = stack[i-1]
+		}
+		for j := i; j < len(stack); j++ {
+			stack[j] = push(parent, stack[j].name)
+			parent = stack[j]
+		}
+		return
 	}
 }
 
@@ -295,9 +381,7 @@ func textOnly(root *html.Node) string {
 			walk(c)
 		}
 	}
-	if root != nil {
-		walk(root)
-	}
+	walk(root)
 	s := strings.Join(strings.Fields(string(text)), " ")
 	if s == "" {
 		return ""

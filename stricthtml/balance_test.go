@@ -95,6 +95,7 @@ func FuzzBalance(f *testing.F) {
 	for _, s := range soupOthers {
 		f.Add(s + "x")
 	}
+	f.Add(strings.Repeat("<div><span>", 300) + "x")
 	f.Fuzz(func(t *testing.T, in string) {
 		out := Balance(in)
 		if err := Check(out); err != nil {
@@ -104,4 +105,41 @@ func FuzzBalance(f *testing.F) {
 			t.Fatalf("Balance(%q) = %q, but Balance of that = %q", in, out, again)
 		}
 	})
+}
+
+// TestDeepNesting: a start tag costs the same at any depth (the stack
+// entries carry what the tree builder's walks would find), so deep or
+// wide hostile markup is checked and balanced in linear time.
+func TestDeepNesting(t *testing.T) {
+	const n = 50000
+	tests := []string{
+		strings.Repeat("<div>", n) + strings.Repeat("</div>", n),
+		strings.Repeat("<span>", n) + strings.Repeat("<a>x", n),
+		strings.Repeat("<div>", n) + strings.Repeat("<li>x", n),
+		strings.Repeat("<p><span>", n) + strings.Repeat("<div>x", n),
+		strings.Repeat("<table><tr><td>x", n/10),
+		`<a href="x"` + strings.Repeat(` href="y"`, n) + ">z</a>",
+	}
+	for _, in := range tests {
+		out := Balance(in)
+		if err := Check(out); err != nil {
+			t.Errorf("Balance(%.40q...): %v", in, err)
+		}
+		if want := strings.Count(in, "x"); strings.Count(out, "x") != want {
+			t.Errorf("Balance(%.40q...) kept %d of the %d x's", in, strings.Count(out, "x"), want)
+		}
+	}
+	// Nested beyond x/net/html's 512 elements: the first maxDepth levels
+	// keep their elements, the text is all there.
+	in := strings.Repeat("<div>", 600) + "x" + strings.Repeat("<em>y</em>", 3)
+	out := Balance(in)
+	if !strings.HasPrefix(out, strings.Repeat("<div>", maxDepth)+"xyyy</div>") || strings.Count(out, "<div>") != maxDepth {
+		t.Errorf("Balance(600 nested divs) = %.80q... with %d divs, want %d divs, then the text", out, strings.Count(out, "<div>"), maxDepth)
+	}
+	if out := Balance(strings.Repeat("<p><div>", 300) + "x"); !strings.Contains(out, "x") || strings.Count(out, "<div>") < maxDepth {
+		t.Errorf("Balance(300 p and div) = %.80q..., want the text and the first %d divs", out, maxDepth)
+	}
+	if err := Check(tests[0]); err != nil {
+		t.Errorf("Check(%.40q...): %v", tests[0], err)
+	}
 }

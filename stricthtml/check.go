@@ -44,7 +44,7 @@ func Check(fragment string) error {
 	if err := checkChars(fragment); err != nil {
 		return err
 	}
-	var buf [64]atom.Atom
+	var buf [64]open
 	stack := buf[:0]
 	var attrs [8]string
 	for i := 0; i < len(fragment); {
@@ -54,7 +54,7 @@ func Check(fragment string) error {
 			text = fragment[i : i+lt]
 		}
 		if len(text) > 0 {
-			if err := checkText(text, stack); err != nil {
+			if err := checkText(text, top(stack)); err != nil {
 				return fmt.Errorf("offset %d: %w", i, err)
 			}
 		}
@@ -75,7 +75,7 @@ func Check(fragment string) error {
 			if e&void != 0 {
 				return fmt.Errorf("offset %d: end tag of void element %q", start, t.name.String())
 			}
-			if len(stack) == 0 || stack[len(stack)-1] != t.name {
+			if len(stack) == 0 || stack[len(stack)-1].name != t.name {
 				return fmt.Errorf("offset %d: end tag %q does not close the current element", start, t.name.String())
 			}
 			stack = stack[:len(stack)-1]
@@ -84,15 +84,15 @@ func Check(fragment string) error {
 		if t.selfClosing && e&void == 0 {
 			return fmt.Errorf("offset %d: self-closing non-void element %q", start, t.name.String())
 		}
-		if err := startAllowed(stack, t.name, e); err != nil {
+		if err := startAllowed(top(stack), t.name, e); err != nil {
 			return fmt.Errorf("offset %d: <%s> %w", start, t.name.String(), err)
 		}
 		if e&void == 0 {
-			stack = append(stack, t.name)
+			stack = append(stack, push(top(stack), t.name))
 		}
 	}
 	if len(stack) > 0 {
-		return fmt.Errorf("element %q not closed", stack[len(stack)-1].String())
+		return fmt.Errorf("element %q not closed", stack[len(stack)-1].name.String())
 	}
 	return nil
 }
@@ -189,74 +189,95 @@ var (
 	errRuby      = errors.New("outside <ruby>")
 )
 
-// startAllowed reports whether the tree builder inserts an element of
-// kind e as a child of the current node (the top of stack) without a
-// parse error and without closing or moving anything.
-func startAllowed(stack []atom.Atom, name atom.Atom, e int) error {
-	current := atom.Div // the fragment's context
-	if len(stack) > 0 {
-		current = stack[len(stack)-1]
+// open is an element on the stack of open elements, with what the tree
+// builder would find walking up the stack from it, so that no start tag
+// needs a walk: whether a <p> is in button scope, an <a> open since the
+// last marker, and an <li> (or a <dd> or <dt>) that a new item would
+// close.
+type open struct {
+	name  atom.Atom
+	flags uint8
+}
+
+const (
+	pInScope = 1 << iota
+	aOpen
+	liOpen
+	ddOpen
+)
+
+// root stands for the fragment's context, a <div>.
+var root = open{name: atom.Div}
+
+// top is the current node.
+func top(stack []open) open {
+	if len(stack) == 0 {
+		return root
 	}
-	if inTableStructure(current) {
-		if !tableChildren(current, name) {
+	return stack[len(stack)-1]
+}
+
+// push is the entry for an element opened as a child of parent.
+func push(parent open, name atom.Atom) open {
+	k := kind(name)
+	o := open{name: name}
+	switch name {
+	case atom.P:
+		o.flags |= pInScope
+	case atom.Table, atom.Td, atom.Th, atom.Caption: // button scope ends
+	default:
+		o.flags |= parent.flags & pInScope
+	}
+	if name == atom.A {
+		o.flags |= aOpen
+	} else if k&marker == 0 {
+		o.flags |= parent.flags & aOpen
+	}
+	switch {
+	case name == atom.Li:
+		o.flags |= liOpen
+	case name == atom.Dd || name == atom.Dt:
+		o.flags |= ddOpen
+	case k&special != 0 && name != atom.Div && name != atom.P:
+		// The walk for a list item stops here.
+	default:
+		o.flags |= parent.flags & (liOpen | ddOpen)
+	}
+	return o
+}
+
+// startAllowed reports whether the tree builder inserts an element of
+// kind e as a child of current without a parse error and without closing
+// or moving anything.
+func startAllowed(current open, name atom.Atom, e int) error {
+	if inTableStructure(current.name) {
+		if !tableChildren(current.name, name) {
 			return errTable
 		}
 		return nil
 	}
-	if e&tablePart != 0 {
+	switch {
+	case e&tablePart != 0:
 		return errTablePart
-	}
-	if e&rubyText != 0 && current != atom.Ruby {
+	case e&rubyText != 0 && current.name != atom.Ruby:
 		return errRuby
-	}
-	if e&closesP != 0 && pInButtonScope(stack) {
+	case e&closesP != 0 && current.flags&pInScope != 0:
 		return errInP
-	}
-	if e&heading != 0 && kind(current)&heading != 0 {
+	case e&heading != 0 && kind(current.name)&heading != 0:
 		return errHeading
-	}
-	if e&listItem != 0 {
-		for i := len(stack) - 1; i >= 0; i-- {
-			n := stack[i]
-			if n == name || name != atom.Li && (n == atom.Dd || n == atom.Dt) {
-				return errListItem
-			}
-			if kind(n)&special != 0 && n != atom.Div && n != atom.P {
-				break
-			}
-		}
-	}
-	if name == atom.A {
-		for i := len(stack) - 1; i >= 0; i-- {
-			if stack[i] == atom.A {
-				return errNestedA
-			}
-			if kind(stack[i])&marker != 0 {
-				break
-			}
-		}
+	case name == atom.Li && current.flags&liOpen != 0,
+		(name == atom.Dd || name == atom.Dt) && current.flags&ddOpen != 0:
+		return errListItem
+	case name == atom.A && current.flags&aOpen != 0:
+		return errNestedA
 	}
 	return nil
 }
 
-// pInButtonScope: a <p> is open below the nearest scope boundary (table,
-// td, th, caption; the others are never on the stack).
-func pInButtonScope(stack []atom.Atom) bool {
-	for i := len(stack) - 1; i >= 0; i-- {
-		switch stack[i] {
-		case atom.P:
-			return true
-		case atom.Table, atom.Td, atom.Th, atom.Caption:
-			return false
-		}
-	}
-	return false
-}
-
 // checkText checks text between tags: character references, and only
 // white space where a table's structure allows no text.
-func checkText(text string, stack []atom.Atom) error {
-	if len(stack) > 0 && inTableStructure(stack[len(stack)-1]) {
+func checkText(text string, current open) error {
+	if inTableStructure(current.name) {
 		for i := 0; i < len(text); i++ {
 			switch text[i] {
 			case ' ', '\t', '\n', '\r', '\f':
