@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pages"
 )
 
 // Handler serves the documents of the last snapshot published from
@@ -106,7 +107,9 @@ type servedDoc struct {
 
 	// Header values built once per version, not per request.
 	hContentType, hETag, hGzipETag, hLastModified, hLength []string
-	hGzipLength                                            atomic.Pointer[[]string]
+	// hCSP is the Content-Security-Policy of a page, nil for a feed.
+	hCSP        []string
+	hGzipLength atomic.Pointer[[]string]
 
 	gzipOnce sync.Once
 	gzipBody []byte // nil when gzip would not make it smaller
@@ -126,6 +129,9 @@ func newServedDoc(d *feedgen.Document) *servedDoc {
 		sd.hLastModified = []string{d.Modified.UTC().Format(http.TimeFormat)}
 	}
 	sd.hLength = []string{strconv.Itoa(int(d.Len()))}
+	if strings.HasPrefix(d.ContentType, "text/html") {
+		sd.hCSP = []string{pages.ContentSecurityPolicy}
+	}
 	return sd
 }
 
@@ -271,13 +277,16 @@ func (s *Handler) docKey(r *http.Request) (string, bool) {
 		}
 		p = p[len(s.prefix):]
 	}
-	if len(p) < 2 || p[0] != '/' {
+	if len(p) < 1 || p[0] != '/' {
 		return "", false
 	}
 	// net/url keeps the escaped path in RawPath only when it is not the
 	// default escaping of Path, as with any %2F.
 	if raw := r.URL.RawPath; raw != "" && (strings.Contains(raw, "%2f") || strings.Contains(raw, "%2F")) {
 		return "", false
+	}
+	if p[len(p)-1] == '/' {
+		return p[1:] + pages.IndexName, true // a folder's page
 	}
 	return p[1:], true
 }
@@ -328,6 +337,9 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("ETag", etag)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if d.hCSP != nil {
+		h["Content-Security-Policy"] = d.hCSP
+	}
 	if s.cacheControl != "" {
 		h.Set("Cache-Control", s.cacheControl)
 	}
@@ -379,6 +391,9 @@ func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDo
 	}
 	h["Content-Type"] = d.hContentType
 	h["X-Content-Type-Options"] = nosniff
+	if d.hCSP != nil {
+		h["Content-Security-Policy"] = d.hCSP
+	}
 	if d.hLastModified != nil {
 		h["Last-Modified"] = d.hLastModified
 	}
