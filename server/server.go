@@ -44,6 +44,13 @@ type Handler struct {
 	// are serialised anyway, this keeps publish correct on its own.
 	publishMu sync.Mutex
 
+	// BrowserPages answers a request for a feed whose folder has a page
+	// (package pages) with that page when the request's Accept prefers
+	// text/html over every feed and XML type, as browsers' do and feed
+	// readers' never do (prefersHTML); every response for such a feed
+	// then varies by Accept. Set it before the handler serves.
+	BrowserPages bool
+
 	// plain holds recently requested documents' bodies decompressed, for
 	// documents held compressed.
 	plain plainCache
@@ -233,6 +240,7 @@ func (s *Handler) Publish(snap *feedgen.Snapshot) PublishStats {
 func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var h http.HandlerFunc
 	var d *servedDoc
+	negotiated := false // the response varies by Accept
 	switch p := r.URL.Path; p {
 	case "/healthz", s.healthzPath:
 		h = s.healthz
@@ -250,6 +258,8 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else if d = set.docs[key]; d == nil {
 			notFound(w)
 			return
+		} else if s.BrowserPages {
+			d, negotiated = pageFor(set, key, d, r.Header["Accept"])
 		}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -258,7 +268,7 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d != nil {
-		s.serveDoc(w, r, d)
+		s.serveDoc(w, r, d, negotiated)
 		return
 	}
 	h(w, r)
@@ -307,7 +317,11 @@ func (s *Handler) unavailable(w http.ResponseWriter, r *http.Request) {
 // weak comparison, lists and "*", winning over If-Modified-Since), Range
 // (on the bytes of the variant served) and HEAD; its 304 keeps ETag,
 // Cache-Control and Vary.
-func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
+func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc, byAccept bool) {
+	vary := varyAcceptEncoding
+	if byAccept {
+		vary = varyAcceptAndEncoding
+	}
 	var gz []byte
 	// Header fields are read from the map by their canonical names, as
 	// net/http stores them, which spares a canonicalisation per lookup.
@@ -315,12 +329,12 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 	case encodingGzip:
 		gz = d.gzipped()
 	case encodingNone:
-		w.Header().Set("Vary", "Accept-Encoding")
+		w.Header()["Vary"] = vary
 		http.Error(w, "406 no acceptable content coding (gzip or identity)", http.StatusNotAcceptable)
 		return
 	}
 	if len(r.Header["Range"]) == 0 {
-		s.serveWhole(w, r, d, gz)
+		s.serveWhole(w, r, d, gz, vary)
 		return
 	}
 	body, etag, coding := gz, d.gzipETag, "gzip"
@@ -334,7 +348,7 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 	}
 	h := w.Header()
 	h.Set("Content-Type", d.doc.ContentType)
-	h.Set("Vary", "Accept-Encoding")
+	h["Vary"] = vary
 	h.Set("ETag", etag)
 	h.Set("X-Content-Type-Options", "nosniff")
 	if d.hCSP != nil {
@@ -361,7 +375,7 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 // Accept-Ranges is left out (it is optional, RFC 9110 14.3, and ranges
 // of a feed are rare; they are still answered): with it a gzip response
 // has nine header fields, and a ninth makes net/http's header map grow.
-func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte) {
+func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte, vary []string) {
 	h := w.Header()
 	gz := gzBody != nil
 	etag, hETag, hLength := d.doc.ETag, d.hETag, d.hLength
@@ -375,7 +389,7 @@ func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDo
 			hLength = v
 		}
 	}
-	h["Vary"] = varyAcceptEncoding
+	h["Vary"] = vary
 	h["Etag"] = hETag
 	if s.hCacheControl != nil {
 		h["Cache-Control"] = s.hCacheControl
@@ -426,7 +440,8 @@ func (s *Handler) internalError(w http.ResponseWriter, err error) {
 }
 
 var (
-	varyAcceptEncoding = []string{"Accept-Encoding"}
-	nosniff            = []string{"nosniff"}
-	gzipEncoding       = []string{"gzip"}
+	varyAcceptEncoding    = []string{"Accept-Encoding"}
+	varyAcceptAndEncoding = []string{"Accept, Accept-Encoding"}
+	nosniff               = []string{"nosniff"}
+	gzipEncoding          = []string{"gzip"}
 )

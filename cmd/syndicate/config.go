@@ -69,6 +69,9 @@ type ServerConfig struct {
 	CacheControl string `yaml:"cache_control"`
 	WriteOutput  bool   `yaml:"write_output"`
 	AccessLog    bool   `yaml:"access_log"`
+	// BrowserPages is "off" or "negotiate": serve a feed's page from its
+	// URL to requests that prefer HTML (server.Handler.BrowserPages).
+	BrowserPages string `yaml:"browser_pages"`
 }
 
 // LogConfig chooses the log format.
@@ -85,7 +88,7 @@ func defaultConfig() Config {
 		Permalink:  "/:year/:month/:day/:slug/",
 		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full"},
 		Schedule:   parseSchedule("@every 5m"),
-		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300"},
+		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off"},
 		Log:        LogConfig{Format: "text", Level: "info"},
 	}
 }
@@ -195,6 +198,11 @@ func (c *Config) Validate() error {
 	}
 	if strings.ContainsFunc(c.Server.CacheControl, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		bad("server.cache_control", "%q must not contain control characters", c.Server.CacheControl)
+	}
+	switch c.Server.BrowserPages {
+	case "off", "negotiate":
+	default:
+		bad("server.browser_pages", "%q must be off or negotiate", c.Server.BrowserPages)
 	}
 	switch c.Log.Format {
 	case "text", "json":
