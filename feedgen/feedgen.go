@@ -30,6 +30,11 @@ type Site struct {
 	// as their alternate. Otherwise the home page is the alternate.
 	TagURL      string
 	CategoryURL string
+	// Icon and Logo, when set, are absolute URLs of the site's images: a
+	// small square icon (Atom icon, JSON Feed favicon) and a larger logo
+	// (Atom logo, JSON Feed icon); RSS's image is the logo, else the icon.
+	Icon string
+	Logo string
 	// Generator names the program in the documents.
 	Generator        string
 	GeneratorVersion string

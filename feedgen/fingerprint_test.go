@@ -206,7 +206,11 @@ func TestFingerprintCoversSiteAndOptions(t *testing.T) {
 		}
 		site := testSite()
 		v := reflect.ValueOf(&site).Elem().Field(i)
-		v.SetString(v.String() + "x")
+		if v.String() == "" {
+			v.SetString("https://example.org/x") // unset by default (Icon, Logo), and a URL
+		} else {
+			v.SetString(v.String() + "x")
+		}
 		changesAll(t, "Site."+f.Name, site, Options{Limit: 5})
 	}
 	opts := reflect.TypeFor[Options]()

@@ -134,6 +134,11 @@ func newPlan(site Site, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, img := range []struct{ key, url string }{{"icon", site.Icon}, {"logo", site.Logo}} {
+		if img.url != "" && absoluteURL(img.url) == "" {
+			return nil, fmt.Errorf("%s %q is not an absolute http(s) URL", img.key, img.url)
+		}
+	}
 	for _, pattern := range []struct{ key, url string }{{"tag url", site.TagURL}, {"category url", site.CategoryURL}} {
 		if pattern.url != "" {
 			if _, err := mustAbs(pattern.key, strings.ReplaceAll(pattern.url, ":slug", "slug")); err != nil {

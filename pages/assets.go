@@ -62,10 +62,10 @@ apply();
 })();
 `
 
-// ContentSecurityPolicy is the policy a server sends with every page: no
-// request to anywhere but the page's own origin (for images), the one
-// style sheet and the one script by their hashes, no plugins, no forms,
-// no framing.
+// ContentSecurityPolicy is the policy a server sends with every page:
+// the one style sheet and the one script by their hashes, images (the
+// site's icon, site.icon) from the page's origin or over https, nothing
+// else: no other request, no plugins, no forms, no framing.
 var ContentSecurityPolicy = policy(true)
 
 // metaPolicy is the policy a page carries itself, for static servers that
@@ -75,7 +75,7 @@ var metaPolicy = policy(false)
 
 func policy(header bool) string {
 	p := "default-src 'none'; style-src '" + sha256Source(style) + "'; script-src '" + sha256Source(script) +
-		"'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+		"'; img-src 'self' https: data:; base-uri 'none'; form-action 'none'"
 	if header {
 		p += "; frame-ancestors 'none'"
 	}

@@ -86,13 +86,15 @@ type item struct {
 
 type page struct {
 	Title, Lead string
-	Style       template.HTML
-	Script      template.HTML
-	Policy      string
-	Discovery   []altLink
-	Formats     []formatLink
-	Readers     []readerLink
-	What        string
+	// Icon is the site's icon, an absolute URL, or "".
+	Icon      string
+	Style     template.HTML
+	Script    template.HTML
+	Policy    string
+	Discovery []altLink
+	Formats   []formatLink
+	Readers   []readerLink
+	What      string
 	// The index page's.
 	SiteURL  string
 	OPML     string
@@ -120,7 +122,8 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>{{.Title}}</title>
-{{range .Discovery}}<link rel="alternate" {{.Type}} title="{{.Title}}" href="{{.Href}}">
+{{if .Icon}}<link rel="icon" href="{{.Icon}}">
+{{end}}{{range .Discovery}}<link rel="alternate" {{.Type}} title="{{.Title}}" href="{{.Href}}">
 {{end}}{{.Style}}
 </head>
 <body>
@@ -267,6 +270,7 @@ func (s *Set) indexPage() ([]byte, time.Time, error) {
 	title := text(s.plan.Site.Title)
 	p := page{
 		Title:     "Feeds of " + title,
+		Icon:      s.plan.Site.Icon,
 		Lead:      text(s.plan.Description(site)),
 		What:      whatIsAFeed,
 		Style:     styleElement,
@@ -362,6 +366,7 @@ func (s *Set) feedPage(f *feedgen.Feed) ([]byte, time.Time, error) {
 	site := s.siteFeed()
 	p := page{
 		Title:     text(s.plan.Title(f)),
+		Icon:      s.plan.Site.Icon,
 		Lead:      text(s.plan.Description(f)),
 		What:      whatIsAFeed,
 		Style:     styleElement,

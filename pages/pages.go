@@ -105,7 +105,7 @@ func New(plan *feedgen.Plan) *Set {
 	site.str("syndicate pages")
 	site.int(Version)
 	st := plan.Site
-	for _, v := range []string{st.Title, st.Description, st.URL, st.FeedsURL, st.Language, st.TagURL, st.CategoryURL} {
+	for _, v := range []string{st.Title, st.Description, st.URL, st.FeedsURL, st.Language, st.TagURL, st.CategoryURL, st.Icon} {
 		site.str(v)
 	}
 	site.strs(formats)

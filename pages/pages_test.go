@@ -434,3 +434,31 @@ sys.exit(1 if bad else 0)
 		t.Fatalf("html5lib strict: %v\n%s", err, out)
 	}
 }
+
+// TestIcon: the site's icon is every page's favicon, and changing it
+// makes every page again.
+func TestIcon(t *testing.T) {
+	site := testSite()
+	site.Icon = "https://example.org/favicon.png?a=1&b=2"
+	plan, err := feedgen.NewPlan(site, feedgen.Options{Limit: 20}, testPosts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := New(newPlan(t, testPosts()))
+	with := New(plan)
+	docs := build(t, plan, nil)
+	for i, d := range with.docs {
+		if d.fp == plain.docs[i].fp {
+			t.Errorf("%s: fingerprint kept with an icon", d.path)
+		}
+		if d.kind == opmlFile {
+			continue
+		}
+		if !strings.Contains(string(docs[d.path].Body), `<link rel="icon" href="https://example.org/favicon.png?a=1&amp;b=2">`) {
+			t.Errorf("%s lacks the icon", d.path)
+		}
+	}
+	if strings.Contains(string(build(t, newPlan(t, testPosts()), nil)["index.html"].Body), `rel="icon"`) {
+		t.Error("an icon without site.icon")
+	}
+}

@@ -53,6 +53,9 @@ type SiteConfig struct {
 	// Params are values for template directives: Liquid {{ site.X }},
 	// Hugo's param shortcode (see package directive).
 	Params map[string]any `yaml:"params"`
+	// Icon and Logo are the site's images, absolute or relative to URL.
+	Icon string `yaml:"icon"`
+	Logo string `yaml:"logo"`
 }
 
 // FeedsConfig chooses what each document holds.
@@ -157,6 +160,11 @@ func (c *Config) Validate() error {
 			bad(key, "%q needs :slug where the tag's slug goes", v)
 		}
 	}
+	for key, v := range map[string]string{"site.icon": c.Site.Icon, "site.logo": c.Site.Logo} {
+		if v != "" && httpURL(c.Site.URL) && !httpURL(siteRelative(c.Site.URL, v)) {
+			bad(key, "%q is not an http(s) URL, absolute or relative to site.url", v)
+		}
+	}
 	if _, err := c.location(); err != nil {
 		bad("site.timezone", "unknown time zone %q (want e.g. UTC or Europe/Berlin)", c.Site.Timezone)
 	}
@@ -254,6 +262,23 @@ func (c *Config) location() (*time.Location, error) {
 		return time.UTC, nil
 	}
 	return time.LoadLocation(c.Site.Timezone)
+}
+
+// siteRelative resolves ref (absolute, or relative to the site's home
+// page) to an absolute URL; "" when either does not parse.
+func siteRelative(site, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	base, err := url.Parse(withSlash(site))
+	if err != nil {
+		return ""
+	}
+	u, err := base.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	return u.String()
 }
 
 func withSlash(s string) string {

@@ -104,6 +104,8 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			Author:           c.Site.Author,
 			TagURL:           c.Site.TagURL,
 			CategoryURL:      c.Site.CategoryURL,
+			Icon:             siteRelative(siteURL, c.Site.Icon),
+			Logo:             siteRelative(siteURL, c.Site.Logo),
 			Generator:        "syndicate",
 			GeneratorVersion: version(),
 			GeneratorURI:     "https://github.com/syndicate/syndicate",
