@@ -258,11 +258,11 @@ func (s *Set) siteFeed() *feedgen.Feed {
 }
 
 // kindTitles name the sections of the index page.
-var kindTitles = map[feedgen.Kind]string{feedgen.TagFeed: "Tags", feedgen.CategoryFeed: "Categories"}
+var kindTitles = map[feedgen.Kind]string{feedgen.TagFeed: "Tags", feedgen.CategoryFeed: "Categories", feedgen.AuthorFeed: "Authors"}
 
 // kindOrder is the order of the index page's sections; kinds not listed
 // follow in the order of their names.
-var kindOrder = []feedgen.Kind{feedgen.CategoryFeed, feedgen.TagFeed}
+var kindOrder = []feedgen.Kind{feedgen.CategoryFeed, feedgen.TagFeed, feedgen.AuthorFeed}
 
 // indexPage is the page at the root of the feed tree.
 func (s *Set) indexPage() ([]byte, time.Time, error) {

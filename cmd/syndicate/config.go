@@ -63,6 +63,8 @@ type FeedsConfig struct {
 	Limit   int      `yaml:"limit"`
 	Formats []string `yaml:"formats"`
 	Content string   `yaml:"content"`
+	// Authors adds a feed per author (authors/<slug>/).
+	Authors bool `yaml:"authors"`
 }
 
 // ServerConfig is used by serve.
@@ -89,7 +91,7 @@ func defaultConfig() Config {
 		ContentDir: "content",
 		OutputDir:  "public",
 		Permalink:  "/:year/:month/:day/:slug/",
-		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full"},
+		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true},
 		Schedule:   parseSchedule("@every 5m"),
 		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off"},
 		Log:        LogConfig{Format: "text", Level: "info"},

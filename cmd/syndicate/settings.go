@@ -110,7 +110,7 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			GeneratorVersion: version(),
 			GeneratorURI:     "https://github.com/syndicate/syndicate",
 		},
-		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary"},
+		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary", AuthorFeeds: c.Feeds.Authors},
 	}
 
 	s.folders = map[string]string{
