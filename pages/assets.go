@@ -43,8 +43,8 @@ const script = `(function(){
 document.querySelectorAll("button.copy").forEach(function(b){
 b.hidden=false;
 b.addEventListener("click",function(){
-var u=b.getAttribute("data-url"),label=b.textContent;
-function done(){b.textContent="Copied";setTimeout(function(){b.textContent=label},1500)}
+var u=b.getAttribute("data-url"),s=document.getElementById(b.getAttribute("aria-describedby"));
+function done(){if(s){s.textContent="Copied";setTimeout(function(){s.textContent=""},3000)}}
 if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(u).then(done,function(){})}
 });
 });

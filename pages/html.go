@@ -44,8 +44,9 @@ const whatIsAFeed = "A feed is a web address that a feed reader app checks for n
 // html/template would write their "+" as "&#43;", which is right but
 // defeats the string matching some feed finders do.
 type formatLink struct {
-	Name, URL, Href string
-	Type            template.HTMLAttr
+	// ID tells the format's elements apart within a page.
+	Name, URL, Href, ID string
+	Type                template.HTMLAttr
 }
 
 type altLink struct {
@@ -69,8 +70,9 @@ type feedRow struct {
 }
 
 type letter struct {
-	Letter, ID string
-	Rows       []feedRow
+	// Label names the section among every section of the page.
+	Letter, ID, Label string
+	Rows              []feedRow
 }
 
 type section struct {
@@ -123,6 +125,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <meta name="color-scheme" content="light dark">
 <title>{{.Title}}</title>
 {{if .Icon}}<link rel="icon" href="{{.Icon}}">
+{{else}}<link rel="icon" href="data:,">
 {{end}}{{range .Discovery}}<link rel="alternate" {{.Type}} title="{{.Title}}" href="{{.Href}}">
 {{end}}{{.Style}}
 </head>
@@ -137,7 +140,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <h2 id="h-urls">Subscribe</h2>
 <p>Copy an address into your feed reader, or subscribe with one click:</p>
 <ul class="urls">
-{{range .Formats}}<li><span class="fmt">{{.Name}}</span> <a href="{{.Href}}"><code>{{.URL}}</code></a> <button type="button" class="copy" data-url="{{.URL}}" aria-label="Copy the {{.Name}} address" hidden>Copy</button></li>
+{{range .Formats}}<li><span class="fmt">{{.Name}}</span> <a href="{{.Href}}"><code>{{.URL}}</code></a> <button type="button" class="copy" data-url="{{.URL}}" aria-describedby="copied-{{.ID}}" hidden>Copy</button> <span class="meta" id="copied-{{.ID}}" aria-live="polite"></span></li>
 {{end}}</ul>
 <ul class="subscribe">
 {{range .Readers}}<li><a href="{{.URL}}" rel="nofollow">{{.Name}}</a></li>
@@ -156,7 +159,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 {{range .Sections}}<section aria-labelledby="h-{{.ID}}">
 <h3 id="h-{{.ID}}">{{.Title}} ({{.Count}})</h3>
 <nav aria-label="{{.Title}} by first letter"><ul class="az">{{range .Letters}}<li><a href="#{{.ID}}">{{.Letter}}</a></li>{{end}}</ul></nav>
-{{range .Letters}}<section class="letter" id="{{.ID}}" aria-label="{{.Letter}}">
+{{range .Letters}}<section class="letter" id="{{.ID}}" aria-label="{{.Label}}">
 <ul class="feeds">
 {{range .Rows}}<li data-name="{{.Key}}"><a href="{{.Href}}">{{.Name}}</a> <span class="meta">{{.Count}} {{plural .Count "post" "posts"}}{{if not .Updated.IsZero}}, updated <time datetime="{{datetime .Updated}}">{{date .Updated}}</time>{{end}}</span>{{range .Formats}} <a href="{{.Href}}" {{.Type}}>{{.Name}}</a>{{end}}</li>
 {{end}}</ul>
@@ -211,6 +214,7 @@ func (s *Set) formatLinks(f *feedgen.Feed, from string) []formatLink {
 	for _, format := range s.plan.Options.Formats {
 		out = append(out, formatLink{
 			Name: formatNames[format],
+			ID:   string(format),
 			Type: typeAttr(mediaTypes[format]),
 			URL:  s.plan.URL(f, format),
 			Href: rel(from, escapedDir(f)+format.FileName()),
@@ -331,7 +335,7 @@ func (s *Set) indexPage() ([]byte, time.Time, error) {
 			n := text(f.Name)
 			l := initial(n)
 			if len(sec.Letters) == 0 || sec.Letters[len(sec.Letters)-1].Letter != l {
-				sec.Letters = append(sec.Letters, letter{Letter: l, ID: fmt.Sprintf("%s-%d", k, len(sec.Letters)+1)})
+				sec.Letters = append(sec.Letters, letter{Letter: l, ID: fmt.Sprintf("%s-%d", k, len(sec.Letters)+1), Label: name + " under " + l})
 			}
 			row := feedRow{
 				Name: n, Key: strings.ToLower(n), Href: escapedDir(f),
