@@ -161,7 +161,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <nav aria-label="{{.Title}} by first letter"><ul class="az">{{range .Letters}}<li><a href="#{{.ID}}">{{.Letter}}</a></li>{{end}}</ul></nav>
 {{range .Letters}}<section class="letter" id="{{.ID}}" aria-label="{{.Label}}">
 <ul class="feeds">
-{{range .Rows}}<li data-name="{{.Key}}"><a href="{{.Href}}">{{.Name}}</a> <span class="meta">{{.Count}} {{plural .Count "post" "posts"}}{{if not .Updated.IsZero}}, updated <time datetime="{{datetime .Updated}}">{{date .Updated}}</time>{{end}}</span>{{range .Formats}} <a href="{{.Href}}" {{.Type}}>{{.Name}}</a>{{end}}</li>
+{{range .Rows}}<li data-name="{{.Key}}"><a href="{{.Href}}">{{.Name}}</a> <span class="meta">{{.Count}} {{plural .Count "post" "posts"}}{{if not .Updated.IsZero}}, updated <time datetime="{{datetime .Updated}}">{{date .Updated}}</time>{{end}}</span>{{range .Formats}} <a href="{{.Href}}">{{.Name}}</a>{{end}}</li>
 {{end}}</ul>
 </section>
 {{end}}</section>

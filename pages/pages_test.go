@@ -108,7 +108,7 @@ func TestIndexPage(t *testing.T) {
 		`href="https://theoldreader.com/feeds/subscribe?url=https%3A%2F%2Fexample.org%2Ffeeds%2Ffeed.rss"`,
 		`<a href="feeds.opml" type="text/x-opml">`,
 		whatIsAFeed,
-		`<li data-name="go"><a href="tags/go/">Go</a> <span class="meta">2 posts, updated <time datetime="2024-05-01T14:00:00Z">1 May 2024</time></span> <a href="tags/go/feed.rss" type="application/rss+xml">RSS</a>`,
+		`<li data-name="go"><a href="tags/go/">Go</a> <span class="meta">2 posts, updated <time datetime="2024-05-01T14:00:00Z">1 May 2024</time></span> <a href="tags/go/feed.rss">RSS</a>`,
 		`<a href="tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/">日本語</a>`,
 		`<h3 id="h-categories">Categories (1)</h3>`,
 		`<h3 id="h-tags">Tags (5)</h3>`,
