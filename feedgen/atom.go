@@ -51,6 +51,7 @@ func (p *Plan) atomHeadOf(f *Feed, updated time.Time) *atomFeed {
 	a.Subtitle = feedtext.Plain(p.description(f))
 	a.Id = p.selfURL(f, Atom)
 	a.Updated = formatRFC3339(updated)
+	a.Icon, a.Logo = p.Site.Icon, p.Site.Logo
 	a.Link = []feeds.AtomLink{
 		{Href: p.alternateURL(f), Rel: "alternate", Type: "text/html"},
 		{Href: p.selfURL(f, Atom), Rel: "self", Type: "application/atom+xml"},

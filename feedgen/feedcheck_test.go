@@ -68,6 +68,7 @@ func TestFeedcheck(t *testing.T) {
 	posts = append(posts, ctl, dup, plain)
 
 	site := testSite()
+	site.Icon, site.Logo = "https://example.org/favicon.png", "https://example.org/logo.png"
 	plan, snap := mustBuild(t, site, Options{Limit: 10}, posts)
 	if len(plan.Notices) == 0 {
 		t.Error("the duplicate link was not reported")

@@ -30,6 +30,11 @@ type Site struct {
 	// as their alternate. Otherwise the home page is the alternate.
 	TagURL      string
 	CategoryURL string
+	// Icon and Logo, when set, are absolute URLs of the site's images: a
+	// small square icon (Atom icon, JSON Feed favicon) and a larger logo
+	// (Atom logo, JSON Feed icon); RSS's image is the logo, else the icon.
+	Icon string
+	Logo string
 	// Generator names the program in the documents.
 	Generator        string
 	GeneratorVersion string
@@ -44,6 +49,9 @@ type Options struct {
 	Formats []Format
 	// SummaryOnly leaves the full content out of the documents.
 	SummaryOnly bool
+	// AuthorFeeds adds a feed per author, with the same slug, clash and
+	// limit rules as tags.
+	AuthorFeeds bool
 	// Compressed makes Build hold each document gzip-compressed only
 	// (Document.Gzip, Body nil), compressed as soon as it is encoded: a
 	// server of 100,000 posts' feeds then keeps about a quarter of the
@@ -60,6 +68,9 @@ const (
 	SiteFeed     Kind = ""
 	TagFeed      Kind = "tags"
 	CategoryFeed Kind = "categories"
+	// AuthorFeed is a feed per author (Options.AuthorFeeds), by the
+	// name posts credit them under.
+	AuthorFeed Kind = "authors"
 )
 
 // Notice reports something a site owner should know that did not stop a

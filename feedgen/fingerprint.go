@@ -127,7 +127,7 @@ func (p *Plan) siteHash() *hasher {
 	h.int(EncoderVersion)
 	s := p.Site
 	for _, v := range []string{s.Title, s.Description, s.URL, s.FeedsURL, s.Language, s.Author,
-		s.TagURL, s.CategoryURL, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
+		s.TagURL, s.CategoryURL, s.Icon, s.Logo, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
 		h.str(v)
 	}
 	h.bool(p.Options.SummaryOnly)

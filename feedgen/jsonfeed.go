@@ -35,6 +35,7 @@ func (p *Plan) jsonHeadOf(f *Feed) *jsonFeed {
 	j.FeedUrl = p.selfURL(f, JSON)
 	j.Description = feedtext.Plain(p.description(f))
 	j.Language = feedtext.Plain(p.Site.Language)
+	j.Icon, j.Favicon = p.Site.Logo, p.Site.Icon
 	if name := strings.TrimSpace(feedtext.Plain(p.Site.Author)); name != "" {
 		j.Authors = []*feeds.JSONAuthor{{Name: name}}
 	}

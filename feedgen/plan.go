@@ -83,20 +83,24 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	// site of 100,000 posts each takes tens of milliseconds, so they are
 	// made at once. Each keeps its own notices until all are done.
 	var ids []string
-	var tags, cats []*Feed
-	var idNotes, tagNotes, catNotes []Notice
+	var tags, cats, authors []*Feed
+	var idNotes, tagNotes, catNotes, authorNotes []Notice
 	var wg sync.WaitGroup
 	wg.Go(func() { ids = p.assignIDs(posts, &idNotes) })
 	wg.Go(func() {
 		tags = p.groupFeeds(TagFeed, posts, func(x *source.Post) []string { return x.Tags }, &tagNotes)
 	})
+	if opts.AuthorFeeds {
+		wg.Go(func() { authors = p.groupFeeds(AuthorFeed, posts, authorNames, &authorNotes) })
+	}
 	cats = p.groupFeeds(CategoryFeed, posts, func(x *source.Post) []string { return x.Categories }, &catNotes)
 	wg.Wait()
-	p.Notices = slices.Concat(p.Notices, idNotes, tagNotes, catNotes)
+	p.Notices = slices.Concat(p.Notices, idNotes, tagNotes, catNotes, authorNotes)
 
 	p.Feeds = append(p.Feeds, &Feed{Kind: SiteFeed, Posts: newest(posts, opts.Limit)})
 	p.Feeds = append(p.Feeds, tags...)
 	p.Feeds = append(p.Feeds, cats...)
+	p.Feeds = append(p.Feeds, authors...)
 
 	seen := make(map[*source.Post]bool)
 	for _, f := range p.Feeds {
@@ -113,6 +117,15 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	}
 	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
 	return p, nil
+}
+
+// authorNames are the names a post credits its authors under.
+func authorNames(x *source.Post) []string {
+	names := make([]string, len(x.Authors))
+	for i, a := range x.Authors {
+		names[i] = a.Name
+	}
+	return names
 }
 
 // newPlan is a plan without feeds: the site and options checked and
@@ -133,6 +146,11 @@ func newPlan(site Site, opts Options) (*Plan, error) {
 	feedsURL, err := mustAbs("feeds url", site.FeedsURL)
 	if err != nil {
 		return nil, err
+	}
+	for _, img := range []struct{ key, url string }{{"icon", site.Icon}, {"logo", site.Logo}} {
+		if img.url != "" && absoluteURL(img.url) == "" {
+			return nil, fmt.Errorf("%s %q is not an absolute http(s) URL", img.key, img.url)
+		}
 	}
 	for _, pattern := range []struct{ key, url string }{{"tag url", site.TagURL}, {"category url", site.CategoryURL}} {
 		if pattern.url != "" {
@@ -473,13 +491,16 @@ func (p *Plan) alternateURL(f *Feed) string {
 	return strings.ReplaceAll(pattern, ":slug", url.PathEscape(f.Slug))
 }
 
-// title names the site and, for tag and category feeds, the tag.
+// title names the site and, for tag, category and author feeds, the tag,
+// category or author.
 func (p *Plan) title(f *Feed) string {
 	switch f.Kind {
 	case TagFeed:
 		return fmt.Sprintf("%s – tag: %s", p.Site.Title, f.Name)
 	case CategoryFeed:
 		return fmt.Sprintf("%s – category: %s", p.Site.Title, f.Name)
+	case AuthorFeed:
+		return fmt.Sprintf("%s – author: %s", p.Site.Title, f.Name)
 	}
 	return p.Site.Title
 }
@@ -494,6 +515,8 @@ func (p *Plan) description(f *Feed) string {
 		return fmt.Sprintf("Posts tagged “%s” on %s", f.Name, p.Site.Title)
 	case CategoryFeed:
 		return fmt.Sprintf("Posts in the category “%s” on %s", f.Name, p.Site.Title)
+	case AuthorFeed:
+		return fmt.Sprintf("Posts by %s on %s", f.Name, p.Site.Title)
 	}
 	return desc
 }

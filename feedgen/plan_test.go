@@ -270,3 +270,59 @@ func TestSiteTitleDefault(t *testing.T) {
 		t.Errorf("title %q (%v), want the site's host", f.Title, err)
 	}
 }
+
+// TestAuthorFeeds: with AuthorFeeds, each author gets a feed under
+// authors/, by the rules of tags: names alike but for case are one
+// author, slugs that clash keep a feed each, the newest Limit posts; and
+// no author feed exists without the option.
+func TestAuthorFeeds(t *testing.T) {
+	by := func(n int, names ...string) *source.Post {
+		x := simplePost(fmt.Sprintf("p%d.md", n), t0.Add(time.Duration(n)*time.Hour))
+		for _, name := range names {
+			x.Authors = append(x.Authors, source.Author{Name: name, Email: strings.ToLower(name) + "@example.org"})
+		}
+		return x
+	}
+	posts := []*source.Post{by(1, "Jane Doe"), by(2, "jane doe", "Zoë"), by(3, "C++"), by(4, "C"), by(5, "Jane Doe"), by(6)}
+	opts := Options{Limit: 2, AuthorFeeds: true}
+	plan := mustPlan(t, testSite(), opts, posts)
+	var got []string
+	for _, f := range plan.Feeds {
+		if f.Kind != AuthorFeed {
+			continue
+		}
+		var paths []string
+		for _, x := range f.Posts {
+			paths = append(paths, x.Path)
+		}
+		got = append(got, fmt.Sprintf("%s %s %q %v", f.Path(RSS), plan.URL(f, Atom), f.Name, paths))
+	}
+	want := []string{
+		`authors/c/feed.rss https://example.org/feeds/authors/c/feed.atom "C" [p4.md]`,
+		`authors/c-cedb1bac/feed.rss https://example.org/feeds/authors/c-cedb1bac/feed.atom "C++" [p3.md]`,
+		`authors/jane-doe/feed.rss https://example.org/feeds/authors/jane-doe/feed.atom "Jane Doe" [p5.md p2.md]`,
+		`authors/zoë/feed.rss https://example.org/feeds/authors/zo%C3%AB/feed.atom "Zoë" [p2.md]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("author feeds\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	clash := false
+	for _, n := range plan.Notices {
+		clash = clash || strings.Contains(n.Message, `author "c" and "c++" both make the slug "c"`)
+	}
+	if !clash {
+		t.Errorf("no notice of the clash: %v", plan.Notices)
+	}
+	for _, f := range plan.Feeds {
+		if f.Kind == AuthorFeed && f.Name == "Jane Doe" {
+			if plan.Title(f) != "Example Blog – author: Jane Doe" || plan.Description(f) != "Posts by Jane Doe on Example Blog" {
+				t.Errorf("title %q, description %q", plan.Title(f), plan.Description(f))
+			}
+		}
+	}
+	for _, f := range mustPlan(t, testSite(), Options{Limit: 2}, posts).Feeds {
+		if f.Kind == AuthorFeed {
+			t.Errorf("author feed %s without the option", f.Dir())
+		}
+	}
+}

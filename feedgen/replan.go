@@ -78,6 +78,8 @@ type planState struct {
 	idMore map[string][]*source.Post
 	tags   groupSet
 	cats   groupSet
+	// authors is kept only when the options ask for author feeds.
+	authors *groupSet
 }
 
 // groupSet is every tag (or category) with all of its posts.
@@ -92,7 +94,7 @@ type groupSet struct {
 type spelling struct{ name, key string } // key "" for a name that cleans away
 
 func newPlanState(site Site, opts Options) *planState {
-	return &planState{
+	st := &planState{
 		site: site, opts: opts,
 		notes: map[*source.Post][]Notice{},
 		ids:   map[*source.Post]string{}, idOne: map[string]*source.Post{}, idMore: map[string][]*source.Post{},
@@ -101,10 +103,14 @@ func newPlanState(site Site, opts Options) *planState {
 		cats: groupSet{names: func(x *source.Post) []string { return x.Categories },
 			groups: map[string]*nameGroup{}, spelt: map[string]spelling{}},
 	}
+	if opts.AuthorFeeds {
+		st.authors = &groupSet{names: authorNames, groups: map[string]*nameGroup{}, spelt: map[string]spelling{}}
+	}
+	return st
 }
 
 func (st *planState) sameOptions(o Options) bool {
-	return st.opts.Limit == o.Limit && st.opts.SummaryOnly == o.SummaryOnly &&
+	return st.opts.Limit == o.Limit && st.opts.SummaryOnly == o.SummaryOnly && st.opts.AuthorFeeds == o.AuthorFeeds &&
 		st.opts.Compressed == o.Compressed && slices.Equal(st.opts.Formats, o.Formats)
 }
 
@@ -118,6 +124,9 @@ func (st *planState) apply(gone, added []*source.Post) {
 			st.dropID(x)
 			st.tags.remove(x)
 			st.cats.remove(x)
+			if st.authors != nil {
+				st.authors.remove(x)
+			}
 		}
 		delete(st.notes, x)
 	}
@@ -128,6 +137,9 @@ func (st *planState) apply(gone, added []*source.Post) {
 			st.claimID(x, claimedID(x, &notes))
 			st.tags.add(x)
 			st.cats.add(x)
+			if st.authors != nil {
+				st.authors.add(x)
+			}
 		}
 		if len(notes) > 0 {
 			st.notes[x] = notes
@@ -244,6 +256,9 @@ func (st *planState) plan(p *Plan) {
 	p.Feeds = append(p.Feeds, &Feed{Kind: SiteFeed, Posts: newest(st.pub, p.Options.Limit)})
 	p.Feeds = append(p.Feeds, p.feedsOf(TagFeed, slices.Collect(maps.Values(st.tags.groups)), &notices)...)
 	p.Feeds = append(p.Feeds, p.feedsOf(CategoryFeed, slices.Collect(maps.Values(st.cats.groups)), &notices)...)
+	if st.authors != nil {
+		p.Feeds = append(p.Feeds, p.feedsOf(AuthorFeed, slices.Collect(maps.Values(st.authors.groups)), &notices)...)
+	}
 
 	seen := make(map[*source.Post]bool)
 	for _, f := range p.Feeds {

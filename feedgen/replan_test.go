@@ -24,7 +24,7 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 	posts[7] = withChange(posts[7], func(x *source.Post) { x.Link = "" })
 	posts[9] = withChange(posts[9], func(x *source.Post) { x.ID = "not a uri" })
 	posts[11] = withChange(posts[11], func(x *source.Post) { x.ID = posts[2].ID })
-	opts := Options{Limit: 10}
+	opts := Options{Limit: 10, AuthorFeeds: true}
 	site := benchSite()
 	var prev *Plan
 	changes := []struct {
@@ -46,6 +46,13 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 		{"retag", func(ps []*source.Post) []*source.Post {
 			i := rng.IntN(len(ps))
 			ps[i] = withChange(ps[i], func(x *source.Post) { x.Tags = []string{"Fresh", "fresh", fmt.Sprint("t", rng.IntN(5))} })
+			return ps
+		}},
+		{"reauthor", func(ps []*source.Post) []*source.Post {
+			i := rng.IntN(len(ps))
+			ps[i] = withChange(ps[i], func(x *source.Post) {
+				x.Authors = []source.Author{{Name: "Ann"}, {Name: "ann"}, {Name: fmt.Sprint("A.", rng.IntN(3))}, {Name: "A-0"}}
+			})
 			return ps
 		}},
 		{"new post", func(ps []*source.Post) []*source.Post {
@@ -239,7 +246,7 @@ func FuzzNewPlanFrom(f *testing.F) {
 			posts = append(posts, newPost(i*3, byte(i*37)))
 		}
 		source.SortNewestFirst(posts)
-		opts := Options{Limit: 3}
+		opts := Options{Limit: 3, AuthorFeeds: true}
 		site := benchSite()
 		prev, err := NewPlanFrom(nil, site, opts, posts)
 		if err != nil {

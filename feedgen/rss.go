@@ -75,6 +75,15 @@ func (p *Plan) rssHeadOf(f *Feed, updated, published time.Time) *rssDocument {
 		ch.PubDate = published.Format(time.RFC1123Z)
 	}
 	ch.AtomLink = rssAtomLink{Href: p.selfURL(f, RSS), Rel: "self", Type: "application/rss+xml"}
+	img := p.Site.Logo
+	if img == "" {
+		img = p.Site.Icon
+	}
+	if img != "" {
+		// The image links to the channel under its title, as the RSS
+		// Advisory Board's profile asks.
+		ch.Image = &feeds.RssImage{Url: img, Title: feedtext.Plain(p.title(f)), Link: ch.Link}
+	}
 	return &rssDocument{
 		Version:   "2.0",
 		NSContent: "http://purl.org/rss/1.0/modules/content/",

@@ -72,13 +72,16 @@ func (j snapshotJob) Write(_ context.Context, i int, full string) (outtree.Entry
 // manifest are hard-linked from it (copied where links fail) and not
 // encoded; when the folder already holds exactly the plan's documents,
 // nothing is written (outtree.Stats.Unchanged).
-func (p *Plan) WriteTree(ctx context.Context, dir string) (outtree.Stats, error) {
+//
+// The files of extra jobs (documents made from the plan by other
+// packages, such as pages about the feeds) go into the same tree.
+func (p *Plan) WriteTree(ctx context.Context, dir string, extra ...outtree.Job) (outtree.Stats, error) {
 	planned := p.Documents()
 	j := &planJob{p: p, planned: planned, paths: make([]string, len(planned))}
 	for i, pd := range planned {
 		j.paths[i] = pd.Path
 	}
-	return outtree.Write(ctx, dir, j, outtree.Options{Workers: runtime.GOMAXPROCS(0), Version: EncoderVersion})
+	return outtree.Write(ctx, dir, outtree.Join(append([]outtree.Job{j}, extra...)...), outtree.Options{Workers: runtime.GOMAXPROCS(0), Version: EncoderVersion})
 }
 
 // planJob encodes a plan's documents into files.

@@ -80,9 +80,12 @@ var linkFile = os.Link
 func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error) {
 	paths := job.Paths()
 	st := Stats{Documents: len(paths)}
-	for _, p := range paths {
+	for i, p := range paths {
 		if !localPath(p) || p == MarkerName {
 			return st, fmt.Errorf("output: refusing to write %q outside the output folder", p)
+		}
+		if i > 0 && p <= paths[i-1] {
+			return st, fmt.Errorf("output: %q listed twice or out of order", p)
 		}
 	}
 	dir = filepath.Clean(dir)

@@ -6,10 +6,12 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/outtree"
+	"github.com/syndicate/syndicate/pages"
 	"github.com/syndicate/syndicate/source"
 )
 
-// Output is where a build's documents go. An output that already holds
+// Output is where a build's documents go: the plan's feeds and the pages
+// and OPML file about them (package pages). An output that already holds
 // some of a plan's documents (from an earlier build) says so through
 // Lacking, so that only the posts of the others are rendered, and keeps
 // them rather than encode them again.
@@ -45,16 +47,23 @@ func (m *Memory) Snapshot() *feedgen.Snapshot {
 
 // Lacking lists the posts of the documents the last snapshot lacks.
 func (m *Memory) Lacking(plan *feedgen.Plan) []*source.Post {
-	return plan.PostsToEncode(m.Snapshot())
+	snap := m.Snapshot()
+	return union(plan, plan.PostsToEncode(snap), pages.New(plan).Lacking(snap))
 }
 
 // Write encodes the plan's documents that the last snapshot lacks and
 // makes the result the snapshot.
 func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error) {
-	snap, err := plan.Build(ctx, m.Snapshot())
+	prev := m.Snapshot()
+	snap, err := plan.Build(ctx, prev)
 	if err != nil {
 		return outtree.Stats{}, err
 	}
+	docs, made, err := pages.New(plan).Build(ctx, prev)
+	if err != nil {
+		return outtree.Stats{}, err
+	}
+	snap = snap.With(made, docs)
 	m.mu.Lock()
 	m.snap = snap
 	m.mu.Unlock()
@@ -69,10 +78,33 @@ type Dir string
 
 // Lacking lists the posts of the documents the folder does not hold.
 func (d Dir) Lacking(plan *feedgen.Plan) []*source.Post {
-	return plan.PostsToEncode(feedgen.ReadTree(string(d)))
+	held := feedgen.ReadTree(string(d))
+	return union(plan, plan.PostsToEncode(held), pages.New(plan).Lacking(held))
 }
 
 // Write writes the plan's documents into the folder.
 func (d Dir) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error) {
-	return plan.WriteTree(ctx, string(d))
+	return plan.WriteTree(ctx, string(d), pages.New(plan).Job())
+}
+
+// union is the posts of both lists, each in the order of plan.Needed, in
+// that order.
+func union(plan *feedgen.Plan, a, b []*source.Post) []*source.Post {
+	if len(b) == 0 {
+		return a
+	}
+	in := make(map[*source.Post]bool, len(a)+len(b))
+	for _, x := range a {
+		in[x] = true
+	}
+	for _, x := range b {
+		in[x] = true
+	}
+	out := make([]*source.Post, 0, len(in))
+	for _, x := range plan.Needed {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }

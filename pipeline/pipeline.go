@@ -268,6 +268,7 @@ func (b *Builder) plan(ctx context.Context, sc *source.Scanner, scanned *source.
 		return res, err
 	}
 	res.Output = st
+	res.Documents = st.Documents // the feeds' and the pages about them
 	return res, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pages"
 )
 
 // Handler serves the documents of the last snapshot published from
@@ -42,6 +43,13 @@ type Handler struct {
 	// publishMu serialises publish's read-modify-write of set; rebuilds
 	// are serialised anyway, this keeps publish correct on its own.
 	publishMu sync.Mutex
+
+	// BrowserPages answers a request for a feed whose folder has a page
+	// (package pages) with that page when the request's Accept prefers
+	// text/html over every feed and XML type, as browsers' do and feed
+	// readers' never do (prefersHTML); every response for such a feed
+	// then varies by Accept. Set it before the handler serves.
+	BrowserPages bool
 
 	// plain holds recently requested documents' bodies decompressed, for
 	// documents held compressed.
@@ -106,7 +114,9 @@ type servedDoc struct {
 
 	// Header values built once per version, not per request.
 	hContentType, hETag, hGzipETag, hLastModified, hLength []string
-	hGzipLength                                            atomic.Pointer[[]string]
+	// hCSP is the Content-Security-Policy of a page, nil for a feed.
+	hCSP        []string
+	hGzipLength atomic.Pointer[[]string]
 
 	gzipOnce sync.Once
 	gzipBody []byte // nil when gzip would not make it smaller
@@ -126,6 +136,9 @@ func newServedDoc(d *feedgen.Document) *servedDoc {
 		sd.hLastModified = []string{d.Modified.UTC().Format(http.TimeFormat)}
 	}
 	sd.hLength = []string{strconv.Itoa(int(d.Len()))}
+	if strings.HasPrefix(d.ContentType, "text/html") {
+		sd.hCSP = []string{pages.ContentSecurityPolicy}
+	}
 	return sd
 }
 
@@ -227,6 +240,7 @@ func (s *Handler) Publish(snap *feedgen.Snapshot) PublishStats {
 func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var h http.HandlerFunc
 	var d *servedDoc
+	negotiated := false // the response varies by Accept
 	switch p := r.URL.Path; p {
 	case "/healthz", s.healthzPath:
 		h = s.healthz
@@ -244,6 +258,8 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else if d = set.docs[key]; d == nil {
 			notFound(w)
 			return
+		} else if s.BrowserPages {
+			d, negotiated = pageFor(set, key, d, r.Header["Accept"])
 		}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -252,7 +268,7 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d != nil {
-		s.serveDoc(w, r, d)
+		s.serveDoc(w, r, d, negotiated)
 		return
 	}
 	h(w, r)
@@ -271,13 +287,16 @@ func (s *Handler) docKey(r *http.Request) (string, bool) {
 		}
 		p = p[len(s.prefix):]
 	}
-	if len(p) < 2 || p[0] != '/' {
+	if len(p) < 1 || p[0] != '/' {
 		return "", false
 	}
 	// net/url keeps the escaped path in RawPath only when it is not the
 	// default escaping of Path, as with any %2F.
 	if raw := r.URL.RawPath; raw != "" && (strings.Contains(raw, "%2f") || strings.Contains(raw, "%2F")) {
 		return "", false
+	}
+	if p[len(p)-1] == '/' {
+		return p[1:] + pages.IndexName, true // a folder's page
 	}
 	return p[1:], true
 }
@@ -298,7 +317,11 @@ func (s *Handler) unavailable(w http.ResponseWriter, r *http.Request) {
 // weak comparison, lists and "*", winning over If-Modified-Since), Range
 // (on the bytes of the variant served) and HEAD; its 304 keeps ETag,
 // Cache-Control and Vary.
-func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc) {
+func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc, byAccept bool) {
+	vary := varyAcceptEncoding
+	if byAccept {
+		vary = varyAcceptAndEncoding
+	}
 	var gz []byte
 	// Header fields are read from the map by their canonical names, as
 	// net/http stores them, which spares a canonicalisation per lookup.
@@ -306,12 +329,12 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 	case encodingGzip:
 		gz = d.gzipped()
 	case encodingNone:
-		w.Header().Set("Vary", "Accept-Encoding")
+		w.Header()["Vary"] = vary
 		http.Error(w, "406 no acceptable content coding (gzip or identity)", http.StatusNotAcceptable)
 		return
 	}
 	if len(r.Header["Range"]) == 0 {
-		s.serveWhole(w, r, d, gz)
+		s.serveWhole(w, r, d, gz, vary)
 		return
 	}
 	body, etag, coding := gz, d.gzipETag, "gzip"
@@ -325,9 +348,12 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 	}
 	h := w.Header()
 	h.Set("Content-Type", d.doc.ContentType)
-	h.Set("Vary", "Accept-Encoding")
+	h["Vary"] = vary
 	h.Set("ETag", etag)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if d.hCSP != nil {
+		h["Content-Security-Policy"] = d.hCSP
+	}
 	if s.cacheControl != "" {
 		h.Set("Cache-Control", s.cacheControl)
 	}
@@ -349,7 +375,7 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc)
 // Accept-Ranges is left out (it is optional, RFC 9110 14.3, and ranges
 // of a feed are rare; they are still answered): with it a gzip response
 // has nine header fields, and a ninth makes net/http's header map grow.
-func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte) {
+func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDoc, gzBody []byte, vary []string) {
 	h := w.Header()
 	gz := gzBody != nil
 	etag, hETag, hLength := d.doc.ETag, d.hETag, d.hLength
@@ -363,7 +389,7 @@ func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDo
 			hLength = v
 		}
 	}
-	h["Vary"] = varyAcceptEncoding
+	h["Vary"] = vary
 	h["Etag"] = hETag
 	if s.hCacheControl != nil {
 		h["Cache-Control"] = s.hCacheControl
@@ -379,6 +405,9 @@ func (s *Handler) serveWhole(w http.ResponseWriter, r *http.Request, d *servedDo
 	}
 	h["Content-Type"] = d.hContentType
 	h["X-Content-Type-Options"] = nosniff
+	if d.hCSP != nil {
+		h["Content-Security-Policy"] = d.hCSP
+	}
 	if d.hLastModified != nil {
 		h["Last-Modified"] = d.hLastModified
 	}
@@ -411,7 +440,8 @@ func (s *Handler) internalError(w http.ResponseWriter, err error) {
 }
 
 var (
-	varyAcceptEncoding = []string{"Accept-Encoding"}
-	nosniff            = []string{"nosniff"}
-	gzipEncoding       = []string{"gzip"}
+	varyAcceptEncoding    = []string{"Accept-Encoding"}
+	varyAcceptAndEncoding = []string{"Accept, Accept-Encoding"}
+	nosniff               = []string{"nosniff"}
+	gzipEncoding          = []string{"gzip"}
 )

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pages"
 )
 
 var testModified = time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC)
@@ -709,4 +710,58 @@ func BenchmarkServeHeld(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(d.Gzip))/float64(len(body)), "held/plain")
 	})
+}
+
+// TestPagesByFolder: a folder's page answers at the folder's path and by
+// name, with the page policy; feeds carry no policy; a folder without a
+// page and a page's path with a slash added are 404.
+func TestPagesByFolder(t *testing.T) {
+	for _, prefix := range []string{"", "/feeds"} {
+		s := New(prefix, "", nil)
+		index := makeDoc("index.html", "<!DOCTYPE html><title>index</title>", testModified)
+		index.ContentType = pages.HTMLType
+		page := makeDoc("tags/go/index.html", "<!DOCTYPE html><title>go</title>", testModified)
+		page.ContentType = pages.HTMLType
+		opml := makeDoc("feeds.opml", "<opml/>", testModified)
+		opml.ContentType = pages.OPMLType
+		s.Publish(makeSnapshot(index, page, opml, makeDoc("tags/go/feed.rss", "<rss/>", testModified)))
+		for _, tc := range []struct {
+			target, body, ctype string
+			code                int
+			csp                 bool
+		}{
+			{"/", "index", pages.HTMLType, 200, true},
+			{"/index.html", "index", pages.HTMLType, 200, true},
+			{"/tags/go/", ">go<", pages.HTMLType, 200, true},
+			{"/tags/go/index.html", ">go<", pages.HTMLType, 200, true},
+			{"/feeds.opml", "<opml/>", "text/x-opml; charset=utf-8", 200, false},
+			{"/tags/go/feed.rss", "<rss/>", "application/rss+xml; charset=utf-8", 200, false},
+			{"/tags/", "404", "text/plain; charset=utf-8", 404, false},
+			{"/tags/go", "404", "text/plain; charset=utf-8", 404, false},
+			{"/tags/go/index.html/", "404", "text/plain; charset=utf-8", 404, false},
+		} {
+			for _, enc := range []string{"", "gzip"} {
+				w := do(s, "GET", prefix+tc.target, "Accept-Encoding", enc)
+				body := w.Body.String()
+				if enc == "gzip" && w.Header().Get("Content-Encoding") == "gzip" {
+					zr, err := gzip.NewReader(w.Body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, _ := io.ReadAll(zr)
+					body = string(b)
+				}
+				if w.Code != tc.code || w.Header().Get("Content-Type") != tc.ctype || !strings.Contains(body, tc.body) {
+					t.Errorf("%s%s (%q): %d %q %q", prefix, tc.target, enc, w.Code, w.Header().Get("Content-Type"), body)
+				}
+				if got := w.Header().Get("Content-Security-Policy"); (got == pages.ContentSecurityPolicy) != tc.csp || !tc.csp && got != "" {
+					t.Errorf("%s%s: Content-Security-Policy %q", prefix, tc.target, got)
+				}
+			}
+		}
+		w := do(s, "GET", prefix+"/tags/go/", "Range", "bytes=0-3")
+		if w.Code != http.StatusPartialContent || w.Header().Get("Content-Security-Policy") != pages.ContentSecurityPolicy {
+			t.Errorf("range of a page: %d, policy %q", w.Code, w.Header().Get("Content-Security-Policy"))
+		}
+	}
 }

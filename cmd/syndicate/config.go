@@ -53,6 +53,9 @@ type SiteConfig struct {
 	// Params are values for template directives: Liquid {{ site.X }},
 	// Hugo's param shortcode (see package directive).
 	Params map[string]any `yaml:"params"`
+	// Icon and Logo are the site's images, absolute or relative to URL.
+	Icon string `yaml:"icon"`
+	Logo string `yaml:"logo"`
 }
 
 // FeedsConfig chooses what each document holds.
@@ -60,6 +63,8 @@ type FeedsConfig struct {
 	Limit   int      `yaml:"limit"`
 	Formats []string `yaml:"formats"`
 	Content string   `yaml:"content"`
+	// Authors adds a feed per author (authors/<slug>/).
+	Authors bool `yaml:"authors"`
 }
 
 // ServerConfig is used by serve.
@@ -69,6 +74,9 @@ type ServerConfig struct {
 	CacheControl string `yaml:"cache_control"`
 	WriteOutput  bool   `yaml:"write_output"`
 	AccessLog    bool   `yaml:"access_log"`
+	// BrowserPages is "off" or "negotiate": serve a feed's page from its
+	// URL to requests that prefer HTML (server.Handler.BrowserPages).
+	BrowserPages string `yaml:"browser_pages"`
 }
 
 // LogConfig chooses the log format.
@@ -83,9 +91,9 @@ func defaultConfig() Config {
 		ContentDir: "content",
 		OutputDir:  "public",
 		Permalink:  "/:year/:month/:day/:slug/",
-		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full"},
+		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true},
 		Schedule:   parseSchedule("@every 5m"),
-		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300"},
+		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off"},
 		Log:        LogConfig{Format: "text", Level: "info"},
 	}
 }
@@ -154,6 +162,11 @@ func (c *Config) Validate() error {
 			bad(key, "%q needs :slug where the tag's slug goes", v)
 		}
 	}
+	for key, v := range map[string]string{"site.icon": c.Site.Icon, "site.logo": c.Site.Logo} {
+		if v != "" && httpURL(c.Site.URL) && !httpURL(siteRelative(c.Site.URL, v)) {
+			bad(key, "%q is not an http(s) URL, absolute or relative to site.url", v)
+		}
+	}
 	if _, err := c.location(); err != nil {
 		bad("site.timezone", "unknown time zone %q (want e.g. UTC or Europe/Berlin)", c.Site.Timezone)
 	}
@@ -195,6 +208,11 @@ func (c *Config) Validate() error {
 	}
 	if strings.ContainsFunc(c.Server.CacheControl, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		bad("server.cache_control", "%q must not contain control characters", c.Server.CacheControl)
+	}
+	switch c.Server.BrowserPages {
+	case "off", "negotiate":
+	default:
+		bad("server.browser_pages", "%q must be off or negotiate", c.Server.BrowserPages)
 	}
 	switch c.Log.Format {
 	case "text", "json":
@@ -246,6 +264,23 @@ func (c *Config) location() (*time.Location, error) {
 		return time.UTC, nil
 	}
 	return time.LoadLocation(c.Site.Timezone)
+}
+
+// siteRelative resolves ref (absolute, or relative to the site's home
+// page) to an absolute URL; "" when either does not parse.
+func siteRelative(site, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	base, err := url.Parse(withSlash(site))
+	if err != nil {
+		return ""
+	}
+	u, err := base.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	return u.String()
 }
 
 func withSlash(s string) string {

@@ -18,6 +18,13 @@ func TestConfigServerKeys(t *testing.T) {
 		{"server:\n  listen: \":70000\"\n", "server.listen"},
 		{"server:\n  cache_control: \"public\\r\\nX-Evil: 1\"\n", "server.cache_control"},
 		{"server:\n  path_prefix: feeds\n", "server.path_prefix"},
+		{"server:\n  browser_pages: off\n", ""},
+		{"  icon: /favicon.png\n  logo: https://cdn.example.org/logo.png\n", ""}, // under site:
+		{"  icon: javascript:alert(1)\n", "site.icon"},
+		{"  logo: \"data:image/png;base64,AA\"\n", "site.logo"},
+		{"server:\n  browser_pages: negotiate\n", ""},
+		{"server:\n  browser_pages: true\n", "server.browser_pages"},
+		{"server:\n  browser_pages: always\n", "server.browser_pages"},
 		{"schedule: \"every five minutes\"\n", "schedule"},
 		{"schedule: \"CRON_TZ=Europe/Berlin 0 6 * * *\"\n", ""},
 		{"schedule: \"@hourly\"\n", ""},

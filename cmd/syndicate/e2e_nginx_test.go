@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pages"
 )
 
 const nginxBin = "/usr/sbin/nginx"
@@ -117,7 +118,19 @@ func TestNginxEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(docBytes(t, snap.Docs["feed.atom"]))) {
 		t.Errorf("HEAD through nginx: %d, %d bytes, Content-Length %q", resp.StatusCode, len(body), resp.Header.Get("Content-Length"))
 	}
-	for _, p := range []string{"/feeds/", "/feeds/nope.rss", "/feeds/tags/%2e%2e/feed.rss"} {
+	// The feed root is the index page, with its policy; the OPML file
+	// has its type (both also among the documents above).
+	for _, p := range []string{"/feeds/", "/feeds/tags/go/"} {
+		resp, body := get("GET", p)
+		want := docBytes(t, snap.Docs[strings.TrimPrefix(p, "/feeds/")+"index.html"])
+		if resp.StatusCode != 200 || !bytes.Equal(body, want) || resp.Header.Get("Content-Security-Policy") != pages.ContentSecurityPolicy {
+			t.Errorf("GET %s through nginx: %d, page %v, policy %q", p, resp.StatusCode, bytes.Equal(body, want), resp.Header.Get("Content-Security-Policy"))
+		}
+	}
+	if resp, _ := get("GET", "/feeds/feeds.opml"); resp.Header.Get("Content-Type") != "text/x-opml; charset=utf-8" {
+		t.Errorf("feeds.opml through nginx: %q", resp.Header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/feeds/tags/", "/feeds/nope.rss", "/feeds/tags/%2e%2e/feed.rss"} {
 		if resp, _ := get("GET", p); resp.StatusCode != 404 {
 			t.Errorf("GET %s through nginx: %d, want 404", p, resp.StatusCode)
 		}

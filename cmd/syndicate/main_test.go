@@ -213,13 +213,19 @@ func buildSnapshot(t testing.TB, cfg *Config, now time.Time) (*pipeline.Result, 
 	return res, snap
 }
 
-// checkWellFormed parses a document by its path's extension: RSS and
-// Atom with encoding/xml in strict mode (one root element, nothing but
+// checkWellFormed parses a document by its path's extension: RSS, Atom
+// and OPML with encoding/xml in strict mode (one root element, nothing but
 // white space around it, no character XML forbids), JSON Feed with
-// encoding/json (one object with an items array).
+// encoding/json (one object with an items array), pages as UTF-8 HTML5
+// (package pages holds them to a strict parser).
 func checkWellFormed(path string, body []byte) error {
 	switch {
-	case strings.HasSuffix(path, ".rss"), strings.HasSuffix(path, ".atom"):
+	case strings.HasSuffix(path, ".html"):
+		if !utf8.Valid(body) || !bytes.HasPrefix(body, []byte("<!DOCTYPE html>\n")) {
+			return fmt.Errorf("%s: not an HTML5 page", path)
+		}
+		return nil
+	case strings.HasSuffix(path, ".rss"), strings.HasSuffix(path, ".atom"), strings.HasSuffix(path, ".opml"):
 		return checkXML(body)
 	case strings.HasSuffix(path, ".json"):
 		return checkJSONFeed(body)

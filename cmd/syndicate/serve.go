@@ -60,6 +60,7 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	defer cancel()
 
 	srv := server.New(st.server.PathPrefix, st.server.CacheControl, log)
+	srv.BrowserPages = st.server.BrowserPages == "negotiate"
 	var handler http.Handler = srv
 	if st.server.AccessLog {
 		handler = server.AccessLog(log)(handler)

@@ -404,12 +404,12 @@ func TestHardeningTraversal(t *testing.T) {
 		"/feed.rss;.json",
 		"/feed.rss%20",
 		"/FEED.RSS",
-		"/tags/",
-		"/tags/go/",
+		"/tags/", // a folder without a page; "/tags/go/" is the tag's page
 		"/tags",
+		"/tags/go/index.html/",
 		"/.syndicate-output",
 		"/feed",
-		"/",
+		"//",
 		"*",
 		"/etc/passwd",
 		"/proc/self/environ",
@@ -674,7 +674,7 @@ func TestHardeningErrorBodies(t *testing.T) {
 	}{
 		{cold, "GET", "/feed.rss", nil, 503},
 		{cold, "GET", "/readyz", nil, 503},
-		{cold, "GET", "/", nil, 404},
+		{cold, "GET", "/", nil, 503},     // the index page, once built
 		{cold, "GET", "/nope", nil, 503}, // any document may exist once built
 		{cold, "DELETE", "/feed.rss", nil, 405},
 	} {

@@ -104,11 +104,13 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			Author:           c.Site.Author,
 			TagURL:           c.Site.TagURL,
 			CategoryURL:      c.Site.CategoryURL,
+			Icon:             siteRelative(siteURL, c.Site.Icon),
+			Logo:             siteRelative(siteURL, c.Site.Logo),
 			Generator:        "syndicate",
 			GeneratorVersion: version(),
 			GeneratorURI:     "https://github.com/syndicate/syndicate",
 		},
-		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary"},
+		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary", AuthorFeeds: c.Feeds.Authors},
 	}
 
 	s.folders = map[string]string{

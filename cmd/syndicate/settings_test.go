@@ -16,3 +16,18 @@ func TestCacheDirMustNotBeInsideContentOrOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteIcons: site.icon and site.logo are resolved against site.url.
+func TestSiteIcons(t *testing.T) {
+	content := copyContent(t)
+	cfg, _ := writeConfig(t, content, "")
+	cfg.Site.URL = "https://example.org/blog"
+	cfg.Site.Icon, cfg.Site.Logo = "favicon.png", "//cdn.example.net/logo.png"
+	st, err := cfg.settings(overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := st.pipeline.Site; s.Icon != "https://example.org/blog/favicon.png" || s.Logo != "https://cdn.example.net/logo.png" {
+		t.Errorf("icon %q, logo %q", s.Icon, s.Logo)
+	}
+}

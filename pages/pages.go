@@ -1,0 +1,317 @@
+// Package pages makes the documents about the feeds that people and
+// feed readers look for beside them: an index page at the root of the
+// feed tree (index.html) listing every feed, a page per feed
+// (tags/go/index.html) with its addresses and newest posts, and an OPML
+// file (feeds.opml) a reader can import every feed from.
+//
+// They are documents of the same snapshot and the same output tree as
+// the feeds (feedgen.Document), made from a feedgen.Plan, each with a
+// fingerprint of its inputs so that a build makes again only the pages
+// whose inputs changed. Pages are plain HTML5 with one inline style and
+// one inline script, both allowed by hash in the Content-Security-Policy
+// (ContentSecurityPolicy) the page carries and a server sends, and make
+// no request of their own.
+package pages
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"runtime"
+	"sort"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/outtree"
+	"github.com/syndicate/syndicate/source"
+)
+
+// Version is part of every page's fingerprint: bump it with every change
+// to what a page or the OPML file holds or how it is written, so that
+// pages kept from an earlier build are made again.
+const Version = 1
+
+// The documents' paths and formats besides the feeds'.
+const (
+	// IndexName is the index page at the root of the feed tree and the
+	// page in each feed's folder.
+	IndexName = "index.html"
+	// OPMLName is the OPML file at the root of the feed tree.
+	OPMLName = "feeds.opml"
+
+	// HTML and OPML are the Format of pages and of the OPML file.
+	HTML feedgen.Format = "html"
+	OPML feedgen.Format = "opml"
+
+	// HTMLType and OPMLType are their Content-Types.
+	HTMLType = "text/html; charset=utf-8"
+	OPMLType = "text/x-opml; charset=utf-8"
+)
+
+type docKind int
+
+const (
+	indexPage docKind = iota
+	feedPage
+	opmlFile
+)
+
+// doc is one planned page or the OPML file.
+type doc struct {
+	path string
+	kind docKind
+	feed *feedgen.Feed // of a feed page
+	fp   feedgen.Fingerprint
+}
+
+// planned is the document as an earlier output may hold it.
+func (d doc) planned() feedgen.PlannedDocument {
+	format := HTML
+	if d.kind == opmlFile {
+		format = OPML
+	}
+	return feedgen.PlannedDocument{Path: d.path, Format: format, Fingerprint: d.fp}
+}
+
+// Set is the pages and OPML file of one plan, planned (with their
+// fingerprints) but not yet made.
+type Set struct {
+	plan *feedgen.Plan
+	docs []doc
+}
+
+// New plans the pages of plan: the index page, one page per feed and
+// the OPML file. Like Plan.Documents it encodes nothing; the plan must
+// not change afterwards.
+func New(plan *feedgen.Plan) *Set {
+	s := &Set{plan: plan}
+	main := plan.Options.Formats[0]
+	feedFP := make(map[*feedgen.Feed]feedgen.Fingerprint, len(plan.Feeds))
+	for _, pd := range plan.Documents() {
+		if pd.Format == main {
+			feedFP[pd.Feed] = pd.Fingerprint
+		}
+	}
+	formats := make([]string, len(plan.Options.Formats))
+	for i, f := range plan.Options.Formats {
+		formats[i] = string(f)
+	}
+	site := newHasher()
+	site.str("syndicate pages")
+	site.int(Version)
+	st := plan.Site
+	for _, v := range []string{st.Title, st.Description, st.URL, st.FeedsURL, st.Language, st.TagURL, st.CategoryURL, st.Icon} {
+		site.str(v)
+	}
+	site.strs(formats)
+	// The index and the OPML file list every feed: its name, folder,
+	// item count and last update.
+	for _, f := range plan.Feeds {
+		site.str(string(f.Kind))
+		site.str(f.Name)
+		site.str(f.Slug)
+		site.int(int64(len(f.Posts)))
+		site.time(f.Updated())
+	}
+	all := site.sum()
+	for _, k := range []docKind{indexPage, opmlFile} {
+		h := newHasher()
+		h.int(int64(k))
+		h.h.Write(all[:])
+		path := IndexName
+		if k == opmlFile {
+			path = OPMLName
+		}
+		s.docs = append(s.docs, doc{path: path, kind: k, fp: h.sum()})
+	}
+	for _, f := range plan.Feeds {
+		if f.Kind == feedgen.SiteFeed {
+			continue // the index is the site feed's page
+		}
+		// A feed's document fingerprint covers the site, the feed and
+		// every field of its posts; the page adds the formats it links.
+		h := newHasher()
+		h.str("syndicate feed page")
+		h.int(Version)
+		h.strs(formats)
+		fp := feedFP[f]
+		h.h.Write(fp[:])
+		s.docs = append(s.docs, doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.sum()})
+	}
+	sort.Slice(s.docs, func(i, j int) bool { return s.docs[i].path < s.docs[j].path })
+	return s
+}
+
+// Paths lists the documents' paths, sorted.
+func (s *Set) Paths() []string {
+	out := make([]string, len(s.docs))
+	for i, d := range s.docs {
+		out[i] = d.path
+	}
+	return out
+}
+
+// Lacking lists, in the order of the plan's Needed, the posts listed by
+// the pages that held (an earlier output; nil holds nothing) lacks: the
+// posts whose rendered summaries making them needs.
+func (s *Set) Lacking(held feedgen.Holder) []*source.Post {
+	in := map[*source.Post]bool{}
+	for _, d := range s.docs {
+		if d.kind == feedPage && (held == nil || !held.Holds(d.planned())) {
+			for _, x := range d.feed.Posts {
+				in[x] = true
+			}
+		}
+	}
+	var out []*source.Post
+	for _, x := range s.plan.Needed {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Build makes the documents in memory. A document prev (an earlier
+// build's snapshot, or nil) holds with the same fingerprint is taken
+// from it as it is; the others are made, and counted in the second
+// result. Documents are held compressed when the plan's options say so.
+func (s *Set) Build(ctx context.Context, prev *feedgen.Snapshot) ([]*feedgen.Document, int, error) {
+	out := make([]*feedgen.Document, len(s.docs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	made := 0
+	for i, d := range s.docs {
+		if prev.Holds(d.planned()) {
+			out[i] = prev.Docs[d.path]
+			continue
+		}
+		made++
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			doc, err := s.document(d)
+			if err != nil {
+				return err
+			}
+			if s.plan.Options.Compressed {
+				if doc.Gzip, err = feedgen.Gzip(doc.Body); err != nil {
+					return err
+				}
+				doc.Body = nil
+			}
+			out[i] = doc
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	return out, made, nil
+}
+
+// document makes one document.
+func (s *Set) document(d doc) (*feedgen.Document, error) {
+	var body []byte
+	var modified time.Time
+	var err error
+	format, ctype := HTML, HTMLType
+	switch d.kind {
+	case indexPage:
+		body, modified, err = s.indexPage()
+	case opmlFile:
+		format, ctype = OPML, OPMLType
+		body, modified, err = s.opml()
+	default:
+		body, modified, err = s.feedPage(d.feed)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pages: %s: %w", d.path, err)
+	}
+	return &feedgen.Document{
+		Path:        d.path,
+		Format:      format,
+		ContentType: ctype,
+		Body:        body,
+		Size:        int64(len(body)),
+		ETag:        etagOf(body),
+		Modified:    modified,
+		Fingerprint: d.fp,
+	}, nil
+}
+
+// Job writes the documents into an output tree (feedgen.Plan.WriteTree's
+// extra jobs): those the previous tree holds with the same fingerprint
+// are kept from it.
+func (s *Set) Job() outtree.Job { return job{s} }
+
+type job struct{ s *Set }
+
+func (j job) Paths() []string { return j.s.Paths() }
+
+func (j job) Reuse(i int, old outtree.Entry) (outtree.Entry, bool) {
+	return old, feedgen.Fingerprint(old.Key) == j.s.docs[i].fp
+}
+
+func (j job) Write(_ context.Context, i int, full string) (outtree.Entry, error) {
+	d, err := j.s.document(j.s.docs[i])
+	if err != nil {
+		return outtree.Entry{}, err
+	}
+	if err := outtree.WriteFile(full, d.Body, d.Modified); err != nil {
+		return outtree.Entry{}, err
+	}
+	return outtree.Entry{Path: d.Path, Key: d.Fingerprint, ETag: d.ETag, Size: d.Size, Modified: d.Modified}, nil
+}
+
+// etagOf is a strong validator of a document's bytes, made as feedgen
+// makes the feeds'.
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// hasher writes values unambiguously: every string and list carries its
+// length.
+type hasher struct {
+	h   hash.Hash
+	buf [8]byte
+}
+
+func newHasher() *hasher { return &hasher{h: sha256.New()} }
+
+func (h *hasher) int(n int64) {
+	binary.LittleEndian.PutUint64(h.buf[:], uint64(n))
+	h.h.Write(h.buf[:])
+}
+
+func (h *hasher) str(s string) {
+	h.int(int64(len(s)))
+	h.h.Write([]byte(s))
+}
+
+func (h *hasher) strs(list []string) {
+	h.int(int64(len(list)))
+	for _, s := range list {
+		h.str(s)
+	}
+}
+
+// time hashes an instant and its zone's offset, which pages print.
+func (h *hasher) time(t time.Time) {
+	_, off := t.Zone()
+	h.int(t.Unix())
+	h.int(int64(t.Nanosecond()))
+	h.int(int64(off))
+}
+
+func (h *hasher) sum() (f feedgen.Fingerprint) {
+	h.h.Sum(f[:0])
+	return f
+}
