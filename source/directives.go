@@ -177,9 +177,13 @@ func (s *Scanner) expandText(p *Post, data, body []byte, first int) ([]byte, []*
 		return fm
 	}
 	lk := s.links.Load()
+	seen := map[string]bool{}
 	link := func(kind directive.RefKind, target string) (string, bool) {
 		l, ok := lk.resolve(p.Path, kind, target)
-		deps = append(deps, dep{key: "L" + strconv.Itoa(int(kind)) + "\x00" + target, val: l})
+		if key := "L" + strconv.Itoa(int(kind)) + "\x00" + target; !seen[key] {
+			seen[key] = true // a post linking to one post ten times depends on it once
+			deps = append(deps, dep{key: key, val: l})
+		}
 		return l, ok
 	}
 	if mayTemplate {
@@ -197,7 +201,10 @@ func (s *Scanner) expandText(p *Post, data, body []byte, first int) ([]byte, []*
 			File: func(name string) ([]byte, error) {
 				rel := path.Join(path.Dir(p.Path), name)
 				data, st, err := s.include(rel)
-				deps = append(deps, dep{key: "F" + rel, val: st})
+				if key := "F" + rel; !seen[key] {
+					seen[key] = true
+					deps = append(deps, dep{key: key, val: st})
+				}
 				// A post may include, in all, as much as a post may hold:
 				// the same large file a thousand times must not fill memory.
 				if included += int64(len(data)); err == nil && included > s.cfg.MaxFileSize {
