@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -221,7 +222,7 @@ func (s *Scanner) readAll(ctx context.Context, files []surveyed) ([]outcome, err
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			outs[i] = s.readOutcome(f.rel, f.st)
+			outs[i] = s.readOutcome(ctx, f.rel, f.st)
 			return nil
 		})
 	}
@@ -234,8 +235,8 @@ func (s *Scanner) readAll(ctx context.Context, files []surveyed) ([]outcome, err
 	return outs, nil
 }
 
-func (s *Scanner) readOutcome(rel string, st fileStamp) outcome {
-	p, warns, err, unreadable := s.readPost(rel, st)
+func (s *Scanner) readOutcome(ctx context.Context, rel string, st fileStamp) outcome {
+	p, warns, err, unreadable := s.readPost(ctx, rel, st)
 	return outcome{post: p, warns: warns, err: err, unreadable: unreadable}
 }
 
@@ -298,10 +299,16 @@ func within(root, p string) bool {
 // its post, so most bodies are never read in full by a scan.
 const headSize = 2048
 
-// open opens one file after the checks every read makes.
-func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
+// open opens one file after the checks every read makes: the open never
+// blocks nor leaves the content folder (openPost), and what was opened,
+// not what the path named when the folder was listed, must be a regular
+// file.
+func (s *Scanner) open(ctx context.Context, rel string) (*os.File, os.FileInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	s.reads.Add(1)
-	f, err := os.Open(s.root + string(filepath.Separator) + filepath.FromSlash(rel))
+	f, err := openPost(s.root, rel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -312,7 +319,7 @@ func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, errors.New("not a regular file")
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fileKind(info.Mode()))
 	}
 	if limit := s.cfg.MaxFileSize; info.Size() > limit {
 		f.Close()
@@ -321,9 +328,38 @@ func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
 	return f, info, nil
 }
 
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
+}
+
+// ctxReader stops reading once its context is done, so a read of a slow
+// file (a network file system) ends with the build that asked for it.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // load reads and cleans one file.
-func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
-	f, info, err := s.open(rel)
+func (s *Scanner) load(ctx context.Context, rel string) ([]byte, os.FileInfo, error) {
+	f, info, err := s.open(ctx, rel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -331,7 +367,7 @@ func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
 	limit := s.cfg.MaxFileSize
 	data := make([]byte, 0, info.Size()+1)
 	buf := bytes.NewBuffer(data)
-	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx, f}, limit+1)); err != nil {
 		return nil, nil, err
 	}
 	if int64(buf.Len()) > limit {
@@ -345,8 +381,8 @@ func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
 // headSize bytes; whole says whether that is the entire file. A cut at a
 // line end never splits a character or a CRLF, so the cleaned head is a
 // prefix of the cleaned file and offsets into it hold for the file too.
-func (s *Scanner) readHead(rel string) (data []byte, info os.FileInfo, whole bool, err error) {
-	f, info, err := s.open(rel)
+func (s *Scanner) readHead(ctx context.Context, rel string) (data []byte, info os.FileInfo, whole bool, err error) {
+	f, info, err := s.open(ctx, rel)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -378,10 +414,10 @@ func fileError(rel string, err error) *FileError {
 
 // readPost parses one file's front matter into a Post (no HTML yet);
 // info, when known, is the file's as surveyed.
-func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
+func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
 	c := s.cfg.Cache
 	if c == nil {
-		p, warns, ferr, info, _, _ := s.parseData(rel)
+		p, warns, ferr, info, _, _ := s.parseData(ctx, rel)
 		return p, warns, ferr, info == nil
 	}
 	if !st.ok {
@@ -391,7 +427,7 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 	}
 	if st.ok {
 		confirm := func() (uint64, error) {
-			data, _, err := s.load(rel)
+			data, _, err := s.load(ctx, rel)
 			return crc64.Checksum(data, crcTable), err
 		}
 		if e, ok := c.lookup(rel, st, confirm); ok {
@@ -401,7 +437,7 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 			return nil, e.warns, e.err, false
 		}
 	}
-	p, warns, ferr, info, data, whole := s.parseData(rel)
+	p, warns, ferr, info, data, whole := s.parseData(ctx, rel)
 	if info == nil {
 		return p, warns, ferr, true // unreadable: ask again next time
 	}
@@ -414,7 +450,7 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 		// The mtime may not change with the next edit: keep a hash of the
 		// whole text to compare then.
 		if !whole {
-			full, finfo, err := s.load(rel)
+			full, finfo, err := s.load(ctx, rel)
 			if err != nil || finfo.Size() != info.Size() || !finfo.ModTime().Equal(info.ModTime()) {
 				return p, warns, ferr, false // changing under us: ask again next time
 			}
@@ -433,8 +469,8 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 // from the file's head when the front matter ends there. It also returns
 // the file's info when it could be read, and the text read, which is the
 // entire file when whole is set.
-func (s *Scanner) parseData(rel string) (p *Post, warns []*FileError, ferr *FileError, info os.FileInfo, data []byte, whole bool) {
-	data, info, whole, err := s.readHead(rel)
+func (s *Scanner) parseData(ctx context.Context, rel string) (p *Post, warns []*FileError, ferr *FileError, info os.FileInfo, data []byte, whole bool) {
+	data, info, whole, err := s.readHead(ctx, rel)
 	if err == nil && !whole {
 		// The head must hold the whole front matter and some of the body
 		// after it; anything else, errors included, is decided on the
@@ -444,7 +480,7 @@ func (s *Scanner) parseData(rel string) (p *Post, warns []*FileError, ferr *File
 			len(bytes.TrimSpace(data[p.bodyOffset:])) > 0 {
 			return p, warns, nil, info, data, false
 		}
-		data, info, err = s.load(rel)
+		data, info, err = s.load(ctx, rel)
 		whole = true
 	}
 	if err != nil {
