@@ -42,6 +42,11 @@ type Config struct {
 	Workers int
 	// MaxFileSize rejects larger files. Default 32 MiB.
 	MaxFileSize int64
+	// MaxTerms bounds a post's tags, and separately its categories: each
+	// name is a feed, and each feed of the post lists all of its names,
+	// so what a post costs grows with the square of its names. Names
+	// beyond it are dropped with a warning. Default 100.
+	MaxTerms int
 	// Cache, when set, keeps per-file results between scans (see Cache).
 	Cache *Cache
 	// CacheKey names everything outside this Config that a cached result
@@ -107,6 +112,9 @@ func NewScanner(root string, cfg Config) (*Scanner, error) {
 	if cfg.MaxFileSize <= 0 {
 		cfg.MaxFileSize = 32 << 20
 	}
+	if cfg.MaxTerms <= 0 {
+		cfg.MaxTerms = DefaultMaxTerms
+	}
 	s := &Scanner{root: root, cfg: cfg}
 	if cfg.SiteURL != "" {
 		u, err := url.Parse(cfg.SiteURL)
@@ -136,9 +144,9 @@ func (s *Scanner) cacheKey() string {
 	if s.site != nil {
 		site = s.site.String()
 	}
-	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d|%q|%v", cacheFormat, s.cfg.CacheKey, site,
+	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d|%q|%v|%d", cacheFormat, s.cfg.CacheKey, site,
 		s.cfg.Permalink, s.cfg.Location, s.cfg.Author, s.cfg.Language, s.cfg.MaxFileSize,
-		s.cfg.SiteTitle, s.cfg.Params)
+		s.cfg.SiteTitle, s.cfg.Params, s.cfg.MaxTerms)
 }
 
 // Scan walks the content directory and reads every post's front matter.
@@ -665,8 +673,8 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.Authors = splitAuthors(s.cfg.Author)
 	}
 	tax, _ := m["taxonomies"].(map[string]any)
-	p.Tags = list(firstValue(m, tax, tagKeys))
-	p.Categories = list(firstValue(m, tax, categoryKeys))
+	p.Tags = s.capTerms(list(firstValue(m, tax, tagKeys)), "tags", warn)
+	p.Categories = s.capTerms(list(firstValue(m, tax, categoryKeys)), "categories", warn)
 	_, lv := m.first(languageKeys)
 	p.Language = strings.TrimSpace(str(lv))
 	if p.Language == "" {
@@ -677,6 +685,18 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.frontSummary = strings.TrimSpace(str(v))
 	}
 	return p, warns, nil
+}
+
+// DefaultMaxTerms is Config.MaxTerms's default.
+const DefaultMaxTerms = 100
+
+// capTerms keeps the first MaxTerms names (see Config.MaxTerms).
+func (s *Scanner) capTerms(names []string, what string, warn func(string, ...any)) []string {
+	if n := s.cfg.MaxTerms; len(names) > n {
+		warn("%d %s, more than the limit of %d per post (limits.terms_per_post); only the first %d are used", len(names), what, n, n)
+		return names[:n:n]
+	}
+	return names
 }
 
 // firstValue looks in the front matter, then in a Zola [taxonomies] table.

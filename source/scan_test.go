@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -443,5 +444,54 @@ func TestFileError(t *testing.T) {
 		if e := scanErr(t, name, content); !errors.Is(e, want) {
 			t.Errorf("%s: %v is not %v", name, e, want)
 		}
+	}
+}
+
+// TestMaxTerms: tags and categories beyond the per-post limit are dropped
+// with a warning naming the file, and the post is still published.
+func TestMaxTerms(t *testing.T) {
+	names := func(prefix string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "\n  - %s %d", prefix, i)
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		name             string
+		max, tags, cats  int
+		wantTags, wantCs int
+		warn             string
+	}{
+		{"under the default", 0, 100, 3, 100, 3, ""},
+		{"over the default", 0, 150, 3, 100, 3, "150 tags, more than the limit of 100 per post"},
+		{"categories over", 0, 2, 101, 2, 100, "101 categories, more than the limit of 100 per post"},
+		{"a higher limit", 200, 150, 3, 150, 3, ""},
+		{"a bomb", 10, 60000, 0, 10, 0, "60000 tags, more than the limit of 10 per post"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := fm("title: T", dateLine, "tags:"+names("tag", c.tags), "categories:"+names("cat", c.cats))
+			cfg := testConfig()
+			cfg.MaxTerms = c.max
+			res := scanWith(t, writeTree(t, map[string]string{"p.md": src}), cfg)
+			if len(res.Posts) != 1 {
+				t.Fatalf("not published: %v", res.Skipped)
+			}
+			p := res.Posts[0]
+			if len(p.Tags) != c.wantTags || len(p.Categories) != c.wantCs {
+				t.Errorf("%d tags, %d categories; want %d, %d", len(p.Tags), len(p.Categories), c.wantTags, c.wantCs)
+			}
+			if len(p.Tags) > 0 && p.Tags[0] != "tag 0" {
+				t.Errorf("first tag %q, want the first named", p.Tags[0])
+			}
+			var warns []string
+			for _, w := range res.Warnings {
+				warns = append(warns, w.Error())
+			}
+			got := strings.Join(warns, "\n")
+			if c.warn == "" && got != "" || c.warn != "" && !strings.Contains(got, "p.md: "+c.warn) {
+				t.Errorf("warnings %q, want %q", got, c.warn)
+			}
+		})
 	}
 }
