@@ -272,6 +272,15 @@ func TestHostileSwapRace(t *testing.T) {
 		seed := rng.Uint64()
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
+		stopped := false
+		halt := func() {
+			if !stopped {
+				stopped = true
+				close(stop)
+				wg.Wait()
+			}
+		}
+		defer halt()
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(seed, 0))
 			for i := 0; ; i++ {
@@ -308,8 +317,7 @@ func TestHostileSwapRace(t *testing.T) {
 			}
 			h.check(t, res, errs)
 		}
-		close(stop)
-		wg.Wait()
+		halt()
 	}
 }
 

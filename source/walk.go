@@ -81,6 +81,9 @@ func (w *walker) dir(rel, abs string) error {
 	}
 	defer f.Close()
 	entries, err := f.ReadDir(-1)
+	if rel != "" && errors.Is(err, fs.ErrNotExist) {
+		return nil // removed since it was opened
+	}
 	if err != nil {
 		// A folder that cannot be read would silently take its posts out
 		// of every feed (think of an unmounted volume): the scan fails
