@@ -218,7 +218,7 @@ func TestFingerprintCoversSiteAndOptions(t *testing.T) {
 		switch name := opts.Field(i).Name; name {
 		case "SummaryOnly":
 			changesAll(t, name, testSite(), Options{Limit: 5, SummaryOnly: true})
-		case "Limit", "Formats", "AuthorFeeds":
+		case "Limit", "Formats", "AuthorFeeds", "MaxFeeds", "MaxOutputBytes", "MaxHeldBytes":
 		case "Compressed":
 			// Only how the bytes are held: same documents, same fingerprints.
 			posts := []*source.Post{simplePost("a.md", t0, "Go")}

@@ -116,6 +116,9 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 		}
 	}
 	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
+	if err := p.checkFeeds(posts); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -139,6 +142,7 @@ func newPlan(site Site, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	opts.Formats = formats
+	opts = withLimits(opts)
 	siteURL, err := mustAbs("site url", site.URL)
 	if err != nil {
 		return nil, err

@@ -41,9 +41,9 @@ type Job interface {
 }
 
 // Preparer is a Job that wants to know which files will be written
-// (and may reorder them) before the first is.
+// (and may reorder them, or refuse to go on) before the first is.
 type Preparer interface {
-	Prepare(todo []int)
+	Prepare(todo []int) error
 }
 
 // Options tune a Write.
@@ -217,7 +217,9 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 
 	sort.Ints(todo)
 	if p, ok := job.(Preparer); ok {
-		p.Prepare(todo)
+		if err := p.Prepare(todo); err != nil {
+			return st, err
+		}
 	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(max(1, opts.Workers))
