@@ -126,6 +126,10 @@ func TestFingerprintCoversPostFields(t *testing.T) {
 			case reflect.TypeFor[string]():
 				check(t, f.Name, func(x *source.Post) {
 					v := reflect.ValueOf(x).Elem().Field(i)
+					if f.Name == "Language" {
+						v.SetString("x-" + v.String()) // still a language tag
+						return
+					}
 					v.SetString(v.String() + "x")
 				})
 			case reflect.TypeFor[time.Time]():

@@ -53,6 +53,8 @@ type Plan struct {
 
 	siteURL  *url.URL
 	feedsURL *url.URL
+	// lang is the site's language as written in documents (languageTag).
+	lang string
 
 	docsOnce sync.Once
 	docs     []PlannedDocument
@@ -166,7 +168,7 @@ func newPlan(site Site, opts Options) (*Plan, error) {
 	if strings.TrimSpace(site.Title) == "" {
 		site.Title = siteURL.Host // every format requires a title
 	}
-	return &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL}, nil
+	return &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL, lang: languageTag(site.Language)}, nil
 }
 
 // checkFormats rejects unknown formats and repeats; nil means all.

@@ -18,8 +18,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/text/language"
 )
 
 // Config holds the site-wide defaults posts fall back on.
@@ -633,6 +636,13 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	if p.Slug == "" {
 		p.Slug = slugFromPath(rel)
 	}
+	if clean := cleanSlug(p.Slug); clean != p.Slug {
+		if clean == "" {
+			return nil, warns, fmt.Errorf("slug %q has no printable characters; set slug in the front matter", p.Slug)
+		}
+		warn("slug %q has control characters or bytes that are not UTF-8; using %q", p.Slug, clean)
+		p.Slug = clean
+	}
 
 	// Link and id.
 	if k, v := m.first(linkKeys); v != nil {
@@ -640,15 +650,24 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		if err != nil {
 			return nil, warns, &keyError{k, err}
 		}
-		p.Link = link
+		if why := s.offSite(k, str(v), link); why != "" {
+			warn("%s %q %s; using the link made from the permalink pattern", k, strings.TrimSpace(str(v)), why)
+		} else {
+			p.Link = link
+		}
 	} else if zp := strings.TrimSpace(str(m["path"])); zp != "" && s.site != nil {
 		// Zola's path, relative to the site.
 		link, err := resolveLink(s.site, zolaLink(zp))
 		if err != nil {
 			return nil, warns, &keyError{"path", err}
 		}
-		p.Link = link
-	} else {
+		if why := s.offSite("path", zp, link); why != "" {
+			warn("path %q %s; using the link made from the permalink pattern", zp, why)
+		} else {
+			p.Link = link
+		}
+	}
+	if p.Link == "" {
 		if s.site == nil {
 			return nil, warns, errors.New("no canonical link in front matter and no site.url to build one")
 		}
@@ -659,9 +678,11 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.Link = link
 	}
 	p.ID = p.Link
-	if _, v := m.first(idKeys); v != nil {
+	if k, v := m.first(idKeys); v != nil {
 		if id := explicitID(str(v)); id != "" {
 			p.ID = id
+		} else {
+			warn("%s %q is not a UUID nor an http, https, tag or urn URI; the link is the id", k, strings.TrimSpace(str(v)))
 		}
 	}
 	if _, v := m.first([]string{"canonical", "canonical_url"}); v != nil {
@@ -675,8 +696,16 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	tax, _ := m["taxonomies"].(map[string]any)
 	p.Tags = s.capTerms(list(firstValue(m, tax, tagKeys)), "tags", warn)
 	p.Categories = s.capTerms(list(firstValue(m, tax, categoryKeys)), "categories", warn)
-	_, lv := m.first(languageKeys)
+	lk, lv := m.first(languageKeys)
 	p.Language = strings.TrimSpace(str(lv))
+	if p.Language != "" {
+		if tag, err := language.Parse(p.Language); err != nil {
+			warn("%s %q is not a BCP 47 language tag; ignored", lk, p.Language)
+			p.Language = ""
+		} else {
+			p.Language = tag.String()
+		}
+	}
 	if p.Language == "" {
 		p.Language = s.cfg.Language
 	}
@@ -712,14 +741,79 @@ func firstValue(m meta, tax map[string]any, keys []string) any {
 	return nil
 }
 
-// explicitID accepts ids that are already URIs, and bare UUIDs as urn:uuid.
+// explicitID accepts ids that are already URIs of the schemes ids are
+// made of (http, https, tag, urn), and bare UUIDs as urn:uuid: never a
+// javascript:, data:, vbscript: or file: URI a reader might act on.
 func explicitID(s string) string {
 	s = strings.TrimSpace(s)
 	if uuidRe.MatchString(s) {
 		return "urn:uuid:" + strings.ToLower(s)
 	}
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && (u.Opaque != "" || u.Host != "") {
-		return s
+	u, err := url.Parse(s)
+	if err != nil || strings.ContainsFunc(s, unicode.IsSpace) {
+		return ""
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host != "" {
+			return s
+		}
+	case "tag", "urn":
+		if u.Opaque != "" {
+			return s
+		}
 	}
 	return ""
+}
+
+// offSite says why a link from the front matter key k (raw as written,
+// link as resolved) is refused, or "" when it is taken. A link is off the
+// site when its host is not site.url's, "www." aside. A post's permalink
+// or url (or Zola's path) says where it lives on this site, so it must be
+// on the site; a
+// canonical link may name another site (that is what canonical links of
+// cross-posted articles are for), but not as a scheme-relative
+// "//host/..." link, which reads as a path on this site and is not one.
+// Without site.url nothing can be judged and every link is taken.
+func (s *Scanner) offSite(k, raw, link string) string {
+	if s.site == nil {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil || sameHost(u.Hostname(), s.site.Hostname()) {
+		return ""
+	}
+	if strings.HasPrefix(strings.TrimSpace(raw), "//") {
+		return "is scheme-relative and leads off the site (" + s.site.Hostname() + ")"
+	}
+	if k == "permalink" || k == "url" || k == "path" {
+		return "leads off the site (" + s.site.Hostname() + ")"
+	}
+	return ""
+}
+
+// sameHost compares host names ignoring case and a leading "www.".
+func sameHost(a, b string) bool {
+	trim := func(h string) string { return strings.TrimPrefix(strings.ToLower(h), "www.") }
+	return trim(a) == trim(b)
+}
+
+// cleanSlug drops control characters and bytes that are not UTF-8 from
+// a slug (a file name may hold both; a link must not).
+func cleanSlug(slug string) string {
+	if utf8.ValidString(slug) && !strings.ContainsFunc(slug, unicode.IsControl) {
+		return slug
+	}
+	var b strings.Builder
+	for i, r := range slug {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(slug[i:]); n <= 1 {
+				continue // an invalid byte, not a real U+FFFD
+			}
+		}
+		if !unicode.IsControl(r) {
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }

@@ -495,3 +495,72 @@ func TestMaxTerms(t *testing.T) {
 		})
 	}
 }
+
+// TestValuesAtTheDoor: ids, languages, links and slugs that would put
+// something unsafe or invalid in a feed are refused with a warning naming
+// the file, and the post is published with a safe value instead.
+func TestValuesAtTheDoor(t *testing.T) {
+	// The site is https://example.org/blog/ (testConfig); the permalink
+	// pattern makes https://example.org/blog/2024/01/02/SLUG/.
+	made := func(slug string) string { return "https://example.org/blog/2024/01/02/" + slug + "/" }
+	for _, c := range []struct {
+		name, file, line string
+		field, want      string
+		warn             string // "" for none
+	}{
+		{"javascript id", "p.md", `id: "javascript:alert(11)"`, "id", made("p"), `id "javascript:alert(11)" is not a UUID nor an http, https, tag or urn URI`},
+		{"data id", "p.md", `guid: "data:text/html,<script>alert(1)</script>"`, "id", made("p"), "guid \"data:text/html"},
+		{"vbscript id", "p.md", `id: "vbscript:msgbox(1)"`, "id", made("p"), "is not a UUID"},
+		{"file id", "p.md", `id: "file:///etc/passwd"`, "id", made("p"), "is not a UUID"},
+		{"mailto id", "p.md", `id: "mailto:a@example.org"`, "id", made("p"), "is not a UUID"},
+		{"http id without host", "p.md", `id: "http:/x"`, "id", made("p"), "is not a UUID"},
+		{"https id", "p.md", `id: "https://old.example.org/p/1"`, "id", "https://old.example.org/p/1", ""},
+		{"tag id", "p.md", `id: "tag:example.org,2024:p"`, "id", "tag:example.org,2024:p", ""},
+		{"urn id", "p.md", `id: "urn:isbn:0451450523"`, "id", "urn:isbn:0451450523", ""},
+		{"uuid id", "p.md", `uuid: 6F9619FF-8B86-D011-B42D-00C04FC964FF`, "id", "urn:uuid:6f9619ff-8b86-d011-b42d-00c04fc964ff", ""},
+		{"markup in language", "p.md", `language: "en\"><x/>"`, "language", "en", `language "en\"><x/>" is not a BCP 47 language tag`},
+		{"nonsense language", "p.md", `lang: "english please"`, "language", "en", `lang "english please" is not a BCP 47`},
+		{"language with underscore", "p.md", `language: en_GB`, "language", "en-GB", ""},
+		{"language", "p.md", `language: de-AT`, "language", "de-AT", ""},
+		{"scheme-relative permalink", "p.md", `permalink: "//evil.example/x"`, "link", made("p"), `permalink "//evil.example/x" is scheme-relative and leads off the site (example.org)`},
+		{"scheme-relative canonical", "p.md", `canonical: "//evil.example/x"`, "link", made("p"), `canonical "//evil.example/x" is scheme-relative`},
+		{"off-site url", "p.md", `url: "https://evil.example/x/"`, "link", made("p"), `url "https://evil.example/x/" leads off the site (example.org)`},
+		{"off-site permalink", "p.md", `permalink: "http://evil.example/x/"`, "link", made("p"), "leads off the site"},
+		{"scheme-relative on the site", "p.md", `permalink: "//example.org/blog/x/"`, "link", "https://example.org/blog/x/", ""},
+		{"www on the site", "p.md", `url: "https://www.example.org/x/"`, "link", "https://www.example.org/x/", ""},
+		{"root-relative permalink", "p.md", `permalink: "/notes/x/"`, "link", "https://example.org/blog/notes/x/", ""},
+		{"off-site canonical", "p.md", `canonical: "https://original.example/post/"`, "link", "https://original.example/post/", ""},
+		{"newline in the file name", "new\nline.md", "", "link", made("newline"), `slug "new\nline" has control characters`},
+		{"tab in the file name", "a\tb.md", "", "link", made("ab"), "has control characters"},
+		{"bad UTF-8 in the file name", "caf\xe9.md", "", "link", made("caf"), `slug "caf\xe9" has control characters or bytes that are not UTF-8; using "caf"`},
+		{"control in slug", "p.md", `slug: "a\u0007b"`, "link", made("ab"), "has control characters"},
+		{"real U+FFFD kept", "p\ufffd.md", "", "link", made("p%EF%BF%BD"), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines := []string{"title: T", dateLine}
+			if c.line != "" {
+				lines = append(lines, c.line)
+			}
+			res := scan(t, writeTree(t, map[string]string{c.file: fm(lines...)}))
+			if len(res.Posts) != 1 {
+				t.Fatalf("not published: %v", res.Skipped)
+			}
+			p := res.Posts[0]
+			got := map[string]string{"id": p.ID, "link": p.Link, "language": p.Language}[c.field]
+			if got != c.want {
+				t.Errorf("%s = %q, want %q", c.field, got, c.want)
+			}
+			var warns []string
+			for _, w := range res.Warnings {
+				if w.Path != c.file {
+					t.Errorf("warning names %q, want %q", w.Path, c.file)
+				}
+				warns = append(warns, w.Err.Error())
+			}
+			all := strings.Join(warns, "\n")
+			if c.warn == "" && all != "" || c.warn != "" && !strings.Contains(all, c.warn) {
+				t.Errorf("warnings %q, want %q", all, c.warn)
+			}
+		})
+	}
+}
