@@ -127,9 +127,6 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 	if err := p.checkRendered(p.PostsToEncode(prev)); err != nil {
 		return nil, err
 	}
-	if err := p.checkOutputBound(); err != nil {
-		return nil, err
-	}
 	size := &budget{what: "size", key: "limits.output_bytes", max: p.Options.MaxOutputBytes}
 	held := &budget{what: "held size", key: "limits.held_bytes", max: p.Options.MaxHeldBytes}
 	take := func(d *Document) error {
@@ -152,6 +149,9 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 			continue
 		}
 		todo = append(todo, i)
+	}
+	if err := p.checkOutputBound(size.used.Load(), planned, todo); err != nil {
+		return nil, err
 	}
 	orderByFormat(planned, todo)
 	items := newItemCache(p, planned, todo)

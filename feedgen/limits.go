@@ -74,28 +74,49 @@ func (p *Plan) checkFeeds(posts []*source.Post) error {
 	return fmt.Errorf("feedgen: %s: %w", msg, ErrLimit)
 }
 
-// checkOutputBound fails, before anything is encoded, a plan whose
-// documents certainly come to more than Options.MaxOutputBytes: every
-// item of every format writes its id and each of its tags and categories
-// at least once, escaped (never shorter), so their lengths summed over
-// every document's items are a lower bound of the output's size. It
-// catches the tag bomb at once; the exact count as documents are
-// encoded (budget) catches the rest.
-func (p *Plan) checkOutputBound() error {
-	per := make(map[*source.Post]int64, len(p.Needed))
-	for _, x := range p.Needed {
-		n := int64(len(p.IDs[x]))
-		for _, c := range categoriesOf(x) {
-			n += int64(len(c))
+// checkOutputBound fails, before anything is encoded, a build whose
+// documents certainly come to more than Options.MaxOutputBytes: known
+// bytes (documents kept from an earlier build) and the documents
+// planned[i] for i in todo, still to encode. Every item of every format
+// writes its id and each of its tags and categories at least once,
+// escaped (never shorter), so their lengths summed over the documents'
+// items are a lower bound of their size. It catches the tag bomb at
+// once; the exact count as documents are encoded (budget) catches the
+// rest.
+func (p *Plan) checkOutputBound(known int64, planned []PlannedDocument, todo []int) error {
+	// Cleaning a name (feedtext.Plain) makes no byte more than three
+	// (an invalid byte becomes at most U+FFFD), so three times the raw
+	// lengths bound the bound: most builds are far below the limit and
+	// need no cleaning here.
+	most := known
+	for _, i := range todo {
+		for _, x := range planned[i].Feed.Posts {
+			most += int64(len(p.IDs[x]))
+			for _, list := range [2][]string{x.Tags, x.Categories} {
+				for _, n := range list {
+					most += 3 * int64(len(n))
+				}
+			}
 		}
-		per[x] = n
 	}
-	var total int64
+	if most <= p.Options.MaxOutputBytes {
+		return nil
+	}
+	per := map[*source.Post]int64{}
+	total := known
 	var worst *source.Post
-	for _, pd := range p.Documents() {
-		for _, x := range pd.Feed.Posts {
-			total += per[x]
-			if worst == nil || per[x] > per[worst] {
+	for _, i := range todo {
+		for _, x := range planned[i].Feed.Posts {
+			n, ok := per[x]
+			if !ok {
+				n = int64(len(p.IDs[x]))
+				for _, c := range categoriesOf(x) {
+					n += int64(len(c))
+				}
+				per[x] = n
+			}
+			total += n
+			if worst == nil || n > per[worst] {
 				worst = x
 			}
 		}

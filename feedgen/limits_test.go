@@ -116,7 +116,12 @@ func TestOutputLimit(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			plan := mustPlan(t, testSite(), Options{Limit: 20, MaxOutputBytes: c.max}, posts)
-			if err := plan.checkOutputBound(); err != nil {
+			planned := plan.Documents()
+			all := make([]int, len(planned))
+			for i := range all {
+				all[i] = i
+			}
+			if err := plan.checkOutputBound(0, planned, all); err != nil {
 				t.Fatalf("the lower bound already fails: %v", err)
 			}
 			dir, before := outputTree(t)

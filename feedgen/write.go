@@ -126,7 +126,7 @@ func (j *planJob) Prepare(todo []int) error {
 	if err := j.size.take(kept, "the documents kept from the previous tree"); err != nil {
 		return err
 	}
-	if err := j.p.checkOutputBound(); err != nil {
+	if err := j.p.checkOutputBound(kept, j.planned, todo); err != nil {
 		return err
 	}
 	orderByFormat(j.planned, todo)
