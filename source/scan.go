@@ -770,10 +770,10 @@ func explicitID(s string) string {
 // link as resolved) is refused, or "" when it is taken. A link is off the
 // site when its host is not site.url's, "www." aside. A post's permalink
 // or url (or Zola's path) says where it lives on this site, so it must be
-// on the site; a
-// canonical link may name another site (that is what canonical links of
-// cross-posted articles are for), but not as a scheme-relative
-// "//host/..." link, which reads as a path on this site and is not one.
+// on the site; a canonical link may name another site (that is what
+// canonical links of cross-posted articles are for), but not as a
+// scheme-relative "//host/..." link, which reads as a path on this site
+// and is not one.
 // Without site.url nothing can be judged and every link is taken.
 func (s *Scanner) offSite(k, raw, link string) string {
 	if s.site == nil {
