@@ -88,15 +88,30 @@ func (p *Plan) checkOutputBound(known int64, planned []PlannedDocument, todo []i
 	// (an invalid byte becomes at most U+FFFD), so three times the raw
 	// lengths bound the bound: most builds are far below the limit and
 	// need no cleaning here.
+	// A post with many names is measured once, however many documents
+	// list it (a post with N tags is in N feeds); one with a few is
+	// measured where it is listed, which is cheaper than looking it up.
 	most := known
+	raw := map[*source.Post]int64{}
 	for _, i := range todo {
 		for _, x := range planned[i].Feed.Posts {
-			most += int64(len(p.IDs[x]))
-			for _, list := range [2][]string{x.Tags, x.Categories} {
-				for _, n := range list {
-					most += 3 * int64(len(n))
+			few := len(x.Tags)+len(x.Categories) <= 8
+			n, ok := int64(0), false
+			if !few {
+				n, ok = raw[x]
+			}
+			if !ok {
+				n = int64(len(p.IDs[x]))
+				for _, list := range [2][]string{x.Tags, x.Categories} {
+					for _, name := range list {
+						n += 3 * int64(len(name))
+					}
+				}
+				if !few {
+					raw[x] = n
 				}
 			}
+			most += n
 		}
 	}
 	if most <= p.Options.MaxOutputBytes {
