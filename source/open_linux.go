@@ -55,7 +55,7 @@ func openPost(root, rel string) (*os.File, error) {
 	switch {
 	case err == nil:
 		return os.NewFile(uintptr(fd), name), nil
-	case err == unix.ELOOP, err == unix.EXDEV, err == unix.ENOSYS, err == unix.EPERM:
+	case errors.Is(err, unix.ELOOP), errors.Is(err, unix.EXDEV), errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EPERM):
 		// A symlink on the way (ELOOP, EXDEV), or no openat2 here (an
 		// old kernel, or a seccomp filter that refuses it): open the
 		// path as it is and check where that led.
@@ -107,7 +107,7 @@ func fdPath(fd int) (string, error) {
 func openRetry(open func() (int, error)) (int, error) {
 	for {
 		fd, err := open()
-		if err != unix.EINTR {
+		if !errors.Is(err, unix.EINTR) {
 			return fd, err
 		}
 	}
