@@ -428,6 +428,15 @@ func TestFileError(t *testing.T) {
 	if e.Error() != "a/b.md: missing or empty title" {
 		t.Errorf("Error() = %q", e.Error())
 	}
+	for path, want := range map[string]string{
+		"new\nline.md": `"new\nline.md": missing or empty title`,
+		"caf\xe9.md":   `"caf\xe9.md": missing or empty title`,
+		"café.md":      `café.md: missing or empty title`,
+	} {
+		if got := (&FileError{Path: path, Err: ErrNoTitle}).Error(); got != want {
+			t.Errorf("Error() = %q, want %q", got, want)
+		}
+	}
 	var fe *FileError
 	if err := error(e); !errors.As(err, &fe) {
 		t.Error("errors.As cannot find *FileError")
