@@ -46,7 +46,7 @@ type atomCategory struct {
 func (p *Plan) atomHeadOf(f *Feed, updated time.Time) *atomFeed {
 	a := &atomFeed{}
 	a.Xmlns = atomNS
-	a.Lang = feedtext.Plain(p.Site.Language)
+	a.Lang = p.lang
 	a.Title = feedtext.Plain(p.title(f))
 	a.Subtitle = feedtext.Plain(p.description(f))
 	a.Id = p.selfURL(f, Atom)
@@ -76,8 +76,8 @@ func (p *Plan) atomEntryOf(x *source.Post, t *postText) *atomEntry {
 	e.Updated = formatRFC3339(updatedOf(x))
 	e.Published = formatRFC3339(x.Published)
 	e.Links = []feeds.AtomLink{{Href: t.link, Rel: "alternate", Type: "text/html"}}
-	if x.Language != p.Site.Language {
-		e.Lang = feedtext.Plain(x.Language)
+	if t.language != p.lang {
+		e.Lang = t.language
 	}
 	e.Summary = &feeds.AtomSummary{Content: t.summary, Type: "html"}
 	if t.content != "" {

@@ -127,6 +127,14 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 	if err := p.checkRendered(p.PostsToEncode(prev)); err != nil {
 		return nil, err
 	}
+	size := &budget{what: "size", key: "limits.output_bytes", max: p.Options.MaxOutputBytes}
+	held := &budget{what: "held size", key: "limits.held_bytes", max: p.Options.MaxHeldBytes}
+	take := func(d *Document) error {
+		if err := size.take(d.Len(), d.Path); err != nil {
+			return err
+		}
+		return held.take(int64(len(d.Body)+len(d.Gzip)), d.Path)
+	}
 	planned := p.Documents()
 	s := &Snapshot{Docs: make(map[string]*Document, len(planned)), Paths: make([]string, len(planned))}
 	docs := make([]*Document, len(planned))
@@ -135,9 +143,15 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 		s.Paths[i] = pd.Path
 		if prev.Holds(pd) {
 			docs[i] = prev.Docs[pd.Path]
+			if err := take(docs[i]); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		todo = append(todo, i)
+	}
+	if err := p.checkOutputBound(size.used.Load(), planned, todo); err != nil {
+		return nil, err
 	}
 	orderByFormat(planned, todo)
 	items := newItemCache(p, planned, todo)
@@ -152,6 +166,9 @@ func (p *Plan) Build(ctx context.Context, prev *Snapshot) (*Snapshot, error) {
 			d, err := p.document(pd, items)
 			if err != nil {
 				return fmt.Errorf("feedgen: %s: %w", pd.Path, err)
+			}
+			if err := take(d); err != nil {
+				return err
 			}
 			docs[i] = d
 			return nil

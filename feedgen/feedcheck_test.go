@@ -50,7 +50,7 @@ var feedcheckSummary = regexp.MustCompile(`(?m)^(\d+) passed, (\d+) failed$`)
 
 // TestFeedcheck writes the fixtures, plus posts with the hard cases
 // (control characters, two posts claiming one link, no authors, a
-// plain-text summary), as a tree and runs feedcheck --strict on it: every
+// plain-text summary, a javascript: id and a language that is no tag), as a tree and runs feedcheck --strict on it: every
 // document must pass every available checker without a warning.
 func TestFeedcheck(t *testing.T) {
 	script := feedcheckScript(t)
@@ -65,7 +65,11 @@ func TestFeedcheck(t *testing.T) {
 	plain := simplePost("hard/plain.md", t0.Add(-3*time.Hour))
 	plain.SummaryHTML, plain.SummaryText, plain.ContentHTML = "", "Fish & chips <b>", "<p>Body</p>"
 	plain.Authors = nil
-	posts = append(posts, ctl, dup, plain)
+	// Values that must not reach a feed as they are: an id a reader
+	// might act on and a language that is not a tag.
+	bad := simplePost("hard/bad-values.md", t0.Add(-4*time.Hour), "Go")
+	bad.ID, bad.Language = "javascript:alert(11)", `en"><x/>`
+	posts = append(posts, ctl, dup, plain, bad)
 
 	site := testSite()
 	site.Icon, site.Logo = "https://example.org/favicon.png", "https://example.org/logo.png"

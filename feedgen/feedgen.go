@@ -58,6 +58,18 @@ type Options struct {
 	// memory, and gzip responses are ready. It changes no document's bytes
 	// (nor fingerprint).
 	Compressed bool
+
+	// MaxFeeds fails a plan with more feeds than this (site, tags and
+	// categories together). Default DefaultMaxFeeds.
+	MaxFeeds int
+	// MaxOutputBytes fails a build (Build, WriteTree) whose documents
+	// come to more bytes than this, uncompressed, before any is written
+	// or the output replaced. Default DefaultMaxOutputBytes.
+	MaxOutputBytes int64
+	// MaxHeldBytes fails a Build whose snapshot would hold more bytes
+	// than this in memory (compressed, with Compressed). Default
+	// DefaultMaxHeldBytes.
+	MaxHeldBytes int64
 }
 
 // Kind says which family a feed belongs to.

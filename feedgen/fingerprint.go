@@ -22,7 +22,7 @@ import (
 // JSON code, text cleaning, document assembly), and add every new Site,
 // Options or source.Post field the encoders read to the hashes below
 // (TestFingerprintCoversFields lists the fields and fails on a new one).
-const EncoderVersion = 1
+const EncoderVersion = 2
 
 // Fingerprint identifies a document's bytes before it is encoded: a
 // SHA-256 over everything the bytes depend on. Two documents with equal

@@ -34,7 +34,7 @@ func (p *Plan) jsonHeadOf(f *Feed) *jsonFeed {
 	j.HomePageUrl = p.alternateURL(f)
 	j.FeedUrl = p.selfURL(f, JSON)
 	j.Description = feedtext.Plain(p.description(f))
-	j.Language = feedtext.Plain(p.Site.Language)
+	j.Language = p.lang
 	j.Icon, j.Favicon = p.Site.Logo, p.Site.Icon
 	if name := strings.TrimSpace(feedtext.Plain(p.Site.Author)); name != "" {
 		j.Authors = []*feeds.JSONAuthor{{Name: name}}
@@ -65,8 +65,8 @@ func (p *Plan) jsonItemOf(x *source.Post, t *postText) *jsonItem {
 		}
 	}
 	it.Tags = t.categories
-	if x.Language != p.Site.Language {
-		it.Language = feedtext.Plain(x.Language)
+	if t.language != p.lang {
+		it.Language = t.language
 	}
 	return it
 }

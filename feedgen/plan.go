@@ -53,6 +53,8 @@ type Plan struct {
 
 	siteURL  *url.URL
 	feedsURL *url.URL
+	// lang is the site's language as written in documents (languageTag).
+	lang string
 
 	docsOnce sync.Once
 	docs     []PlannedDocument
@@ -116,6 +118,9 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 		}
 	}
 	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
+	if err := p.checkFeeds(posts); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -139,6 +144,7 @@ func newPlan(site Site, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	opts.Formats = formats
+	opts = withLimits(opts)
 	siteURL, err := mustAbs("site url", site.URL)
 	if err != nil {
 		return nil, err
@@ -162,7 +168,7 @@ func newPlan(site Site, opts Options) (*Plan, error) {
 	if strings.TrimSpace(site.Title) == "" {
 		site.Title = siteURL.Host // every format requires a title
 	}
-	return &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL}, nil
+	return &Plan{Site: site, Options: opts, siteURL: siteURL, feedsURL: feedsURL, lang: languageTag(site.Language)}, nil
 }
 
 // checkFormats rejects unknown formats and repeats; nil means all.

@@ -59,6 +59,9 @@ func NewPlanFrom(prev *Plan, site Site, opts Options, posts []*source.Post) (*Pl
 	st.apply(gone, added)
 	p.state = st
 	st.plan(p)
+	if err := p.checkFeeds(st.pub); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

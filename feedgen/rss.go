@@ -67,7 +67,7 @@ func (p *Plan) rssHeadOf(f *Feed, updated, published time.Time) *rssDocument {
 	ch.Title = rssText(feedtext.Plain(p.title(f)))
 	ch.Link = p.alternateURL(f)
 	ch.Description = rssText(feedtext.Plain(p.description(f)))
-	ch.Language = feedtext.Plain(p.Site.Language)
+	ch.Language = p.lang
 	ch.Generator = feedtext.Plain(generatorText(p.Site))
 	ch.Docs = rssSpecURL
 	if !updated.IsZero() {

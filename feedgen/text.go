@@ -10,6 +10,7 @@ import (
 
 	nethtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/language"
 
 	"github.com/syndicate/syndicate/feedtext"
 	"github.com/syndicate/syndicate/source"
@@ -34,6 +35,7 @@ type postText struct {
 	// options leave content out.
 	summary, content string
 	categories       []string
+	language         string          // languageTag of the post's
 	authors          []source.Author // cleaned; see cleanAuthors
 }
 
@@ -45,6 +47,7 @@ func (p *Plan) postText(x *source.Post) *postText {
 		summary:    summaryHTML(x),
 		categories: categoriesOf(x),
 		authors:    cleanAuthors(x.Authors),
+		language:   languageTag(x.Language),
 	}
 	if !p.Options.SummaryOnly {
 		t.content = contentHTML(x)
@@ -199,13 +202,40 @@ func categoriesOf(x *source.Post) []string {
 }
 
 // isAbsoluteURI reports whether an id can be an Atom id and an RSS guid:
-// an absolute URI such as https://..., tag:... or urn:uuid:....
+// an absolute URI of a scheme ids are made of, https://..., tag:... or
+// urn:uuid:..., never one a reader might act on (javascript:, data:,
+// vbscript:, file:).
 func isAbsoluteURI(s string) bool {
 	if plainHTTPURL(s) {
 		return true
 	}
 	u, err := url.Parse(s)
-	return err == nil && u.Scheme != "" && (u.Host != "" || u.Opaque != "") && !strings.ContainsAny(s, " \t\n<>\"")
+	if err != nil || strings.ContainsAny(s, " \t\n<>\"") {
+		return false
+	}
+	switch u.Scheme {
+	case "http", "https":
+		return u.Host != ""
+	case "tag", "urn":
+		return u.Opaque != ""
+	}
+	return false
+}
+
+// languageTag is s as a BCP 47 language tag in its canonical form
+// (golang.org/x/text/language), or "" when s is not one: a language is an
+// attribute value and an element every reader matches against tags, and
+// anything else would be written there as it is.
+func languageTag(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	tag, err := language.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return tag.String()
 }
 
 // validEmail returns s when it is a bare e-mail address (addr-spec),

@@ -302,3 +302,87 @@ func TestTitlesArePlainText(t *testing.T) {
 		}
 	}
 }
+
+// TestItemIDs: an id is an absolute URI of the schemes ids are made of;
+// any other is refused, and the plan uses the link, with a notice naming
+// the post.
+func TestItemIDs(t *testing.T) {
+	for _, c := range []struct {
+		id string
+		ok bool
+	}{
+		{"https://example.org/p/", true},
+		{"http://example.org/p/", true},
+		{"tag:example.org,2024:p", true},
+		{"urn:uuid:6f9619ff-8b86-d011-b42d-00c04fc964ff", true},
+		{"javascript:alert(11)", false},
+		{"JavaScript:alert(11)", false},
+		{"data:text/html,<b>", false},
+		{"vbscript:msgbox(1)", false},
+		{"file:///etc/passwd", false},
+		{"mailto:a@example.org", false},
+		{"https:///no-host", false},
+		{"urn:", false},
+		{"relative/path", false},
+	} {
+		t.Run(c.id, func(t *testing.T) {
+			if got := isAbsoluteURI(c.id); got != c.ok {
+				t.Errorf("isAbsoluteURI(%q) = %v, want %v", c.id, got, c.ok)
+			}
+			x := simplePost("p.md", t0)
+			x.ID = c.id
+			plan := mustPlan(t, testSite(), Options{Limit: 5}, []*source.Post{x})
+			want := x.Link
+			if c.ok {
+				want = c.id
+			}
+			if got := plan.IDs[x]; got != want {
+				t.Errorf("id %q, want %q", got, want)
+			}
+			noticed := false
+			for _, n := range plan.Notices {
+				noticed = noticed || n.Path == "p.md" && strings.Contains(n.Message, "not an absolute URI")
+			}
+			if noticed == c.ok {
+				t.Errorf("notice given: %v, want %v (%v)", noticed, !c.ok, plan.Notices)
+			}
+		})
+	}
+}
+
+// TestLanguages: a language that is not a BCP 47 tag is left out of every
+// format, the site's and a post's alike; a tag is written in its
+// canonical form.
+func TestLanguages(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"en-US", "en-US"},
+		{"en_gb", "en-GB"},
+		{"DE", "de"},
+		{"", ""},
+		{`en"><x/>`, ""},
+		{"english please", ""},
+		{"en-", ""},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			if got := languageTag(c.in); got != c.want {
+				t.Errorf("languageTag(%q) = %q, want %q", c.in, got, c.want)
+			}
+			site := testSite()
+			site.Language = c.in
+			x := simplePost("p.md", t0)
+			x.Language = c.in
+			_, snap := mustBuild(t, site, Options{Limit: 5}, []*source.Post{x})
+			for _, path := range snap.Paths {
+				body := string(snap.Docs[path].Body)
+				if strings.Contains(body, "<x/>") || strings.Contains(body, "&lt;x/&gt;") || strings.Contains(body, `\u003cx/\u003e`) {
+					t.Errorf("%s holds the bad language:\n%s", path, body)
+				}
+				has := strings.Contains(body, `<language>`+c.want+`</language>`) ||
+					strings.Contains(body, `xml:lang="`+c.want+`"`) || strings.Contains(body, `"language":"`+c.want+`"`)
+				if has != (c.want != "") {
+					t.Errorf("%s: language %q written: %v, want %v", path, c.want, has, c.want != "")
+				}
+			}
+		})
+	}
+}

@@ -77,9 +77,17 @@ func (j snapshotJob) Write(_ context.Context, i int, full string) (outtree.Entry
 // packages, such as pages about the feeds) go into the same tree.
 func (p *Plan) WriteTree(ctx context.Context, dir string, extra ...outtree.Job) (outtree.Stats, error) {
 	planned := p.Documents()
-	j := &planJob{p: p, planned: planned, paths: make([]string, len(planned))}
+	j := &planJob{p: p, planned: planned, paths: make([]string, len(planned)), kept: make([]int64, len(planned)),
+		size: &budget{what: "size", key: "limits.output_bytes", max: p.Options.MaxOutputBytes}}
+	all := make([]int, len(planned))
 	for i, pd := range planned {
 		j.paths[i] = pd.Path
+		all[i] = i
+	}
+	// Before a folder is made: a tree of 60,000 tag folders takes a
+	// minute to make and remove on ext4.
+	if err := p.checkOutputBound(0, planned, all); err != nil {
+		return outtree.Stats{}, err
 	}
 	return outtree.Write(ctx, dir, outtree.Join(append([]outtree.Job{j}, extra...)...), outtree.Options{Workers: runtime.GOMAXPROCS(0), Version: EncoderVersion})
 }
@@ -90,6 +98,10 @@ type planJob struct {
 	planned []PlannedDocument
 	paths   []string
 	items   *itemCache // set by Prepare
+	// kept is the size of each document the previous tree holds (Reuse),
+	// counted against size with those written.
+	kept []int64
+	size *budget
 }
 
 var _ outtree.Preparer = (*planJob)(nil)
@@ -98,12 +110,32 @@ func (j *planJob) Paths() []string { return j.paths }
 
 func (j *planJob) Reuse(i int, old outtree.Entry) (outtree.Entry, bool) {
 	fp := j.planned[i].Fingerprint
-	return old, !fp.IsZero() && Fingerprint(old.Key) == fp
+	ok := !fp.IsZero() && Fingerprint(old.Key) == fp
+	if ok {
+		j.kept[i] = old.Size
+	}
+	return old, ok
 }
 
-func (j *planJob) Prepare(todo []int) {
+// Prepare counts the documents kept from the previous tree against the
+// output limit.
+func (j *planJob) Prepare(todo []int) error {
+	written := make([]bool, len(j.planned))
+	for _, i := range todo {
+		written[i] = true
+	}
+	var kept int64
+	for i, n := range j.kept {
+		if !written[i] {
+			kept += n
+		}
+	}
+	if err := j.size.take(kept, "the documents kept from the previous tree"); err != nil {
+		return err
+	}
 	orderByFormat(j.planned, todo)
 	j.items = newItemCache(j.p, j.planned, todo)
+	return nil
 }
 
 func (j *planJob) Write(_ context.Context, i int, full string) (outtree.Entry, error) {
@@ -118,6 +150,9 @@ func (j *planJob) Write(_ context.Context, i int, full string) (outtree.Entry, e
 		return outtree.Entry{}, fmt.Errorf("feedgen: %s: %w", pd.Path, err)
 	}
 	*buf = body[:0]
+	if err := j.size.take(int64(len(body)), pd.Path); err != nil {
+		return outtree.Entry{}, err // before the file is written
+	}
 	if err := outtree.WriteFile(full, body, modified); err != nil {
 		return outtree.Entry{}, err
 	}

@@ -65,8 +65,8 @@ func (j *joined) Write(ctx context.Context, i int, full string) (Entry, error) {
 
 // Prepare hands each job its share of todo, in its own indices, and puts
 // the jobs' files back in todo one job after another, each in the order
-// its job chose.
-func (j *joined) Prepare(todo []int) {
+// its job chose; the first job to refuse stops the write.
+func (j *joined) Prepare(todo []int) error {
 	per := make([][]int, len(j.jobs))
 	for _, i := range todo {
 		per[j.owner[i]] = append(per[j.owner[i]], j.local[i])
@@ -74,11 +74,14 @@ func (j *joined) Prepare(todo []int) {
 	n := 0
 	for k, local := range per {
 		if p, ok := j.jobs[k].(Preparer); ok {
-			p.Prepare(local)
+			if err := p.Prepare(local); err != nil {
+				return err
+			}
 		}
 		for _, l := range local {
 			todo[n] = j.global[k][l]
 			n++
 		}
 	}
+	return nil
 }

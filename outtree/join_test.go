@@ -2,6 +2,7 @@ package outtree
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -13,11 +14,13 @@ import (
 type preparingJob struct {
 	*filesJob
 	prepared []int
+	refuse   error // returned by Prepare
 }
 
-func (j *preparingJob) Prepare(todo []int) {
+func (j *preparingJob) Prepare(todo []int) error {
 	j.prepared = slices.Clone(todo)
 	slices.Reverse(todo)
+	return j.refuse
 }
 
 // TestJoin: a joined job writes every job's files into one tree, reuses
@@ -47,6 +50,14 @@ func TestJoin(t *testing.T) {
 	}
 	if files(t, dir)["index.html"] != "i2" {
 		t.Error("changed file not written")
+	}
+	// A job that refuses in Prepare stops the write; the tree stays.
+	a3 := &preparingJob{filesJob: newFilesJob(map[string]string{"feed.rss": "r3", "tags/go/feed.rss": "g"}), refuse: errors.New("over a limit")}
+	if _, err := Write(ctx, dir, Join(a3, b2), Options{Workers: 2}); err == nil || err.Error() != "over a limit" {
+		t.Errorf("a refusing job: %v", err)
+	}
+	if files(t, dir)["feed.rss"] != "r" {
+		t.Error("a refused write changed the tree")
 	}
 	// Jobs claiming one path are refused.
 	if _, err := Write(ctx, dir, Join(b2, newFilesJob(map[string]string{"index.html": "x"})), Options{Workers: 1}); err == nil {

@@ -41,9 +41,9 @@ type Job interface {
 }
 
 // Preparer is a Job that wants to know which files will be written
-// (and may reorder them) before the first is.
+// (and may reorder them, or refuse to go on) before the first is.
 type Preparer interface {
-	Prepare(todo []int)
+	Prepare(todo []int) error
 }
 
 // Options tune a Write.
@@ -65,6 +65,9 @@ type Stats struct {
 	// Unchanged is set when the folder already held exactly these
 	// files: nothing was written and the folder was not replaced.
 	Unchanged bool
+	// Cleaned counts staging folders of earlier writes that died
+	// (killed, or the machine stopped) removed before this one began.
+	Cleaned int
 }
 
 // linkFile is os.Link; tests make it fail.
@@ -93,6 +96,7 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return st, fmt.Errorf("output: %w", err)
 	}
+	st.Cleaned = cleanStaging(parent, base)
 	exists := false
 	if info, err := os.Lstat(dir); err == nil {
 		if !info.IsDir() {
@@ -138,13 +142,24 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 	if err != nil {
 		return st, fmt.Errorf("output: %w", err)
 	}
+	// Held until the end, the staging folder, and the tree it replaces
+	// (which the swap moves to the staging folder's name), are never
+	// taken for a dead write's (cleanStaging); the marker, written first,
+	// makes either recognisable as syndicate's should this write die.
+	defer holdFolder(staging)()
+	if exists {
+		defer holdFolder(dir)()
+	}
 	committed := false
 	defer func() {
 		if !committed {
-			os.RemoveAll(staging)
+			removeTree(staging)
 		}
 	}()
 	if err := os.Chmod(staging, 0o755); err != nil {
+		return st, fmt.Errorf("output: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(staging, MarkerName), []byte(markerText), 0o644); err != nil {
 		return st, fmt.Errorf("output: %w", err)
 	}
 	dirs := map[string]bool{}
@@ -217,7 +232,9 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 
 	sort.Ints(todo)
 	if p, ok := job.(Preparer); ok {
-		p.Prepare(todo)
+		if err := p.Prepare(todo); err != nil {
+			return st, err
+		}
 	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(max(1, opts.Workers))
@@ -259,10 +276,31 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 	committed = true
 	// staging now holds the previous tree; files linked from it live on
 	// in the new one.
-	if err := os.RemoveAll(staging); err != nil {
+	if err := removeTree(staging); err != nil {
 		return st, fmt.Errorf("output: remove previous tree: %w", err)
 	}
 	return st, nil
+}
+
+// removeTree removes a staging folder with its marker last, so that a
+// write killed while removing it leaves a folder the next write still
+// recognises as syndicate's (cleanStaging).
+func removeTree(path string) error {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() != MarkerName {
+			if err := os.RemoveAll(filepath.Join(path, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return os.RemoveAll(path)
 }
 
 // Intact lists the files of the tree at dir that its manifest lists and

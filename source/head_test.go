@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -46,8 +47,8 @@ func TestHeadReadMatchesWholeFile(t *testing.T) {
 					t.Fatal(err)
 				}
 				name := fmt.Sprintf("%s/%s/%d", fname, bname, size)
-				gotP, gotW, gotE, _, _, _ := sc.parseData("p.md")
-				data, info, err := sc.load("p.md")
+				gotP, gotW, gotE, _, _, _ := sc.parseData(context.Background(), "p.md")
+				data, info, err := sc.load(context.Background(), "p.md")
 				var wantP *Post
 				var wantW []*FileError
 				var wantE *FileError

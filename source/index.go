@@ -210,7 +210,7 @@ func (s *Scanner) Rescan(ctx context.Context, ix *Index, changed []string) (*Res
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				u.x.outcome = s.readOutcome(u.rel, u.x.st)
+				u.x.outcome = s.readOutcome(gctx, u.rel, u.x.st)
 				return nil
 			})
 		}

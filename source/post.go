@@ -9,7 +9,11 @@ package source
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Post is one publishable entry, normalised from whichever front matter
@@ -87,10 +91,16 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	path := e.Path
+	if !utf8.ValidString(path) || strings.ContainsFunc(path, unicode.IsControl) {
+		// A file name with a newline must not start a line of its own
+		// in a log, nor bytes that are not text reach a terminal.
+		path = strconv.Quote(path)
 	}
-	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", path, e.Err)
 }
 
 func (e *FileError) Unwrap() error { return e.Err }

@@ -139,7 +139,7 @@ func (s *Scanner) Render(ctx context.Context, posts []*Post) []*FileError {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := s.render(p); err != nil {
+			if err := s.render(ctx, p); err != nil {
 				errs[i] = fileError(p.Path, err)
 			}
 			return nil
@@ -157,11 +157,11 @@ func (s *Scanner) Render(ctx context.Context, posts []*Post) []*FileError {
 	return out
 }
 
-func (s *Scanner) render(p *Post) error {
+func (s *Scanner) render(ctx context.Context, p *Post) error {
 	if p.Rendered() {
 		return nil // from the cache: its file has not changed
 	}
-	data, info, err := s.load(p.Path)
+	data, info, err := s.load(ctx, p.Path)
 	if err != nil {
 		return err
 	}

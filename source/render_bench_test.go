@@ -48,7 +48,7 @@ var benchPosts = sync.OnceValues(func() ([]benchPost, error) {
 	}
 	out := make([]benchPost, 0, len(res.Posts))
 	for _, p := range res.Posts {
-		data, _, err := sc.load(p.Path)
+		data, _, err := sc.load(context.Background(), p.Path)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -17,8 +18,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/text/language"
 )
 
 // Config holds the site-wide defaults posts fall back on.
@@ -41,6 +45,11 @@ type Config struct {
 	Workers int
 	// MaxFileSize rejects larger files. Default 32 MiB.
 	MaxFileSize int64
+	// MaxTerms bounds a post's tags, and separately its categories: each
+	// name is a feed, and each feed of the post lists all of its names,
+	// so what a post costs grows with the square of its names. Names
+	// beyond it are dropped with a warning. Default 100.
+	MaxTerms int
 	// Cache, when set, keeps per-file results between scans (see Cache).
 	Cache *Cache
 	// CacheKey names everything outside this Config that a cached result
@@ -106,6 +115,9 @@ func NewScanner(root string, cfg Config) (*Scanner, error) {
 	if cfg.MaxFileSize <= 0 {
 		cfg.MaxFileSize = 32 << 20
 	}
+	if cfg.MaxTerms <= 0 {
+		cfg.MaxTerms = DefaultMaxTerms
+	}
 	s := &Scanner{root: root, cfg: cfg}
 	if cfg.SiteURL != "" {
 		u, err := url.Parse(cfg.SiteURL)
@@ -135,9 +147,9 @@ func (s *Scanner) cacheKey() string {
 	if s.site != nil {
 		site = s.site.String()
 	}
-	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d|%q|%v", cacheFormat, s.cfg.CacheKey, site,
+	return fmt.Sprintf("v%d|%s|%s|%s|%s|%s|%s|%d|%q|%v|%d", cacheFormat, s.cfg.CacheKey, site,
 		s.cfg.Permalink, s.cfg.Location, s.cfg.Author, s.cfg.Language, s.cfg.MaxFileSize,
-		s.cfg.SiteTitle, s.cfg.Params)
+		s.cfg.SiteTitle, s.cfg.Params, s.cfg.MaxTerms)
 }
 
 // Scan walks the content directory and reads every post's front matter.
@@ -221,7 +233,7 @@ func (s *Scanner) readAll(ctx context.Context, files []surveyed) ([]outcome, err
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			outs[i] = s.readOutcome(f.rel, f.st)
+			outs[i] = s.readOutcome(ctx, f.rel, f.st)
 			return nil
 		})
 	}
@@ -234,8 +246,8 @@ func (s *Scanner) readAll(ctx context.Context, files []surveyed) ([]outcome, err
 	return outs, nil
 }
 
-func (s *Scanner) readOutcome(rel string, st fileStamp) outcome {
-	p, warns, err, unreadable := s.readPost(rel, st)
+func (s *Scanner) readOutcome(ctx context.Context, rel string, st fileStamp) outcome {
+	p, warns, err, unreadable := s.readPost(ctx, rel, st)
 	return outcome{post: p, warns: warns, err: err, unreadable: unreadable}
 }
 
@@ -298,10 +310,16 @@ func within(root, p string) bool {
 // its post, so most bodies are never read in full by a scan.
 const headSize = 2048
 
-// open opens one file after the checks every read makes.
-func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
+// open opens one file after the checks every read makes: the open never
+// blocks nor leaves the content folder (openPost), and what was opened,
+// not what the path named when the folder was listed, must be a regular
+// file.
+func (s *Scanner) open(ctx context.Context, rel string) (*os.File, os.FileInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	s.reads.Add(1)
-	f, err := os.Open(s.root + string(filepath.Separator) + filepath.FromSlash(rel))
+	f, err := openPost(s.root, rel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -312,7 +330,7 @@ func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, errors.New("not a regular file")
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fileKind(info.Mode()))
 	}
 	if limit := s.cfg.MaxFileSize; info.Size() > limit {
 		f.Close()
@@ -321,9 +339,38 @@ func (s *Scanner) open(rel string) (*os.File, os.FileInfo, error) {
 	return f, info, nil
 }
 
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
+}
+
+// ctxReader stops reading once its context is done, so a read of a slow
+// file (a network file system) ends with the build that asked for it.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // load reads and cleans one file.
-func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
-	f, info, err := s.open(rel)
+func (s *Scanner) load(ctx context.Context, rel string) ([]byte, os.FileInfo, error) {
+	f, info, err := s.open(ctx, rel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -331,7 +378,7 @@ func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
 	limit := s.cfg.MaxFileSize
 	data := make([]byte, 0, info.Size()+1)
 	buf := bytes.NewBuffer(data)
-	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx, f}, limit+1)); err != nil {
 		return nil, nil, err
 	}
 	if int64(buf.Len()) > limit {
@@ -345,8 +392,8 @@ func (s *Scanner) load(rel string) ([]byte, os.FileInfo, error) {
 // headSize bytes; whole says whether that is the entire file. A cut at a
 // line end never splits a character or a CRLF, so the cleaned head is a
 // prefix of the cleaned file and offsets into it hold for the file too.
-func (s *Scanner) readHead(rel string) (data []byte, info os.FileInfo, whole bool, err error) {
-	f, info, err := s.open(rel)
+func (s *Scanner) readHead(ctx context.Context, rel string) (data []byte, info os.FileInfo, whole bool, err error) {
+	f, info, err := s.open(ctx, rel)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -378,10 +425,10 @@ func fileError(rel string, err error) *FileError {
 
 // readPost parses one file's front matter into a Post (no HTML yet);
 // info, when known, is the file's as surveyed.
-func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
+func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Post, warns []*FileError, ferr *FileError, unreadable bool) {
 	c := s.cfg.Cache
 	if c == nil {
-		p, warns, ferr, info, _, _ := s.parseData(rel)
+		p, warns, ferr, info, _, _ := s.parseData(ctx, rel)
 		return p, warns, ferr, info == nil
 	}
 	if !st.ok {
@@ -391,7 +438,7 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 	}
 	if st.ok {
 		confirm := func() (uint64, error) {
-			data, _, err := s.load(rel)
+			data, _, err := s.load(ctx, rel)
 			return crc64.Checksum(data, crcTable), err
 		}
 		if e, ok := c.lookup(rel, st, confirm); ok {
@@ -401,7 +448,7 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 			return nil, e.warns, e.err, false
 		}
 	}
-	p, warns, ferr, info, data, whole := s.parseData(rel)
+	p, warns, ferr, info, data, whole := s.parseData(ctx, rel)
 	if info == nil {
 		return p, warns, ferr, true // unreadable: ask again next time
 	}
@@ -414,7 +461,7 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 		// The mtime may not change with the next edit: keep a hash of the
 		// whole text to compare then.
 		if !whole {
-			full, finfo, err := s.load(rel)
+			full, finfo, err := s.load(ctx, rel)
 			if err != nil || finfo.Size() != info.Size() || !finfo.ModTime().Equal(info.ModTime()) {
 				return p, warns, ferr, false // changing under us: ask again next time
 			}
@@ -433,8 +480,8 @@ func (s *Scanner) readPost(rel string, st fileStamp) (p *Post, warns []*FileErro
 // from the file's head when the front matter ends there. It also returns
 // the file's info when it could be read, and the text read, which is the
 // entire file when whole is set.
-func (s *Scanner) parseData(rel string) (p *Post, warns []*FileError, ferr *FileError, info os.FileInfo, data []byte, whole bool) {
-	data, info, whole, err := s.readHead(rel)
+func (s *Scanner) parseData(ctx context.Context, rel string) (p *Post, warns []*FileError, ferr *FileError, info os.FileInfo, data []byte, whole bool) {
+	data, info, whole, err := s.readHead(ctx, rel)
 	if err == nil && !whole {
 		// The head must hold the whole front matter and some of the body
 		// after it; anything else, errors included, is decided on the
@@ -444,7 +491,7 @@ func (s *Scanner) parseData(rel string) (p *Post, warns []*FileError, ferr *File
 			len(bytes.TrimSpace(data[p.bodyOffset:])) > 0 {
 			return p, warns, nil, info, data, false
 		}
-		data, info, err = s.load(rel)
+		data, info, err = s.load(ctx, rel)
 		whole = true
 	}
 	if err != nil {
@@ -589,6 +636,13 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	if p.Slug == "" {
 		p.Slug = slugFromPath(rel)
 	}
+	if clean := cleanSlug(p.Slug); clean != p.Slug {
+		if clean == "" {
+			return nil, warns, fmt.Errorf("slug %q has no printable characters; set slug in the front matter", p.Slug)
+		}
+		warn("slug %q has control characters or bytes that are not UTF-8; using %q", p.Slug, clean)
+		p.Slug = clean
+	}
 
 	// Link and id.
 	if k, v := m.first(linkKeys); v != nil {
@@ -596,15 +650,24 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		if err != nil {
 			return nil, warns, &keyError{k, err}
 		}
-		p.Link = link
+		if why := s.offSite(k, str(v), link); why != "" {
+			warn("%s %q %s; using the link made from the permalink pattern", k, strings.TrimSpace(str(v)), why)
+		} else {
+			p.Link = link
+		}
 	} else if zp := strings.TrimSpace(str(m["path"])); zp != "" && s.site != nil {
 		// Zola's path, relative to the site.
 		link, err := resolveLink(s.site, zolaLink(zp))
 		if err != nil {
 			return nil, warns, &keyError{"path", err}
 		}
-		p.Link = link
-	} else {
+		if why := s.offSite("path", zp, link); why != "" {
+			warn("path %q %s; using the link made from the permalink pattern", zp, why)
+		} else {
+			p.Link = link
+		}
+	}
+	if p.Link == "" {
 		if s.site == nil {
 			return nil, warns, errors.New("no canonical link in front matter and no site.url to build one")
 		}
@@ -615,9 +678,11 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.Link = link
 	}
 	p.ID = p.Link
-	if _, v := m.first(idKeys); v != nil {
+	if k, v := m.first(idKeys); v != nil {
 		if id := explicitID(str(v)); id != "" {
 			p.ID = id
+		} else {
+			warn("%s %q is not a UUID nor an http, https, tag or urn URI; the link is the id", k, strings.TrimSpace(str(v)))
 		}
 	}
 	if _, v := m.first([]string{"canonical", "canonical_url"}); v != nil {
@@ -629,10 +694,18 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.Authors = splitAuthors(s.cfg.Author)
 	}
 	tax, _ := m["taxonomies"].(map[string]any)
-	p.Tags = list(firstValue(m, tax, tagKeys))
-	p.Categories = list(firstValue(m, tax, categoryKeys))
-	_, lv := m.first(languageKeys)
+	p.Tags = s.capTerms(list(firstValue(m, tax, tagKeys)), "tags", warn)
+	p.Categories = s.capTerms(list(firstValue(m, tax, categoryKeys)), "categories", warn)
+	lk, lv := m.first(languageKeys)
 	p.Language = strings.TrimSpace(str(lv))
+	if p.Language != "" {
+		if tag, err := language.Parse(p.Language); err != nil {
+			warn("%s %q is not a BCP 47 language tag; ignored", lk, p.Language)
+			p.Language = ""
+		} else {
+			p.Language = tag.String()
+		}
+	}
 	if p.Language == "" {
 		p.Language = s.cfg.Language
 	}
@@ -641,6 +714,18 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 		p.frontSummary = strings.TrimSpace(str(v))
 	}
 	return p, warns, nil
+}
+
+// DefaultMaxTerms is Config.MaxTerms's default.
+const DefaultMaxTerms = 100
+
+// capTerms keeps the first MaxTerms names (see Config.MaxTerms).
+func (s *Scanner) capTerms(names []string, what string, warn func(string, ...any)) []string {
+	if n := s.cfg.MaxTerms; len(names) > n {
+		warn("%d %s, more than the limit of %d per post (limits.terms_per_post); only the first %d are used", len(names), what, n, n)
+		return names[:n:n]
+	}
+	return names
 }
 
 // firstValue looks in the front matter, then in a Zola [taxonomies] table.
@@ -656,14 +741,79 @@ func firstValue(m meta, tax map[string]any, keys []string) any {
 	return nil
 }
 
-// explicitID accepts ids that are already URIs, and bare UUIDs as urn:uuid.
+// explicitID accepts ids that are already URIs of the schemes ids are
+// made of (http, https, tag, urn), and bare UUIDs as urn:uuid: never a
+// javascript:, data:, vbscript: or file: URI a reader might act on.
 func explicitID(s string) string {
 	s = strings.TrimSpace(s)
 	if uuidRe.MatchString(s) {
 		return "urn:uuid:" + strings.ToLower(s)
 	}
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && (u.Opaque != "" || u.Host != "") {
-		return s
+	u, err := url.Parse(s)
+	if err != nil || strings.ContainsFunc(s, unicode.IsSpace) {
+		return ""
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host != "" {
+			return s
+		}
+	case "tag", "urn":
+		if u.Opaque != "" {
+			return s
+		}
 	}
 	return ""
+}
+
+// offSite says why a link from the front matter key k (raw as written,
+// link as resolved) is refused, or "" when it is taken. A link is off the
+// site when its host is not site.url's, "www." aside. A post's permalink
+// or url (or Zola's path) says where it lives on this site, so it must be
+// on the site; a canonical link may name another site (that is what
+// canonical links of cross-posted articles are for), but not as a
+// scheme-relative "//host/..." link, which reads as a path on this site
+// and is not one.
+// Without site.url nothing can be judged and every link is taken.
+func (s *Scanner) offSite(k, raw, link string) string {
+	if s.site == nil {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil || sameHost(u.Hostname(), s.site.Hostname()) {
+		return ""
+	}
+	if strings.HasPrefix(strings.TrimSpace(raw), "//") {
+		return "is scheme-relative and leads off the site (" + s.site.Hostname() + ")"
+	}
+	if k == "permalink" || k == "url" || k == "path" {
+		return "leads off the site (" + s.site.Hostname() + ")"
+	}
+	return ""
+}
+
+// sameHost compares host names ignoring case and a leading "www.".
+func sameHost(a, b string) bool {
+	trim := func(h string) string { return strings.TrimPrefix(strings.ToLower(h), "www.") }
+	return trim(a) == trim(b)
+}
+
+// cleanSlug drops control characters and bytes that are not UTF-8 from
+// a slug (a file name may hold both; a link must not).
+func cleanSlug(slug string) string {
+	if utf8.ValidString(slug) && !strings.ContainsFunc(slug, unicode.IsControl) {
+		return slug
+	}
+	var b strings.Builder
+	for i, r := range slug {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(slug[i:]); n <= 1 {
+				continue // an invalid byte, not a real U+FFFD
+			}
+		}
+		if !unicode.IsControl(r) {
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }

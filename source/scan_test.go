@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -427,6 +428,15 @@ func TestFileError(t *testing.T) {
 	if e.Error() != "a/b.md: missing or empty title" {
 		t.Errorf("Error() = %q", e.Error())
 	}
+	for path, want := range map[string]string{
+		"new\nline.md": `"new\nline.md": missing or empty title`,
+		"caf\xe9.md":   `"caf\xe9.md": missing or empty title`,
+		"café.md":      `café.md: missing or empty title`,
+	} {
+		if got := (&FileError{Path: path, Err: ErrNoTitle}).Error(); got != want {
+			t.Errorf("Error() = %q, want %q", got, want)
+		}
+	}
 	var fe *FileError
 	if err := error(e); !errors.As(err, &fe) {
 		t.Error("errors.As cannot find *FileError")
@@ -443,5 +453,123 @@ func TestFileError(t *testing.T) {
 		if e := scanErr(t, name, content); !errors.Is(e, want) {
 			t.Errorf("%s: %v is not %v", name, e, want)
 		}
+	}
+}
+
+// TestMaxTerms: tags and categories beyond the per-post limit are dropped
+// with a warning naming the file, and the post is still published.
+func TestMaxTerms(t *testing.T) {
+	names := func(prefix string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "\n  - %s %d", prefix, i)
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		name             string
+		max, tags, cats  int
+		wantTags, wantCs int
+		warn             string
+	}{
+		{"under the default", 0, 100, 3, 100, 3, ""},
+		{"over the default", 0, 150, 3, 100, 3, "150 tags, more than the limit of 100 per post"},
+		{"categories over", 0, 2, 101, 2, 100, "101 categories, more than the limit of 100 per post"},
+		{"a higher limit", 200, 150, 3, 150, 3, ""},
+		{"a bomb", 10, 60000, 0, 10, 0, "60000 tags, more than the limit of 10 per post"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := fm("title: T", dateLine, "tags:"+names("tag", c.tags), "categories:"+names("cat", c.cats))
+			cfg := testConfig()
+			cfg.MaxTerms = c.max
+			res := scanWith(t, writeTree(t, map[string]string{"p.md": src}), cfg)
+			if len(res.Posts) != 1 {
+				t.Fatalf("not published: %v", res.Skipped)
+			}
+			p := res.Posts[0]
+			if len(p.Tags) != c.wantTags || len(p.Categories) != c.wantCs {
+				t.Errorf("%d tags, %d categories; want %d, %d", len(p.Tags), len(p.Categories), c.wantTags, c.wantCs)
+			}
+			if len(p.Tags) > 0 && p.Tags[0] != "tag 0" {
+				t.Errorf("first tag %q, want the first named", p.Tags[0])
+			}
+			var warns []string
+			for _, w := range res.Warnings {
+				warns = append(warns, w.Error())
+			}
+			got := strings.Join(warns, "\n")
+			if c.warn == "" && got != "" || c.warn != "" && !strings.Contains(got, "p.md: "+c.warn) {
+				t.Errorf("warnings %q, want %q", got, c.warn)
+			}
+		})
+	}
+}
+
+// TestValuesAtTheDoor: ids, languages, links and slugs that would put
+// something unsafe or invalid in a feed are refused with a warning naming
+// the file, and the post is published with a safe value instead.
+func TestValuesAtTheDoor(t *testing.T) {
+	// The site is https://example.org/blog/ (testConfig); the permalink
+	// pattern makes https://example.org/blog/2024/01/02/SLUG/.
+	made := func(slug string) string { return "https://example.org/blog/2024/01/02/" + slug + "/" }
+	for _, c := range []struct {
+		name, file, line string
+		field, want      string
+		warn             string // "" for none
+	}{
+		{"javascript id", "p.md", `id: "javascript:alert(11)"`, "id", made("p"), `id "javascript:alert(11)" is not a UUID nor an http, https, tag or urn URI`},
+		{"data id", "p.md", `guid: "data:text/html,<script>alert(1)</script>"`, "id", made("p"), "guid \"data:text/html"},
+		{"vbscript id", "p.md", `id: "vbscript:msgbox(1)"`, "id", made("p"), "is not a UUID"},
+		{"file id", "p.md", `id: "file:///etc/passwd"`, "id", made("p"), "is not a UUID"},
+		{"mailto id", "p.md", `id: "mailto:a@example.org"`, "id", made("p"), "is not a UUID"},
+		{"http id without host", "p.md", `id: "http:/x"`, "id", made("p"), "is not a UUID"},
+		{"https id", "p.md", `id: "https://old.example.org/p/1"`, "id", "https://old.example.org/p/1", ""},
+		{"tag id", "p.md", `id: "tag:example.org,2024:p"`, "id", "tag:example.org,2024:p", ""},
+		{"urn id", "p.md", `id: "urn:isbn:0451450523"`, "id", "urn:isbn:0451450523", ""},
+		{"uuid id", "p.md", `uuid: 6F9619FF-8B86-D011-B42D-00C04FC964FF`, "id", "urn:uuid:6f9619ff-8b86-d011-b42d-00c04fc964ff", ""},
+		{"markup in language", "p.md", `language: "en\"><x/>"`, "language", "en", `language "en\"><x/>" is not a BCP 47 language tag`},
+		{"nonsense language", "p.md", `lang: "english please"`, "language", "en", `lang "english please" is not a BCP 47`},
+		{"language with underscore", "p.md", `language: en_GB`, "language", "en-GB", ""},
+		{"language", "p.md", `language: de-AT`, "language", "de-AT", ""},
+		{"scheme-relative permalink", "p.md", `permalink: "//evil.example/x"`, "link", made("p"), `permalink "//evil.example/x" is scheme-relative and leads off the site (example.org)`},
+		{"scheme-relative canonical", "p.md", `canonical: "//evil.example/x"`, "link", made("p"), `canonical "//evil.example/x" is scheme-relative`},
+		{"off-site url", "p.md", `url: "https://evil.example/x/"`, "link", made("p"), `url "https://evil.example/x/" leads off the site (example.org)`},
+		{"off-site permalink", "p.md", `permalink: "http://evil.example/x/"`, "link", made("p"), "leads off the site"},
+		{"scheme-relative on the site", "p.md", `permalink: "//example.org/blog/x/"`, "link", "https://example.org/blog/x/", ""},
+		{"www on the site", "p.md", `url: "https://www.example.org/x/"`, "link", "https://www.example.org/x/", ""},
+		{"root-relative permalink", "p.md", `permalink: "/notes/x/"`, "link", "https://example.org/blog/notes/x/", ""},
+		{"off-site canonical", "p.md", `canonical: "https://original.example/post/"`, "link", "https://original.example/post/", ""},
+		{"newline in the file name", "new\nline.md", "", "link", made("newline"), `slug "new\nline" has control characters`},
+		{"tab in the file name", "a\tb.md", "", "link", made("ab"), "has control characters"},
+		{"bad UTF-8 in the file name", "caf\xe9.md", "", "link", made("caf"), `slug "caf\xe9" has control characters or bytes that are not UTF-8; using "caf"`},
+		{"control in slug", "p.md", `slug: "a\u0007b"`, "link", made("ab"), "has control characters"},
+		{"real U+FFFD kept", "p\ufffd.md", "", "link", made("p%EF%BF%BD"), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines := []string{"title: T", dateLine}
+			if c.line != "" {
+				lines = append(lines, c.line)
+			}
+			res := scan(t, writeTree(t, map[string]string{c.file: fm(lines...)}))
+			if len(res.Posts) != 1 {
+				t.Fatalf("not published: %v", res.Skipped)
+			}
+			p := res.Posts[0]
+			got := map[string]string{"id": p.ID, "link": p.Link, "language": p.Language}[c.field]
+			if got != c.want {
+				t.Errorf("%s = %q, want %q", c.field, got, c.want)
+			}
+			var warns []string
+			for _, w := range res.Warnings {
+				if w.Path != c.file {
+					t.Errorf("warning names %q, want %q", w.Path, c.file)
+				}
+				warns = append(warns, w.Err.Error())
+			}
+			all := strings.Join(warns, "\n")
+			if c.warn == "" && all != "" || c.warn != "" && !strings.Contains(all, c.warn) {
+				t.Errorf("warnings %q, want %q", all, c.warn)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -64,12 +65,25 @@ func (w *walker) dir(rel, abs string) error {
 		w.mu.Unlock()
 	}()
 	skip := func(rel string, err error) { skipped = append(skipped, &FileError{Path: rel, Err: err}) }
-	f, err := os.Open(abs)
+	flags := subfolderFlags
+	if rel == "" {
+		flags = folderFlags // the root may be a symlink (a deploy's current)
+	}
+	f, err := os.OpenFile(abs, os.O_RDONLY|flags, 0)
+	if rel != "" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR)) {
+		// Removed, or replaced by a symlink or a file, since its parent
+		// was listed: what a listing now would find is no folder to
+		// enter, so none is entered.
+		return nil
+	}
 	if err != nil {
 		return w.folderError(rel, err)
 	}
 	defer f.Close()
 	entries, err := f.ReadDir(-1)
+	if rel != "" && errors.Is(err, fs.ErrNotExist) {
+		return nil // removed since it was opened
+	}
 	if err != nil {
 		// A folder that cannot be read would silently take its posts out
 		// of every feed (think of an unmounted volume): the scan fails

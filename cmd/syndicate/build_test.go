@@ -573,3 +573,48 @@ func checkNoDirectives(t *testing.T, out string) {
 		t.Fatalf("no documents in %s", out)
 	}
 }
+
+// TestBuildTagBomb: a post naming 60,000 tags is published with its first
+// 100 (terms_per_post) and a warning naming it; a site that lifts that
+// limit and the feeds limit fails at the output limit with exit 1, naming
+// the post, and the previous output stays as it was.
+func TestBuildTagBomb(t *testing.T) {
+	content := t.TempDir()
+	var tags strings.Builder
+	for i := range 60000 {
+		fmt.Fprintf(&tags, "\n  - t%d", i)
+	}
+	os.WriteFile(filepath.Join(content, "good.md"), []byte("---\ntitle: Good\ndate: 2024-05-01\ntags: [go]\n---\nBody.\n"), 0o644)
+	os.WriteFile(filepath.Join(content, "bomb.md"), []byte("---\ntitle: Bomb\ndate: 2024-05-02\ntags:"+tags.String()+"\n---\nBody.\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "public")
+	build := func(extra string) (int, string) {
+		_, cfgPath := writeConfig(t, content, extra)
+		var stderr bytes.Buffer
+		code := run(context.Background(), []string{"build", "--no-cache", "--config", cfgPath, "--out", out}, &bytes.Buffer{}, &stderr)
+		return code, stderr.String()
+	}
+	start := time.Now()
+	code, stderr := build("")
+	t.Logf("with the default limits: %s", time.Since(start))
+	if code != 0 || !strings.Contains(stderr, "bomb.md: 60000 tags, more than the limit of 100") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	feeds, _ := os.ReadDir(filepath.Join(out, "tags"))
+	if len(feeds) != 101 {
+		t.Errorf("%d tag feeds, want 101 (the bomb's first 100 and go)", len(feeds))
+	}
+	before, _ := os.ReadFile(filepath.Join(out, ".syndicate-output"))
+	start = time.Now()
+	code, stderr = build("limits:\n  terms_per_post: 100000\n  feeds: 100000\n  output_bytes: 10485760\n")
+	if code != 1 || !strings.Contains(stderr, "limits.output_bytes") || !strings.Contains(stderr, "bomb.md") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	t.Logf("over the output limit: %s", time.Since(start))
+	after, _ := os.ReadFile(filepath.Join(out, ".syndicate-output"))
+	if !bytes.Equal(before, after) {
+		t.Error("a build over the output limit replaced the output")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
+		t.Errorf("left beside the output: %v", entries)
+	}
+}

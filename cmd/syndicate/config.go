@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/source"
 )
 
 // Config is config.yaml. Unknown keys are errors so typos surface.
@@ -33,6 +34,8 @@ type Config struct {
 	// CacheDir keeps parsed and rendered posts between runs; default
 	// syndicate/ under the user's cache folder (XDG_CACHE_HOME).
 	CacheDir string `yaml:"cache_dir"`
+	// Limits bound what one build may produce (see LimitsConfig).
+	Limits LimitsConfig `yaml:"limits"`
 
 	// path is the file the config came from; relative paths in it are
 	// relative to its folder.
@@ -79,6 +82,19 @@ type ServerConfig struct {
 	BrowserPages string `yaml:"browser_pages"`
 }
 
+// LimitsConfig bounds what one post and one build may produce, so that no
+// input can fill a disk or the server's memory.
+type LimitsConfig struct {
+	// TermsPerPost bounds a post's tags, and separately its categories;
+	// the rest are dropped with a warning.
+	TermsPerPost int `yaml:"terms_per_post"`
+	// Feeds, OutputBytes and HeldBytes fail a build that would go past
+	// them, before anything is written or swapped in.
+	Feeds       int   `yaml:"feeds"`
+	OutputBytes int64 `yaml:"output_bytes"`
+	HeldBytes   int64 `yaml:"held_bytes"`
+}
+
 // LogConfig chooses the log format.
 type LogConfig struct {
 	Format string `yaml:"format"`
@@ -95,6 +111,8 @@ func defaultConfig() Config {
 		Schedule:   parseSchedule("@every 5m"),
 		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off"},
 		Log:        LogConfig{Format: "text", Level: "info"},
+		Limits: LimitsConfig{TermsPerPost: source.DefaultMaxTerms, Feeds: feedgen.DefaultMaxFeeds,
+			OutputBytes: feedgen.DefaultMaxOutputBytes, HeldBytes: feedgen.DefaultMaxHeldBytes},
 	}
 }
 
@@ -102,6 +120,7 @@ var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type
 
 var sectionOf = map[string]string{
 	"Config": "", "SiteConfig": "site.", "FeedsConfig": "feeds.", "ServerConfig": "server.", "LogConfig": "log.",
+	"LimitsConfig": "limits.",
 }
 
 // LoadConfig reads and validates a config file. The config is not
@@ -213,6 +232,15 @@ func (c *Config) Validate() error {
 	case "off", "negotiate":
 	default:
 		bad("server.browser_pages", "%q must be off or negotiate", c.Server.BrowserPages)
+	}
+	for _, l := range []struct {
+		key string
+		n   int64
+	}{{"limits.terms_per_post", int64(c.Limits.TermsPerPost)}, {"limits.feeds", int64(c.Limits.Feeds)},
+		{"limits.output_bytes", c.Limits.OutputBytes}, {"limits.held_bytes", c.Limits.HeldBytes}} {
+		if l.n < 1 {
+			bad(l.key, "%d must be positive", l.n)
+		}
 	}
 	switch c.Log.Format {
 	case "text", "json":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,31 @@ func TestConfigServerKeys(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.yaml, func(t *testing.T) {
 			path := t.TempDir() + "/config.yaml"
+			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
+			_, err := LoadConfig(path)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("error %v, want one naming %s", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestLimitsConfig: the limits keys are read, checked and named in errors.
+func TestLimitsConfig(t *testing.T) {
+	for _, tc := range []struct{ yaml, wantErr string }{
+		{"", ""},
+		{"limits:\n  terms_per_post: 20\n  feeds: 10\n  output_bytes: 1048576\n  held_bytes: 1048576\n", ""},
+		{"limits:\n  terms_per_post: 0\n", "limits.terms_per_post"},
+		{"limits:\n  feeds: -1\n", "limits.feeds"},
+		{"limits:\n  output_bytes: 0\n", "limits.output_bytes"},
+		{"limits:\n  held_bytes: -5\n", "limits.held_bytes"},
+		{"limits:\n  tags: 5\n", `unknown key "limits.tags"`},
+	} {
+		t.Run(tc.yaml, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.yaml")
 			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
 			_, err := LoadConfig(path)
 			switch {

@@ -94,6 +94,7 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			CacheKey:  programKey(),
 			SiteTitle: c.Site.Title,
 			Params:    c.Site.Params,
+			MaxTerms:  c.Limits.TermsPerPost,
 		},
 		Site: feedgen.Site{
 			Title:            c.Site.Title,
@@ -110,7 +111,8 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			GeneratorVersion: version(),
 			GeneratorURI:     "https://github.com/syndicate/syndicate",
 		},
-		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary", AuthorFeeds: c.Feeds.Authors},
+		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary", AuthorFeeds: c.Feeds.Authors,
+			MaxFeeds: c.Limits.Feeds, MaxOutputBytes: c.Limits.OutputBytes, MaxHeldBytes: c.Limits.HeldBytes},
 	}
 
 	s.folders = map[string]string{
