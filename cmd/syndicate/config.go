@@ -77,6 +77,11 @@ type ServerConfig struct {
 	// BrowserPages is "off" or "negotiate": serve a feed's page from its
 	// URL to requests that prefer HTML (server.Handler.BrowserPages).
 	BrowserPages string `yaml:"browser_pages"`
+	// WordPressURLs answers a WordPress site's feed URLs (server.WordPress),
+	// whose tag and category archives start with the two bases.
+	WordPressURLs         bool   `yaml:"wordpress_urls"`
+	WordPressTagBase      string `yaml:"wordpress_tag_base"`
+	WordPressCategoryBase string `yaml:"wordpress_category_base"`
 }
 
 // LogConfig chooses the log format.
@@ -93,8 +98,9 @@ func defaultConfig() Config {
 		Permalink:  "/:year/:month/:day/:slug/",
 		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true},
 		Schedule:   parseSchedule("@every 5m"),
-		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off"},
-		Log:        LogConfig{Format: "text", Level: "info"},
+		Server: ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off",
+			WordPressTagBase: "tag", WordPressCategoryBase: "category"},
+		Log: LogConfig{Format: "text", Level: "info"},
 	}
 }
 
@@ -208,6 +214,11 @@ func (c *Config) Validate() error {
 	}
 	if strings.ContainsFunc(c.Server.CacheControl, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		bad("server.cache_control", "%q must not contain control characters", c.Server.CacheControl)
+	}
+	for key, v := range map[string]string{"server.wordpress_tag_base": c.Server.WordPressTagBase, "server.wordpress_category_base": c.Server.WordPressCategoryBase} {
+		if v == "" || strings.ContainsAny(v, "/?#") || v == "feed" || v == "author" {
+			bad(key, "%q must be one path segment (not feed or author), e.g. tag", v)
+		}
 	}
 	switch c.Server.BrowserPages {
 	case "off", "negotiate":
