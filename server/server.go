@@ -50,6 +50,9 @@ type Handler struct {
 	// readers' never do (prefersHTML); every response for such a feed
 	// then varies by Accept. Set it before the handler serves.
 	BrowserPages bool
+	// WordPress, when set, also answers a WordPress site's feed URLs with
+	// the matching documents. Set it before the handler serves.
+	WordPress *WordPress
 
 	// plain holds recently requested documents' bodies decompressed, for
 	// documents held compressed.
@@ -247,12 +250,25 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/readyz", s.readyzPath:
 		h = s.readyz
 	default:
+		var wp []string
+		if s.WordPress != nil {
+			wp = s.WordPress.candidates(r.URL.Path, r.URL.RawQuery)
+		}
 		key, ok := s.docKey(r)
-		if !ok {
+		if !ok && wp == nil {
 			notFound(w)
 			return
 		}
 		set := s.set.Load()
+		if set != nil && wp != nil {
+			key = ""
+			for _, k := range wp {
+				if set.docs[k] != nil {
+					key = k
+					break
+				}
+			}
+		}
 		if set == nil {
 			h = s.unavailable
 		} else if d = set.docs[key]; d == nil {

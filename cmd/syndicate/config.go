@@ -80,6 +80,11 @@ type ServerConfig struct {
 	// BrowserPages is "off" or "negotiate": serve a feed's page from its
 	// URL to requests that prefer HTML (server.Handler.BrowserPages).
 	BrowserPages string `yaml:"browser_pages"`
+	// WordPressURLs answers a WordPress site's feed URLs (server.WordPress),
+	// whose tag and category archives start with the two bases.
+	WordPressURLs         bool   `yaml:"wordpress_urls"`
+	WordPressTagBase      string `yaml:"wordpress_tag_base"`
+	WordPressCategoryBase string `yaml:"wordpress_category_base"`
 }
 
 // LimitsConfig bounds what one post and one build may produce, so that no
@@ -109,8 +114,9 @@ func defaultConfig() Config {
 		Permalink:  "/:year/:month/:day/:slug/",
 		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true},
 		Schedule:   parseSchedule("@every 5m"),
-		Server:     ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off"},
-		Log:        LogConfig{Format: "text", Level: "info"},
+		Server: ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off",
+			WordPressTagBase: "tag", WordPressCategoryBase: "category"},
+		Log: LogConfig{Format: "text", Level: "info"},
 		Limits: LimitsConfig{TermsPerPost: source.DefaultMaxTerms, Feeds: feedgen.DefaultMaxFeeds,
 			OutputBytes: feedgen.DefaultMaxOutputBytes, HeldBytes: feedgen.DefaultMaxHeldBytes},
 	}
@@ -227,6 +233,11 @@ func (c *Config) Validate() error {
 	}
 	if strings.ContainsFunc(c.Server.CacheControl, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		bad("server.cache_control", "%q must not contain control characters", c.Server.CacheControl)
+	}
+	for key, v := range map[string]string{"server.wordpress_tag_base": c.Server.WordPressTagBase, "server.wordpress_category_base": c.Server.WordPressCategoryBase} {
+		if v == "" || strings.ContainsAny(v, "/?#") || v == "feed" || v == "author" {
+			bad(key, "%q must be one path segment (not feed or author), e.g. tag", v)
+		}
 	}
 	switch c.Server.BrowserPages {
 	case "off", "negotiate":

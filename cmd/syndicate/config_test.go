@@ -20,6 +20,9 @@ func TestConfigServerKeys(t *testing.T) {
 		{"server:\n  cache_control: \"public\\r\\nX-Evil: 1\"\n", "server.cache_control"},
 		{"server:\n  path_prefix: feeds\n", "server.path_prefix"},
 		{"server:\n  browser_pages: off\n", ""},
+		{"server:\n  wordpress_urls: true\n  wordpress_tag_base: schlagwort\n", ""},
+		{"server:\n  wordpress_category_base: a/b\n", "server.wordpress_category_base"},
+		{"server:\n  wordpress_tag_base: \"\"\n", "server.wordpress_tag_base"},
 		{"  icon: /favicon.png\n  logo: https://cdn.example.org/logo.png\n", ""}, // under site:
 		{"  icon: javascript:alert(1)\n", "site.icon"},
 		{"  logo: \"data:image/png;base64,AA\"\n", "site.logo"},

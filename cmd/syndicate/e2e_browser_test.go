@@ -245,7 +245,10 @@ func TestBrowserPages(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: copy button: %v", name, err)
 				}
-				err = chromedp.Do(bctx,
+				// A button left hidden (its script blocked) would be waited
+				// for until the test's deadline: fail sooner.
+				cctx, ccancel := context.WithTimeout(bctx, 20*time.Second)
+				err = chromedp.Do(cctx,
 					chromedp.Click(chromedp.CSS("button.copy")),
 					chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 						_, err := chromedp.Poll[bool](`document.getElementById(document.querySelector("button.copy").getAttribute("aria-describedby")).textContent === "Copied"`,
@@ -253,6 +256,7 @@ func TestBrowserPages(t *testing.T) {
 						return err
 					}),
 				)
+				ccancel()
 				if err != nil {
 					t.Fatalf("%s: copy: %v", name, err)
 				}

@@ -61,6 +61,9 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 
 	srv := server.New(st.server.PathPrefix, st.server.CacheControl, log)
 	srv.BrowserPages = st.server.BrowserPages == "negotiate"
+	if st.server.WordPressURLs {
+		srv.WordPress = &server.WordPress{TagBase: st.server.WordPressTagBase, CategoryBase: st.server.WordPressCategoryBase}
+	}
 	var handler http.Handler = srv
 	if st.server.AccessLog {
 		handler = server.AccessLog(log)(handler)
