@@ -369,6 +369,8 @@ func (w *cacheWriter) fileErrors(errs []*FileError) {
 func (w *cacheWriter) post(p *Post) {
 	w.str(p.Path)
 	w.str(p.ID)
+	w.bool(p.ExplicitID)
+	w.str(p.PostID)
 	w.str(p.Link)
 	w.str(p.Slug)
 	w.str(p.Title)
@@ -477,7 +479,7 @@ func (r *cacheReader) fileErrors() []*FileError {
 	return out
 }
 func (r *cacheReader) post() *Post {
-	p := &Post{Path: r.str(), ID: r.str(), Link: r.str(), Slug: r.str(), Title: r.str()}
+	p := &Post{Path: r.str(), ID: r.str(), ExplicitID: r.bool(), PostID: r.str(), Link: r.str(), Slug: r.str(), Title: r.str()}
 	p.Published = r.time()
 	p.Updated = r.time()
 	n := r.uvarint()

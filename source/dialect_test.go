@@ -12,6 +12,8 @@ import (
 // RFC 3339 strings so the zone is compared too.
 type postWant struct {
 	Path, ID, Link, Slug, Title string
+	ExplicitID                  bool
+	PostID                      string
 	Published, Updated          string
 	Authors                     []Author
 	Tags, Categories            []string
@@ -21,7 +23,7 @@ type postWant struct {
 
 func viewOf(p *Post) postWant {
 	return postWant{
-		Path: p.Path, ID: p.ID, Link: p.Link, Slug: p.Slug, Title: p.Title,
+		Path: p.Path, ID: p.ID, ExplicitID: p.ExplicitID, PostID: p.PostID, Link: p.Link, Slug: p.Slug, Title: p.Title,
 		Published: rfc(p.Published), Updated: rfc(p.Updated),
 		Authors: p.Authors, Tags: p.Tags, Categories: p.Categories,
 		Language: p.Language, SiteName: p.SiteName, frontSummary: p.frontSummary,
@@ -38,6 +40,8 @@ func TestDialects(t *testing.T) {
 		{"easypress", []postWant{{
 			Path:       "2023/07/us-officials-hold-back-channel-ukraine-talks-with-russia.md",
 			ID:         "https://pennyforyourthoughts2.ca/2023/07/07/us-officials-hold-back-channel-ukraine-talks-with-russia/",
+			ExplicitID: true,
+			PostID:     "4569",
 			Link:       "https://pennyforyourthoughts2.ca/2023/07/07/us-officials-hold-back-channel-ukraine-talks-with-russia/",
 			Slug:       "us-officials-hold-back-channel-ukraine-talks-with-russia",
 			Title:      "US Officials Hold Back Channel Ukraine Talks With Russia",

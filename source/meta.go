@@ -562,3 +562,14 @@ var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // markupLike matches what a browser would read as a tag or comment: "<"
 // followed by a letter, "/", "!" or "?", up to the next ">" (or the end).
 var markupLike = regexp.MustCompile(`<[A-Za-z/!?][^>]*(>|$)`)
+
+// wordpressPostID reads easyPress's post_id ("4569", or a number): a
+// positive decimal integer, else nothing.
+func wordpressPostID(v any) string {
+	s := strings.TrimSpace(str(v))
+	n, err := strconv.ParseUint(s, 10, 63)
+	if err != nil || n == 0 {
+		return ""
+	}
+	return strconv.FormatUint(n, 10)
+}

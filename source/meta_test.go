@@ -338,6 +338,11 @@ func TestLinks(t *testing.T) {
 			if p.Link != tt.link || p.ID != id {
 				t.Errorf("Link, ID = %q, %q; want %q, %q", p.Link, p.ID, tt.link, id)
 			}
+			// Only canonical, id, guid and uuid name a post's identity.
+			explicit := strings.Contains(tt.content, "canonical") || strings.Contains(tt.content, "guid:") || strings.Contains(tt.content, "uuid:")
+			if p.ExplicitID != explicit {
+				t.Errorf("ExplicitID = %v, want %v", p.ExplicitID, explicit)
+			}
 		})
 	}
 }
@@ -528,6 +533,29 @@ func TestZolaCorpus(t *testing.T) {
 		}
 		if got := p.Published.Format("2006-01-02"); got != w.date || p.Link != w.link {
 			t.Errorf("%s: published %s, link %s; want %s, %s", p.Path, got, p.Link, w.date, w.link)
+		}
+	}
+}
+
+func TestWordpressPostID(t *testing.T) {
+	for _, tc := range []struct {
+		in   any
+		want string
+	}{
+		{"4569", "4569"},
+		{" 42 ", "42"},
+		{4569, "4569"},
+		{float64(12), "12"},
+		{"0042", "42"},
+		{"0", ""},
+		{"-3", ""},
+		{"12a", ""},
+		{"", ""},
+		{nil, ""},
+		{"99999999999999999999999", ""},
+	} {
+		if got := wordpressPostID(tc.in); got != tc.want {
+			t.Errorf("wordpressPostID(%#v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -24,10 +24,18 @@ type Post struct {
 	Path string
 	// ID is stable across edits: the canonical link, an explicit id, or
 	// the computed link (see README, "Front matter").
-	ID    string
-	Link  string
-	Slug  string
-	Title string
+	ID string
+	// ExplicitID says the front matter names the post's identity
+	// (canonical, id, guid, uuid); otherwise ID is the computed link,
+	// which a date or slug edit changes, and feedgen keeps the id the post
+	// was first published with when it knows it.
+	ExplicitID bool
+	// PostID is WordPress's post id (easyPress exports' post_id), empty
+	// when absent: the number in WordPress's own item guids.
+	PostID string
+	Link   string
+	Slug   string
+	Title  string
 	// Published and Updated are never zero for a post returned by Scan.
 	Published  time.Time
 	Updated    time.Time

@@ -680,14 +680,15 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	p.ID = p.Link
 	if k, v := m.first(idKeys); v != nil {
 		if id := explicitID(str(v)); id != "" {
-			p.ID = id
+			p.ID, p.ExplicitID = id, true
 		} else {
 			warn("%s %q is not a UUID nor an http, https, tag or urn URI; the link is the id", k, strings.TrimSpace(str(v)))
 		}
 	}
 	if _, v := m.first([]string{"canonical", "canonical_url"}); v != nil {
-		p.ID = p.Link // the canonical link is the strongest identity
+		p.ID, p.ExplicitID = p.Link, true // the canonical link is the strongest identity
 	}
+	p.PostID = wordpressPostID(m["post_id"])
 
 	p.Authors = m.authors()
 	if len(p.Authors) == 0 && s.cfg.Author != "" {
