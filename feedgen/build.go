@@ -294,6 +294,9 @@ func (p *Plan) frame(f *Feed, format Format) (*frame, error) {
 			published = x.Published
 		}
 	}
+	if len(f.Posts) == 0 && !f.LastPost.IsZero() {
+		updated, published = f.LastPost, f.LastPost // a feed kept without posts
+	}
 	u := format.unit()
 	if u == nil {
 		return nil, fmt.Errorf("unknown format %q", format)
@@ -381,7 +384,7 @@ func (p *Plan) document(pd PlannedDocument, items *itemCache) (*Document, error)
 		if err != nil {
 			return nil, err
 		}
-		return newDocument(pd, body, modified), nil
+		return p.newDocument(pd, body, modified), nil
 	}
 	// Only the compressed form is kept: the body is encoded into a
 	// buffer used again for the next document, which spares the collector
@@ -393,7 +396,7 @@ func (p *Plan) document(pd PlannedDocument, items *itemCache) (*Document, error)
 		return nil, err
 	}
 	*buf = body[:0]
-	d := newDocument(pd, body, modified)
+	d := p.newDocument(pd, body, modified)
 	if d.Gzip, err = Gzip(body); err != nil {
 		return nil, err
 	}
@@ -469,15 +472,16 @@ func (d *Document) Bytes() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func newDocument(pd PlannedDocument, body []byte, modified time.Time) *Document {
+func (p *Plan) newDocument(pd PlannedDocument, body []byte, modified time.Time) *Document {
+	etag := etagOf(body)
 	return &Document{
 		Path:        pd.Path,
 		Format:      pd.Format,
 		ContentType: pd.Format.ContentType(),
 		Body:        body,
 		Size:        int64(len(body)),
-		ETag:        etagOf(body),
-		Modified:    modified,
+		ETag:        etag,
+		Modified:    p.modifiedOf(pd.Path, etag, modified),
 		Fingerprint: pd.Fingerprint,
 	}
 }

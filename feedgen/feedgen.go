@@ -11,6 +11,7 @@ package feedgen
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,10 @@ type Site struct {
 	// (Atom logo, JSON Feed icon); RSS's image is the logo, else the icon.
 	Icon string
 	Logo string
+	// WordPressGUIDBase, when set (config ids: wordpress), makes a post
+	// with a WordPress post_id carry the guid WordPress gave it,
+	// WordPressGUIDBase + "?p=" + post_id (see wordpressGUID), as its id.
+	WordPressGUIDBase string
 	// Generator names the program in the documents.
 	Generator        string
 	GeneratorVersion string
@@ -70,6 +75,10 @@ type Options struct {
 	// than this in memory (compressed, with Compressed). Default
 	// DefaultMaxHeldBytes.
 	MaxHeldBytes int64
+	// Earlier is what the site published before, so that ids, feeds and
+	// documents' times stay as subscribers know them; nil plans as if
+	// nothing had been published.
+	Earlier *Earlier
 }
 
 // Kind says which family a feed belongs to.
@@ -105,6 +114,12 @@ func mustAbs(field, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s %q is not an absolute URL", field, raw)
 	}
 	return u, nil
+}
+
+// wordpressGUID is the guid WordPress gives post id on a site at base
+// (wp_insert_post: get_option('home') . '/?p=' . $post_ID).
+func wordpressGUID(base, postID string) string {
+	return strings.TrimSuffix(base, "/") + "/?p=" + postID
 }
 
 func formatRFC3339(t time.Time) string { return t.Format(time.RFC3339) }

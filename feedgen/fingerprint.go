@@ -22,7 +22,7 @@ import (
 // JSON code, text cleaning, document assembly), and add every new Site,
 // Options or source.Post field the encoders read to the hashes below
 // (TestFingerprintCoversFields lists the fields and fails on a new one).
-const EncoderVersion = 2
+const EncoderVersion = 3
 
 // Fingerprint identifies a document's bytes before it is encoded: a
 // SHA-256 over everything the bytes depend on. Two documents with equal
@@ -127,7 +127,7 @@ func (p *Plan) siteHash() *hasher {
 	h.int(EncoderVersion)
 	s := p.Site
 	for _, v := range []string{s.Title, s.Description, s.URL, s.FeedsURL, s.Language, s.Author,
-		s.TagURL, s.CategoryURL, s.Icon, s.Logo, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
+		s.TagURL, s.CategoryURL, s.Icon, s.Logo, s.WordPressGUIDBase, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
 		h.str(v)
 	}
 	h.bool(p.Options.SummaryOnly)
@@ -144,6 +144,9 @@ func (p *Plan) docFingerprint(site Fingerprint, f *Feed, format Format, posts ma
 	h.str(f.Name)
 	h.str(f.Slug)
 	h.int(int64(len(f.Posts)))
+	if len(f.Posts) == 0 {
+		h.time(f.LastPost)
+	}
 	for _, x := range f.Posts {
 		h.str(p.IDs[x])
 		fp := posts[x]
@@ -261,7 +264,8 @@ func (p *Plan) planDocuments() {
 // sameFeed says whether f lists exactly the posts old, a feed of prev,
 // listed, under the same ids; name and slug are in f's path.
 func (p *Plan) sameFeed(f *Feed, prev *Plan, old *Feed) bool {
-	if f.Kind != old.Kind || f.Name != old.Name || f.Slug != old.Slug || len(f.Posts) != len(old.Posts) {
+	if f.Kind != old.Kind || f.Name != old.Name || f.Slug != old.Slug || len(f.Posts) != len(old.Posts) ||
+		!f.LastPost.Equal(old.LastPost) {
 		return false
 	}
 	for i, x := range f.Posts {

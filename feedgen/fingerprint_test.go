@@ -74,6 +74,9 @@ func TestFingerprintCoversPostFields(t *testing.T) {
 		"Draft": true, "Page": true, // they keep a post out of the plan
 		"RenderSum":      true, // stands in for the HTML fields: TestFingerprintRenderSum
 		"RenderWarnings": true, // reported by the pipeline, never encoded
+		// They choose the plan's id, which is hashed with each document
+		// (TestWordPressIDs, TestEarlierIDs).
+		"ExplicitID": true, "PostID": true,
 	}
 	base := fpPosts()
 	basePlan := mustPlan(t, testSite(), Options{Limit: 5}, base)
@@ -223,6 +226,10 @@ func TestFingerprintCoversSiteAndOptions(t *testing.T) {
 		case "SummaryOnly":
 			changesAll(t, name, testSite(), Options{Limit: 5, SummaryOnly: true})
 		case "Limit", "Formats", "AuthorFeeds", "MaxFeeds", "MaxOutputBytes", "MaxHeldBytes":
+		case "Earlier":
+			// It chooses ids and kept feeds, hashed with each document
+			// (TestEarlierIDs, TestKeptFeeds), and documents' Modified,
+			// which is not in their bytes.
 		case "Compressed":
 			// Only how the bytes are held: same documents, same fingerprints.
 			posts := []*source.Post{simplePost("a.md", t0, "Go")}

@@ -36,7 +36,10 @@ func (p *Plan) jsonHeadOf(f *Feed) *jsonFeed {
 	j.Description = feedtext.Plain(p.description(f))
 	j.Language = p.lang
 	j.Icon, j.Favicon = p.Site.Logo, p.Site.Icon
-	if name := strings.TrimSpace(feedtext.Plain(p.Site.Author)); name != "" {
+	// JSON Feed 1.1 makes top-level authors every item's default, and
+	// readers (Miniflux) join them to items' own: they are written only
+	// when no item names an author of its own.
+	if name := strings.TrimSpace(feedtext.Plain(p.Site.Author)); name != "" && !anyAuthor(f.Posts) {
 		j.Authors = []*feeds.JSONAuthor{{Name: name}}
 	}
 	return j
@@ -213,4 +216,17 @@ func (j *jsonFeed) appendTo(dst []byte) ([]byte, error) {
 		return append(dst, `,"items":null}`...), nil
 	}
 	return append(dst, `,"items":[]}`...), nil
+}
+
+// anyAuthor says whether a post names an author JSON Feed can carry (a
+// name or a URL).
+func anyAuthor(posts []*source.Post) bool {
+	for _, x := range posts {
+		for _, a := range x.Authors {
+			if strings.TrimSpace(feedtext.Plain(a.Name)) != "" || a.URL != "" {
+				return true
+			}
+		}
+	}
+	return false
 }

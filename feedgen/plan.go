@@ -25,6 +25,9 @@ type Feed struct {
 	// Slug is the folder name under Kind; empty for the site.
 	Slug  string
 	Posts []*source.Post
+	// LastPost is, for a feed kept with no posts (Earlier.Feeds), when it
+	// last listed one: its documents' updated time.
+	LastPost time.Time
 }
 
 // Dir is the feed's folder in the output tree, with a trailing slash, or
@@ -80,6 +83,7 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	input := posts
 	posts = p.publishable(posts)
 	// Ids, tag feeds and category feeds do not depend on each other: on a
 	// site of 100,000 posts each takes tens of milliseconds, so they are
@@ -103,6 +107,7 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	p.Feeds = append(p.Feeds, tags...)
 	p.Feeds = append(p.Feeds, cats...)
 	p.Feeds = append(p.Feeds, authors...)
+	p.keepFeeds()
 
 	seen := make(map[*source.Post]bool)
 	for _, f := range p.Feeds {
@@ -117,6 +122,7 @@ func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 			p.IDs[x] = ids[i]
 		}
 	}
+	p.keepIDs(input, &p.Notices)
 	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
 	if err := p.checkFeeds(posts); err != nil {
 		return nil, err
@@ -383,7 +389,7 @@ func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 	first := make(map[string]int, len(posts)) // id -> its first claimant
 	var clashes map[string][]*source.Post     // ids claimed more than once
 	for i, x := range posts {
-		id := claimedID(x, notices)
+		id := claimedID(x, p.Site.WordPressGUIDBase, notices)
 		ids[i] = id
 		j, ok := first[id]
 		if !ok {
@@ -410,10 +416,14 @@ func (p *Plan) assignIDs(posts []*source.Post, notices *[]Notice) []string {
 	return ids
 }
 
-// claimedID is the id a post claims: its own when that is an absolute
-// URI (else a notice says why not), or its link.
-func claimedID(x *source.Post, notices *[]Notice) string {
+// claimedID is the id a post claims: with wpBase set (ids: wordpress),
+// WordPress's guid for a post with a post_id; else its own when that is
+// an absolute URI (else a notice says why not); else its link.
+func claimedID(x *source.Post, wpBase string, notices *[]Notice) string {
 	id := strings.TrimSpace(feedtext.Plain(x.ID))
+	if wpBase != "" && x.PostID != "" {
+		id = wordpressGUID(wpBase, x.PostID)
+	}
 	if id != "" && !isAbsoluteURI(id) {
 		*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf("id %q is not an absolute URI; the link is used instead", x.ID)})
 		id = ""
@@ -441,22 +451,8 @@ func settleClashes(clashes map[string][]*source.Post, claimed func(string) bool,
 			}
 			return pa.Path < pb.Path
 		})
-		sep := "#"
-		if strings.Contains(id, "#") {
-			sep = "-"
-		}
 		for _, x := range xs[1:] {
-			// The path names the file for good; a post read from nowhere
-			// (no path) is told apart by its link and date instead.
-			seed := x.Path
-			if seed == "" {
-				seed = x.Link + "\x00" + x.Published.UTC().Format(time.RFC3339Nano) + "\x00" + x.Title
-			}
-			sum := sha256.Sum256([]byte(seed))
-			dup := id + sep + "dup-" + hex.EncodeToString(sum[:4])
-			for n := 2; taken(dup); n++ {
-				dup = fmt.Sprintf("%s%sdup-%s-%d", id, sep, hex.EncodeToString(sum[:4]), n)
-			}
+			dup := dupID(id, x, taken)
 			made[dup] = true
 			dups[x] = dup
 			*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf(

@@ -137,7 +137,7 @@ func (st *planState) apply(gone, added []*source.Post) {
 		var notes []Notice
 		if publishable(x, &notes) {
 			pubAdded = append(pubAdded, x)
-			st.claimID(x, claimedID(x, &notes))
+			st.claimID(x, claimedID(x, st.site.WordPressGUIDBase, &notes))
 			st.tags.add(x)
 			st.cats.add(x)
 			if st.authors != nil {
@@ -262,6 +262,7 @@ func (st *planState) plan(p *Plan) {
 	if st.authors != nil {
 		p.Feeds = append(p.Feeds, p.feedsOf(AuthorFeed, slices.Collect(maps.Values(st.authors.groups)), &notices)...)
 	}
+	p.keepFeeds()
 
 	seen := make(map[*source.Post]bool)
 	for _, f := range p.Feeds {
@@ -281,6 +282,7 @@ func (st *planState) plan(p *Plan) {
 			p.IDs[x] = id
 		}
 	}
+	p.keepIDs(st.input, &notices)
 	sort.SliceStable(notices, func(i, j int) bool { return notices[i].String() < notices[j].String() })
 	p.Notices = notices
 }

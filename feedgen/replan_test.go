@@ -106,6 +106,27 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 			return ps
 		}},
 		{"remove the oldest", func(ps []*source.Post) []*source.Post { return ps[:len(ps)-1] }},
+		{"rename a file", func(ps []*source.Post) []*source.Post {
+			i := rng.IntN(min(len(ps), 30))
+			ps[i] = withChange(ps[i], func(x *source.Post) {
+				x.Path = fmt.Sprintf("renamed/%d.md", rng.Int())
+				x.Link = "https://example.org/" + x.Path
+				x.ID = x.Link
+			})
+			source.SortNewestFirst(ps)
+			return ps
+		}},
+		{"correct a date", func(ps []*source.Post) []*source.Post {
+			i := rng.IntN(min(len(ps), 30))
+			x := withChange(ps[i], func(x *source.Post) {
+				x.Published = x.Published.Add(-time.Duration(1+rng.IntN(48)) * time.Hour)
+				x.Link = fmt.Sprintf("https://example.org/%d/%s", x.Published.Unix(), x.Path)
+				x.ID = x.Link
+			})
+			ps[i] = x
+			source.SortNewestFirst(ps)
+			return ps
+		}},
 		{"spelling majority turns", func(ps []*source.Post) []*source.Post {
 			// "Mixed" on two posts, "mixed" on three; then two of the
 			// three go, and the feed's name follows the majority.
@@ -144,6 +165,7 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 			return ps
 		}},
 	}
+	renames := 0
 	for round := range 80 {
 		c := changes[round%len(changes)]
 		if round >= len(changes) {
@@ -164,6 +186,19 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 		want := mustPlan(t, site, opts, posts)
 		samePlan(t, fmt.Sprintf("round %d (%s)", round, c.name), got, want)
 		prev = got
+		// What was published so far is kept, as the pipeline keeps it,
+		// from the second round on; the next plan keeps its ids.
+		if round > 0 {
+			opts.Earlier = accumulate(opts.Earlier, got)
+		}
+		for _, n := range got.Notices {
+			if strings.Contains(n.Message, "renamed from") {
+				renames++
+			}
+		}
+	}
+	if renames == 0 {
+		t.Error("no renamed file kept its id: the rounds do not test Earlier")
 	}
 
 	// Unsorted posts, other options: planned from scratch, still right.
@@ -179,6 +214,24 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	samePlan(t, "other limit", got2, mustPlan(t, site, Options{Limit: 3}, posts))
+}
+
+// accumulate is e with what p published, as package pubstate keeps it:
+// every id ever published, with the file it was last published for.
+func accumulate(e *Earlier, p *Plan) *Earlier {
+	out := &Earlier{Items: p.PublishedItems()}
+	seen := map[string]bool{}
+	for _, it := range out.Items {
+		seen[it.ID] = true
+	}
+	if e != nil {
+		for _, it := range e.Items {
+			if !seen[it.ID] {
+				out.Items = append(out.Items, it)
+			}
+		}
+	}
+	return out
 }
 
 func withChange(x *source.Post, change func(*source.Post)) *source.Post {
@@ -214,7 +267,8 @@ func samePlan(t *testing.T, step string, got, want *Plan) {
 
 // FuzzNewPlanFrom drives a small site through changes read from the
 // input (edits, retags, additions, removals, drafts, id clashes, date and
-// link changes) and checks after each that the plan made from the last
+// link changes, renamed files, with what earlier plans published as
+// Earlier) and checks after each that the plan made from the last
 // one is NewPlan's.
 func FuzzNewPlanFrom(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8})
@@ -253,7 +307,7 @@ func FuzzNewPlanFrom(f *testing.F) {
 			t.Fatal(err)
 		}
 		for i := 0; i+1 < len(ops); i += 2 {
-			op, arg := ops[i]%8, ops[i+1]
+			op, arg := ops[i]%9, ops[i+1]
 			posts = slices.Clone(posts)
 			k := int(arg) % max(1, len(posts))
 			change := func(fn func(*source.Post)) {
@@ -289,6 +343,13 @@ func FuzzNewPlanFrom(f *testing.F) {
 						x.Link = ""
 					}
 				})
+			case 8:
+				// A renamed file: a new path and link, the same post.
+				change(func(x *source.Post) {
+					x.Path = fmt.Sprintf("r/%03d-%d.md", next, arg)
+					x.Link = "https://example.org/" + x.Path
+				})
+				next++
 			}
 			source.SortNewestFirst(posts)
 			got, err := NewPlanFrom(prev, site, opts, posts)
@@ -300,6 +361,7 @@ func FuzzNewPlanFrom(f *testing.F) {
 				return
 			}
 			prev = got
+			opts.Earlier = accumulate(opts.Earlier, got)
 		}
 	})
 }

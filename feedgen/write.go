@@ -153,10 +153,12 @@ func (j *planJob) Write(_ context.Context, i int, full string) (outtree.Entry, e
 	if err := j.size.take(int64(len(body)), pd.Path); err != nil {
 		return outtree.Entry{}, err // before the file is written
 	}
+	etag := etagOf(body)
+	modified = j.p.modifiedOf(pd.Path, etag, modified)
 	if err := outtree.WriteFile(full, body, modified); err != nil {
 		return outtree.Entry{}, err
 	}
-	return outtree.Entry{Path: pd.Path, Key: pd.Fingerprint, ETag: etagOf(body), Size: int64(len(body)), Modified: modified}, nil
+	return outtree.Entry{Path: pd.Path, Key: pd.Fingerprint, ETag: etag, Size: int64(len(body)), Modified: modified}, nil
 }
 
 // Tree is what an output tree on disk holds intact, by its manifest.
