@@ -1,10 +1,19 @@
 package feedgen
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/syndicate/syndicate/source"
 )
 
 // TestIcons: the site's icon and logo reach every format's own element
@@ -90,4 +99,101 @@ func docBody(t *testing.T, snap *Snapshot, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestWordPressIDs: with WordPressGUIDBase (ids: wordpress), a migrated
+// site's items carry the guids WordPress's own feed gave them
+// (testdata/wordpress/feed-rss2.xml, written from feed-rss2.php), as RSS
+// guid isPermaLink="false", Atom id and JSON id, so a reader that knew
+// the WordPress feed sees no item as new; posts without a post_id keep
+// their usual ids, and without the setting post_id changes nothing.
+func TestWordPressIDs(t *testing.T) {
+	wpBody, err := os.ReadFile(filepath.Join("testdata", "wordpress", "feed-rss2.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wp, err := (&rss.Parser{}).Parse(bytes.NewReader(wpBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := &source.Post{
+		Path: "2024/05/hello.md", ID: "https://example.org/2024/05/01/hello/", ExplicitID: true, PostID: "4569",
+		Link: "https://example.org/2024/05/01/hello/", Title: "Hello, World", Published: t0, Updated: t0,
+		Authors: []source.Author{{Name: "Jane Doe"}}, Categories: []string{"Notes"}, Tags: []string{"Go"}, Language: "en-US",
+		ContentHTML: "<p>Hello <em>world</em>.</p>", SummaryHTML: "<p>Hello world.</p>", SummaryText: "Hello world.",
+	}
+	tom := &source.Post{
+		Path: "2024/04/tom-and-jerry.md", ID: "https://example.org/2024/04/30/tom-and-jerry/", PostID: "4570",
+		Link: "https://example.org/2024/04/30/tom-and-jerry/", Title: "Tom & Jerry", Published: t0.Add(-24 * time.Hour),
+		Updated: t0.Add(-24 * time.Hour), Authors: []source.Author{{Name: "Ann Example"}}, Categories: []string{"Notes"},
+		Language: "en-US", ContentHTML: "<p>Code and quotes.</p>", SummaryHTML: "<p>Code and quotes.</p>", SummaryText: "Code and quotes.",
+	}
+	native := simplePost("2025/new.md", t0.Add(24*time.Hour)) // written after the move: no post_id
+	posts := []*source.Post{native, hello, tom}
+
+	site := testSite()
+	site.WordPressGUIDBase = "http://example.org/"
+	_, snap := mustBuild(t, site, Options{Limit: 10}, posts)
+	ours, err := (&rss.Parser{}).Parse(bytes.NewReader(snap.Docs["feed.rss"].Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLink := map[string]*rss.Item{}
+	for _, it := range ours.Items {
+		byLink[it.Link] = it
+	}
+	for _, w := range wp.Items {
+		g := byLink[w.Link]
+		if g == nil {
+			t.Fatalf("no item for %s", w.Link)
+		}
+		if g.GUID == nil || w.GUID == nil || g.GUID.Value != w.GUID.Value || g.GUID.IsPermalink != w.GUID.IsPermalink {
+			t.Errorf("%s: guid %+v, WordPress's %+v", w.Link, g.GUID, w.GUID)
+		}
+		if g.Title != w.Title || !sameRSSDate(t, g.PubDate, w.PubDate) {
+			t.Errorf("%s: title, date %q %q, WordPress's %q %q", w.Link, g.Title, g.PubDate, w.Title, w.PubDate)
+		}
+	}
+	// Atom and JSON carry the same ids; a reader keying items by id (as
+	// gofeed's universal model, Miniflux and FreshRSS do) sees no new item
+	// but the post written since.
+	known := map[string]bool{}
+	for _, w := range wp.Items {
+		known[w.GUID.Value] = true
+	}
+	for _, doc := range []string{"feed.rss", "feed.atom", "feed.json", "categories/notes/feed.atom"} {
+		f, err := gofeed.NewParser().Parse(bytes.NewReader(snap.Docs[doc].Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fresh []string
+		for _, it := range f.Items {
+			if !known[it.GUID] {
+				fresh = append(fresh, it.GUID)
+			}
+		}
+		want := 1 // the post written since
+		if doc == "categories/notes/feed.atom" {
+			want = 0
+		}
+		if len(fresh) != want {
+			t.Errorf("%s: new to a WordPress subscriber: %v, want %d item", doc, fresh, want)
+		}
+	}
+	if !bytes.Contains(snap.Docs["feed.rss"].Body, []byte(`<guid isPermaLink="false">http://example.org/?p=4569</guid>`)) {
+		t.Errorf("feed.rss lacks WordPress's guid element:\n%s", snap.Docs["feed.rss"].Body)
+	}
+
+	// Without the setting, post_id changes nothing.
+	plain := mustPlan(t, testSite(), Options{Limit: 10}, posts)
+	if got := plain.IDs[hello]; got != hello.ID {
+		t.Errorf("without ids: wordpress, id %q, want %q", got, hello.ID)
+	}
+}
+
+func sameRSSDate(t *testing.T, a, b string) bool {
+	t.Helper()
+	ta, err1 := time.Parse(time.RFC1123Z, a)
+	tb, err2 := time.Parse(time.RFC1123Z, b)
+	return err1 == nil && err2 == nil && ta.Equal(tb)
 }
