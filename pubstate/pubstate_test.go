@@ -1,0 +1,431 @@
+package pubstate
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syndicate/syndicate/feedgen"
+)
+
+const site = "https://example.org/"
+
+var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func mustOpen(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func item(n int, path string) feedgen.PublishedItem {
+	return feedgen.PublishedItem{
+		ID: fmt.Sprintf("https://example.org/p/%d/", n), Path: path, PostID: strconv.Itoa(n),
+		Title: fmt.Sprintf("Post %d", n), Published: t0.Add(time.Duration(n) * time.Hour), BodyHash: fmt.Sprintf("body-%d", n),
+	}
+}
+
+// TestRecordAndReopen: what a build records is there after the process
+// reopens the state, for its own site only; a later build changes what
+// it republished and forgets nothing.
+func TestRecordAndReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	b1 := Build{
+		Time:  t0,
+		Items: []feedgen.PublishedItem{item(1, "a.md"), item(2, "b.md")},
+		Feeds: []feedgen.PublishedFeed{{Kind: feedgen.TagFeed, Name: "Go", Slug: "go"}, {Kind: feedgen.CategoryFeed, Name: "News", Slug: "news"}},
+		Documents: []Document{
+			{Path: "feed.rss", Fingerprint: "f1", ETag: `"e1"`, Changed: t0},
+			{Path: "tags/go/feed.rss", Fingerprint: "f2", ETag: `"e2"`, Changed: t0},
+		},
+	}
+	if err := s.Record(ctx, b1); err != nil {
+		t.Fatal(err)
+	}
+	// A second build: b.md renamed to c.md keeps its id, a.md's body
+	// unknown (kept), the tag no longer listed, one document changed.
+	t1 := t0.Add(48 * time.Hour)
+	renamed := item(2, "c.md")
+	noBody := item(1, "a.md")
+	noBody.BodyHash = ""
+	b2 := Build{
+		Time:  t1,
+		Items: []feedgen.PublishedItem{noBody, renamed, item(3, "d.md")},
+		Feeds: []feedgen.PublishedFeed{{Kind: feedgen.CategoryFeed, Name: "News", Slug: "news"}},
+		Documents: []Document{
+			{Path: "feed.rss", Fingerprint: "f3", ETag: `"e3"`, Changed: t1},
+			{Path: "tags/go/feed.rss", Fingerprint: "f2", ETag: `"e2"`, Changed: t0},
+		},
+	}
+	if err := s.Record(ctx, b2); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// Another site in the same folder sees nothing of this one's.
+	other, err := Open(ctx, dir, "https://other.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other.Items()) != 0 || len(other.Feeds()) != 0 {
+		t.Errorf("another site sees %d items, %d feeds", len(other.Items()), len(other.Feeds()))
+	}
+	other.Close()
+
+	s = mustOpen(t, dir)
+	items := s.Items()
+	if len(items) != 3 {
+		t.Fatalf("%d items, want 3: %v", len(items), items)
+	}
+	if it := items[renamed.ID]; it.Path != "c.md" || !it.FirstPublished.Equal(t0) || !it.LastPublished.Equal(t1) {
+		t.Errorf("renamed item %+v", it)
+	}
+	if it := items[noBody.ID]; it.BodyHash != "body-1" || !it.Published.Equal(noBody.Published) {
+		t.Errorf("item without body hash %+v, want the recorded body kept", it)
+	}
+	if d := s.Documents()["feed.rss"]; d.ETag != `"e3"` || !d.Changed.Equal(t1) {
+		t.Errorf("feed.rss %+v", d)
+	}
+	if d := s.Documents()["tags/go/feed.rss"]; !d.Changed.Equal(t0) {
+		t.Errorf("tags/go/feed.rss %+v", d)
+	}
+	if !s.HasBody(renamed.ID, "c.md") || s.HasBody(renamed.ID, "b.md") {
+		t.Error("HasBody")
+	}
+
+	// Earlier: the tag feed is kept for keepEmpty after it last listed a
+	// post, then gone.
+	e := s.Earlier(t1, 30*24*time.Hour)
+	if len(e.Items) != 3 || e.Items[0].ID == noBody.ID && e.Items[0].Path != "a.md" {
+		t.Errorf("earlier items %v", e.Items)
+	}
+	if len(e.Feeds) != 2 || e.Feeds[1].Slug != "go" || !e.Feeds[1].LastPost.Equal(t0) || e.Feeds[1].Name != "Go" {
+		t.Errorf("earlier feeds %+v", e.Feeds)
+	}
+	if d := e.Documents["feed.rss"]; d.ETag != `"e3"` || !d.Changed.Equal(t1) {
+		t.Errorf("earlier documents %+v", e.Documents)
+	}
+	late := t0.Add(31 * 24 * time.Hour) // 31 days after the tag, 29 after the category
+	if e := s.Earlier(late, 30*24*time.Hour); len(e.Feeds) != 1 || e.Feeds[0].Slug != "news" {
+		t.Errorf("after keep_empty: %+v kept, want the category only", e.Feeds)
+	}
+	if gone := s.Gone(late, 30*24*time.Hour); len(gone) != 1 || gone[0] != "tags/go/" {
+		t.Errorf("gone %v, want tags/go/", gone)
+	}
+	if gone := s.Gone(t1.Add(31*24*time.Hour), 30*24*time.Hour); len(gone) != 2 || gone[0] != "categories/news/" {
+		t.Errorf("gone %v, want both", gone)
+	}
+	if gone := s.Gone(t1, 30*24*time.Hour); len(gone) != 0 {
+		t.Errorf("gone too early: %v", gone)
+	}
+}
+
+// TestRecordWritesOnlyChanges: a build that publishes what the state
+// holds writes nothing, so rebuilds stay cheap.
+func TestRecordWritesOnlyChanges(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, t.TempDir())
+	b := Build{Time: t0, Items: []feedgen.PublishedItem{item(1, "a.md")},
+		Documents: []Document{{Path: "feed.rss", Fingerprint: "f", ETag: `"e"`, Changed: t0}}}
+	if err := s.Record(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	changes := func() int64 {
+		var n int64
+		if err := s.db.QueryRowContext(ctx, "SELECT total_changes()").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := changes()
+	b.Time = t0.Add(time.Minute)
+	if err := s.Record(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if n := changes() - before; n != 0 {
+		t.Errorf("an unchanged build wrote %d rows", n)
+	}
+}
+
+// TestOpenRefusesSecondProcess: while a process has the state open,
+// another gets a clear error naming the folder, not a shared database.
+func TestOpenRefusesSecondProcess(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	_, err := Open(context.Background(), dir, site)
+	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second Open: %v, want ErrInUse naming %s and pid %d", err, dir, os.Getpid())
+	}
+	s.Close()
+	s2, err := Open(context.Background(), dir, site)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	s2.Close()
+}
+
+// TestOpenDamaged: a file that is not a database, or a truncated one, is
+// reported with its name and how to recover, and left as it was.
+func TestOpenDamaged(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, path string)
+	}{
+		{"garbage", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, bytes.Repeat([]byte("not a database "), 500), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"header overwritten", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteAt([]byte("XXXXXXXXXXXXXXXX"), 0)
+			f.Close()
+		}},
+		{"truncated", func(t *testing.T, path string) {
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path, info.Size()/2+100); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := mustOpen(t, dir)
+			var items []feedgen.PublishedItem
+			for i := range 2000 {
+				items = append(items, item(i, fmt.Sprintf("p/%d.md", i)))
+			}
+			if err := s.Record(ctx, Build{Time: t0, Items: items}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			path := filepath.Join(dir, FileName)
+			os.Remove(path + "-wal")
+			os.Remove(path + "-shm")
+			tc.damage(t, path)
+			before, _ := os.ReadFile(path)
+			_, err := Open(ctx, dir, site)
+			if err == nil {
+				t.Fatal("a damaged state opened")
+			}
+			for _, want := range []string{path, "damaged", "restore it from a backup", "move it"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Error("the damaged file was changed")
+			}
+		})
+	}
+}
+
+// TestOpenNewerSchema: a state written by a newer syndicate is refused,
+// not migrated backwards or overwritten.
+func TestOpenNewerSchema(t *testing.T) {
+	dir := t.TempDir()
+	mustOpen(t, dir).Close()
+	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(context.Background(), dir, site)
+	if err == nil || !strings.Contains(err.Error(), "schema version 99") {
+		t.Fatalf("Open: %v, want a schema error", err)
+	}
+}
+
+// TestOpenLockedByAnotherProgram: a database another program holds
+// write-locked (say, sqlite3 in a shell) fails the build loudly after the
+// busy timeout, naming the file.
+func TestOpenLockedByAnotherProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 5 s busy timeout")
+	}
+	dir := t.TempDir()
+	mustOpen(t, dir).Close()
+	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), dir, site)
+	if err == nil || !strings.Contains(err.Error(), "locked") || !strings.Contains(err.Error(), FileName) {
+		t.Fatalf("Open of a locked state: %v", err)
+	}
+	conn.ExecContext(context.Background(), "ROLLBACK")
+}
+
+// TestOpenReadOnly: a state that cannot be written (an immutable file,
+// which even root cannot write) fails Open, before anything is
+// published.
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	mustOpen(t, dir).Close()
+	path := filepath.Join(dir, FileName)
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(path, 0o400); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(dir, 0o700)
+	} else {
+		if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i: %v %s", err, out)
+		}
+		defer exec.Command("chattr", "-i", path).Run()
+	}
+	s, err := Open(context.Background(), dir, site)
+	if err == nil {
+		s.Close()
+		t.Fatal("a read-only state opened")
+	}
+	if !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %q does not name the state", err)
+	}
+}
+
+// crashEnv makes the test binary a child that records builds into the
+// state folder it names until it is killed (TestKillDuringRecord).
+const crashEnv = "PUBSTATE_CRASH_CHILD"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashEnv); dir != "" {
+		os.Exit(crashChild(dir))
+	}
+	os.Exit(m.Run())
+}
+
+// crashChild records build after build: each renames every base item's
+// file (same ids) and adds 200 items of its own, in one transaction, and
+// prints the build's number once it is recorded.
+func crashChild(dir string) int {
+	ctx := context.Background()
+	s, err := Open(ctx, dir, site)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for n := 1; ; n++ {
+		b := Build{Time: t0.Add(time.Duration(n) * time.Minute)}
+		for i := range 300 {
+			b.Items = append(b.Items, item(i, fmt.Sprintf("base/%d-v%d.md", i, n)))
+		}
+		for k := range 200 {
+			it := item(100000+k, fmt.Sprintf("build/%d/%d.md", n, k))
+			it.ID = fmt.Sprintf("https://example.org/build/%d/%d", n, k)
+			b.Items = append(b.Items, it)
+		}
+		b.Documents = []Document{{Path: "feed.rss", Fingerprint: strconv.Itoa(n), ETag: strconv.Itoa(n), Changed: b.Time}}
+		if err := s.Record(ctx, b); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println(n)
+	}
+}
+
+// TestKillDuringRecord: a process killed (SIGKILL) at random points while
+// it records builds leaves a state that opens, where every base item
+// keeps its id, and every build is there whole or not at all.
+func TestKillDuringRecord(t *testing.T) {
+	trials := 25
+	if testing.Short() {
+		trials = 5
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	var base []feedgen.PublishedItem
+	for i := range 300 {
+		base = append(base, item(i, fmt.Sprintf("base/%d.md", i)))
+	}
+	if err := s.Record(ctx, Build{Time: t0, Items: base}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	rng := rand.New(rand.NewPCG(12, 34))
+	for trial := range trials {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
+		var out, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if strings.TrimSpace(stderr.String()) != "" {
+			t.Fatalf("trial %d: child failed: %s", trial, stderr.String())
+		}
+
+		s, err := Open(ctx, dir, site)
+		if err != nil {
+			t.Fatalf("trial %d: state does not open after kill -9: %v", trial, err)
+		}
+		items := s.Items()
+		for i, it := range base {
+			got, ok := items[it.ID]
+			if !ok || got.Title != it.Title || got.Path != it.Path && !strings.HasPrefix(got.Path, fmt.Sprintf("base/%d-v", i)) {
+				t.Fatalf("trial %d: base item %s is now %+v", trial, it.ID, got)
+			}
+		}
+		perBuild := map[string]int{}
+		for id := range items {
+			if rest, ok := strings.CutPrefix(id, "https://example.org/build/"); ok {
+				n, _, _ := strings.Cut(rest, "/")
+				perBuild[n]++
+			}
+		}
+		for n, count := range perBuild {
+			if count != 200 {
+				t.Fatalf("trial %d: build %s recorded %d of its 200 items", trial, n, count)
+			}
+		}
+		s.Close()
+		if trial == 0 && len(perBuild) == 0 && out.Len() == 0 {
+			t.Log("first trial killed before any build was recorded")
+		}
+	}
+	s = mustOpen(t, dir)
+	t.Logf("%d trials; %d items recorded in all", trials, len(s.Items()))
+}
