@@ -48,7 +48,7 @@ func (b *incremental) run(ctx context.Context, now time.Time, out Output) (*Resu
 		res.Output = outtree.Stats{Documents: res.Documents, Unchanged: true}
 		return &res, nil
 	}
-	res, err := b.finish(ctx, rd, out)
+	res, err := b.finish(ctx, now, rd, out)
 	if err != nil {
 		b.folder.Abort()
 		return res, err
@@ -60,12 +60,12 @@ func (b *incremental) run(ctx context.Context, now time.Time, out Output) (*Resu
 // finish plans and writes the documents of a read, reusing those the
 // output holds whose inputs did not change, and records the build as the
 // last.
-func (b *incremental) finish(ctx context.Context, rd *source.FolderRead, out Output) (*Result, error) {
+func (b *incremental) finish(ctx context.Context, now time.Time, rd *source.FolderRead, out Output) (*Result, error) {
 	var prev *feedgen.Plan
 	if b.last != nil {
 		prev = b.last.Plan
 	}
-	res, err := b.b.plan(ctx, rd.Scanner, rd.Result, prev, out)
+	res, err := b.b.plan(ctx, now, rd.Scanner, rd.Result, prev, out)
 	if err != nil {
 		return res, err
 	}

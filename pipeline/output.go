@@ -22,6 +22,9 @@ type Output interface {
 	Lacking(plan *feedgen.Plan) []*source.Post
 	// Write publishes the plan's documents, whole or not at all.
 	Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error)
+	// Published describes the documents the last Write published, for
+	// the publication state.
+	Published() ([]outtree.Entry, error)
 }
 
 var (
@@ -70,6 +73,20 @@ func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, 
 	return outtree.Stats{Documents: len(snap.Paths), Written: snap.Encoded}, nil
 }
 
+// Published describes the documents of the last snapshot.
+func (m *Memory) Published() ([]outtree.Entry, error) {
+	snap := m.Snapshot()
+	if snap == nil {
+		return nil, nil
+	}
+	out := make([]outtree.Entry, 0, len(snap.Paths))
+	for _, p := range snap.Paths {
+		d := snap.Docs[p]
+		out = append(out, outtree.Entry{Path: p, Key: d.Fingerprint, ETag: d.ETag, Size: d.Len(), Modified: d.Modified})
+	}
+	return out, nil
+}
+
 // Dir is an output folder, replaced whole and atomically by each write
 // (feedgen.Plan.WriteTree): documents are encoded straight into it, never
 // all in memory at once, and those the folder already holds unchanged
@@ -107,4 +124,13 @@ func union(plan *feedgen.Plan, a, b []*source.Post) []*source.Post {
 		}
 	}
 	return out
+}
+
+// Published describes the documents in the folder, from its manifest.
+func (d Dir) Published() ([]outtree.Entry, error) {
+	m, err := outtree.ReadManifest(string(d))
+	if err != nil {
+		return nil, err
+	}
+	return m.Entries, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/outtree"
+	"github.com/syndicate/syndicate/pubstate"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -55,6 +56,14 @@ type Config struct {
 	// Log receives what a build notices but does not fail on (the folder
 	// cannot be watched); nil discards it.
 	Log *slog.Logger
+	// State, when set, is what the site published before: plans keep
+	// its ids, feeds and documents' times (feedgen.Earlier), and each
+	// build is recorded in it once its output is published (a build whose
+	// record fails fails). Nil plans as if nothing had been published.
+	State *pubstate.Store
+	// KeepEmpty is how long a tag or category feed no post names any
+	// more is still published, with no items (with State).
+	KeepEmpty time.Duration
 }
 
 // Builder runs the pipeline. Builds on one Builder must not overlap;
@@ -173,7 +182,7 @@ func (b *Builder) scan(ctx context.Context, now time.Time, out Output) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	return b.plan(ctx, sc, scanned, nil, out)
+	return b.plan(ctx, now, sc, scanned, nil, out)
 }
 
 // scanner reads the content folder as of now.
@@ -190,21 +199,25 @@ func (b *Builder) scanner(now time.Time) (*source.Scanner, error) {
 // post and an unchanged one its old post, as source.Index does. A post
 // that fails to render is dropped (and reported) and the feeds are
 // planned again.
-func (b *Builder) plan(ctx context.Context, sc *source.Scanner, scanned *source.Result, prev *feedgen.Plan, out Output) (*Result, error) {
+func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, scanned *source.Result, prev *feedgen.Plan, out Output) (*Result, error) {
 	res := &Result{Read: scanned.Read, Skipped: scanned.Skipped}
 	for _, w := range scanned.Warnings {
 		res.Warnings = append(res.Warnings, w.Error())
 	}
 	site := b.site(scanned.Posts)
+	opts := b.cfg.Feeds
+	if b.cfg.State != nil {
+		opts.Earlier = b.earlier(sc, now)
+	}
 	posts := scanned.Posts
 	var plan *feedgen.Plan
 	var err error
 	base := prev // the plan the next is made from
 	for {
 		if b.cfg.Incremental {
-			plan, err = feedgen.NewPlanFrom(base, site, b.cfg.Feeds, posts)
+			plan, err = feedgen.NewPlanFrom(base, site, opts, posts)
 		} else {
-			plan, err = feedgen.NewPlan(site, b.cfg.Feeds, posts)
+			plan, err = feedgen.NewPlan(site, opts, posts)
 		}
 		if err != nil {
 			return nil, err
@@ -269,6 +282,11 @@ func (b *Builder) plan(ctx context.Context, sc *source.Scanner, scanned *source.
 	}
 	res.Output = st
 	res.Documents = st.Documents // the feeds' and the pages about them
+	if b.cfg.State != nil {
+		if err := b.record(ctx, now, sc, plan, out); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 

@@ -47,6 +47,13 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if !*noCache {
 		pc.CacheFile = st.cacheFile(log)
 	}
+	// The state is not cache: --no-cache leaves it alone.
+	state, err := st.openState(ctx)
+	if err != nil {
+		return err
+	}
+	defer state.Close()
+	pc.State = state
 	builder := pipeline.New(pc)
 	res, err := builder.Build(ctx, time.Now(), pipeline.Dir(st.outputDir))
 	if res == nil {

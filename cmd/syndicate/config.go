@@ -36,6 +36,12 @@ type Config struct {
 	CacheDir string `yaml:"cache_dir"`
 	// Limits bound what one build may produce (see LimitsConfig).
 	Limits LimitsConfig `yaml:"limits"`
+	// StateDir keeps what was published (package pubstate); default
+	// syndicate/ under the user's state folder (XDG_STATE_HOME).
+	StateDir string `yaml:"state_dir"`
+	// IDs is "wordpress" for a site moving from WordPress's own feeds:
+	// posts with a post_id keep WordPress's guids.
+	IDs string `yaml:"ids"`
 
 	// path is the file the config came from; relative paths in it are
 	// relative to its folder.
@@ -59,6 +65,9 @@ type SiteConfig struct {
 	// Icon and Logo are the site's images, absolute or relative to URL.
 	Icon string `yaml:"icon"`
 	Logo string `yaml:"logo"`
+	// WordPressGUIDBase is the home URL WordPress made guids with (ids:
+	// wordpress); default site.url with http.
+	WordPressGUIDBase string `yaml:"wordpress_guid_base"`
 }
 
 // FeedsConfig chooses what each document holds.
@@ -68,6 +77,9 @@ type FeedsConfig struct {
 	Content string   `yaml:"content"`
 	// Authors adds a feed per author (authors/<slug>/).
 	Authors bool `yaml:"authors"`
+	// KeepEmpty is how long a tag or category feed that no post names
+	// any more is still published, with no items: "30d", "720h".
+	KeepEmpty string `yaml:"keep_empty"`
 }
 
 // ServerConfig is used by serve.
@@ -112,7 +124,7 @@ func defaultConfig() Config {
 		ContentDir: "content",
 		OutputDir:  "public",
 		Permalink:  "/:year/:month/:day/:slug/",
-		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true},
+		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true, KeepEmpty: "30d"},
 		Schedule:   parseSchedule("@every 5m"),
 		Server: ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off",
 			WordPressTagBase: "tag", WordPressCategoryBase: "category"},
@@ -220,6 +232,17 @@ func (c *Config) Validate() error {
 	default:
 		bad("feeds.content", "%q must be full or summary", c.Feeds.Content)
 	}
+	if _, err := parseDays(c.Feeds.KeepEmpty); err != nil {
+		bad("feeds.keep_empty", "%v", err)
+	}
+	switch c.IDs {
+	case "", "link", "wordpress":
+	default:
+		bad("ids", "%q must be link or wordpress", c.IDs)
+	}
+	if c.Site.WordPressGUIDBase != "" && !httpURL(c.Site.WordPressGUIDBase) {
+		bad("site.wordpress_guid_base", "%q is not an absolute http(s) URL", c.Site.WordPressGUIDBase)
+	}
 	if c.Schedule.err != nil {
 		bad("schedule", "%v", c.Schedule.err)
 	}
@@ -289,6 +312,24 @@ func (s *Schedule) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*s = parseSchedule(spec)
 	return nil
+}
+
+// parseDays reads a duration as Go writes one ("720h") or in whole days
+// ("30d").
+func parseDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("%q is not a number of days (e.g. 30d)", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration (e.g. 30d or 720h)", s)
+	}
+	return d, nil
 }
 
 // httpURL accepts absolute http and https URLs with a host.

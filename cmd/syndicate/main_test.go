@@ -27,13 +27,15 @@ import (
 	"github.com/syndicate/syndicate/pipeline"
 )
 
-// TestMain keeps the tests' caches out of the user's cache folder.
+// TestMain keeps the tests' caches and publication states out of the
+// user's folders.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "syndicate-test-cache-")
 	if err != nil {
 		panic(err)
 	}
 	os.Setenv("XDG_CACHE_HOME", dir)
+	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -168,6 +170,11 @@ func writeConfig(t testing.TB, contentDir, extra string) (*Config, string) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "config.yaml")
+	// Each test has a publication state of its own, as each has its own
+	// site; a test may name another with state_dir.
+	if !strings.Contains(extra, "state_dir:") {
+		extra = fmt.Sprintf("state_dir: %q\n", filepath.Join(t.TempDir(), "state")) + extra
+	}
 	yaml := fmt.Sprintf("site:\n  title: Test site\n  url: https://example.org/\n  feeds_url: https://example.org/feeds/\n  language: en\ncontent_dir: %q\noutput_dir: public\n%s", abs, extra)
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)

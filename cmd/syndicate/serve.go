@@ -73,7 +73,16 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", st.server.PathPrefix, "schedule", st.spec)
 
-	rb, builder := newServeRebuilder(st, cacheFile, srv, log)
+	state, err := st.openState(ctx)
+	if err != nil {
+		shutdownHTTP(hs, log)
+		log.Error("cannot open the publication state; exiting", "err", err)
+		return &reportedError{err, exitFailed}
+	}
+	defer state.Close()
+	withState := *st
+	withState.pipeline.State = state
+	rb, builder := newServeRebuilder(&withState, cacheFile, srv, log)
 	defer builder.SaveCache()
 	defer rb.stop()
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/pubstate"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -30,10 +32,12 @@ type settings struct {
 	// (cacheErr says why).
 	cachePath string
 	cacheErr  error
-	schedule  cron.Schedule
-	spec      string // the schedule as written, for logs
-	server    ServerConfig
-	log       LogConfig
+	// stateDir holds the publication state (openState).
+	stateDir string
+	schedule cron.Schedule
+	spec     string // the schedule as written, for logs
+	server   ServerConfig
+	log      LogConfig
 	// folders maps the folders /readyz must not name to their labels.
 	folders map[string]string
 	// watch: serve watches the content folder where the kernel can
@@ -114,6 +118,13 @@ func (c *Config) settings(o overrides) (*settings, error) {
 		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary", AuthorFeeds: c.Feeds.Authors,
 			MaxFeeds: c.Limits.Feeds, MaxOutputBytes: c.Limits.OutputBytes, MaxHeldBytes: c.Limits.HeldBytes},
 	}
+	s.pipeline.KeepEmpty, _ = parseDays(c.Feeds.KeepEmpty) // checked by Validate
+	if c.IDs == "wordpress" {
+		s.pipeline.Site.WordPressGUIDBase = c.Site.WordPressGUIDBase
+		if s.pipeline.Site.WordPressGUIDBase == "" {
+			s.pipeline.Site.WordPressGUIDBase = "http:" + strings.TrimPrefix(strings.TrimPrefix(siteURL, "https:"), "http:")
+		}
+	}
 
 	s.folders = map[string]string{
 		s.contentDir:              "<content_dir>",
@@ -126,6 +137,10 @@ func (c *Config) settings(o overrides) (*settings, error) {
 
 	s.cachePath, s.cacheErr = cachePath(c.resolve(c.CacheDir), s.contentDir)
 	if err := s.checkCacheDir(); err != nil {
+		return nil, &usageError{fmt.Errorf("config: %w", err)}
+	}
+	s.stateDir = c.resolve(c.StateDir)
+	if err := s.checkStateDir(); err != nil {
 		return nil, &usageError{fmt.Errorf("config: %w", err)}
 	}
 	return s, nil
@@ -183,4 +198,36 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// checkStateDir keeps the publication state out of the folders syndicate
+// reads and replaces, like the cache; with state_dir unset it is
+// syndicate/ under the user's state folder ($XDG_STATE_HOME, else
+// ~/.local/state).
+func (s *settings) checkStateDir() error {
+	if s.stateDir == "" {
+		base := os.Getenv("XDG_STATE_HOME")
+		if base == "" || !filepath.IsAbs(base) {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return fmt.Errorf("state_dir is not set and there is no home folder for ~/.local/state: %w", err)
+			}
+			base = filepath.Join(home, ".local", "state")
+		}
+		s.stateDir = filepath.Join(base, "syndicate")
+	}
+	s.stateDir = absPath(s.stateDir)
+	for _, f := range []struct{ key, dir string }{{"content_dir", s.contentDir}, {"output_dir", s.outputDir}} {
+		abs := absPath(f.dir)
+		if rel, err := filepath.Rel(abs, s.stateDir); err == nil && filepath.IsLocal(rel) || abs == s.stateDir {
+			return fmt.Errorf("state_dir: %s is inside %s (%s); keep the state elsewhere", s.stateDir, f.key, abs)
+		}
+	}
+	return nil
+}
+
+// openState opens the publication state for the site; failing that, the
+// command fails: a build without it could hand readers new ids.
+func (s *settings) openState(ctx context.Context) (*pubstate.Store, error) {
+	return pubstate.Open(ctx, s.stateDir, s.pipeline.Site.URL)
 }
