@@ -39,6 +39,9 @@ type Handler struct {
 	set atomic.Pointer[Set]
 	// status describes the last rebuild and the last good one.
 	status atomic.Pointer[Status]
+	// gone holds the folders ("tags/go/") of feeds retired for good
+	// (SetGone).
+	gone atomic.Pointer[map[string]bool]
 
 	// publishMu serialises publish's read-modify-write of set; rebuilds
 	// are serialised anyway, this keeps publish correct on its own.
@@ -272,6 +275,10 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if set == nil {
 			h = s.unavailable
 		} else if d = set.docs[key]; d == nil {
+			if s.isGone(key) {
+				h = goneFeed
+				break
+			}
 			notFound(w)
 			return
 		} else if s.BrowserPages {
@@ -315,6 +322,40 @@ func (s *Handler) docKey(r *http.Request) (string, bool) {
 		return p[1:] + pages.IndexName, true // a folder's page
 	}
 	return p[1:], true
+}
+
+// SetGone names the folders ("tags/go/") of feeds that were published
+// once and are retired for good: their documents answer 410 Gone rather
+// than 404, so that readers stop polling them rather than report an
+// error. A document the served set holds is served whatever the list.
+func (s *Handler) SetGone(dirs []string) {
+	m := make(map[string]bool, len(dirs))
+	for _, d := range dirs {
+		m[d] = true
+	}
+	s.gone.Store(&m)
+}
+
+// isGone says whether key is a feed document in a retired folder.
+func (s *Handler) isGone(key string) bool {
+	g := s.gone.Load()
+	if g == nil || len(*g) == 0 {
+		return false
+	}
+	i := strings.LastIndexByte(key, '/')
+	if i < 0 || !(*g)[key[:i+1]] {
+		return false
+	}
+	switch key[i+1:] {
+	case feedgen.RSS.FileName(), feedgen.Atom.FileName(), feedgen.JSON.FileName():
+		return true
+	}
+	return false
+}
+
+// goneFeed answers for a retired feed.
+func goneFeed(w http.ResponseWriter, _ *http.Request) {
+	http.Error(w, "410 this feed is no longer published", http.StatusGone)
 }
 
 func notFound(w http.ResponseWriter) {

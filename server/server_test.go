@@ -414,6 +414,41 @@ func TestBeforeFirstBuild(t *testing.T) {
 	}
 }
 
+// TestGone: documents of a retired feed's folder answer 410 Gone (for
+// every method's usual answer), anything else still 404, and a served
+// document is served whatever the list says.
+func TestGone(t *testing.T) {
+	s := New("/feeds", "", nil)
+	s.Publish(&feedgen.Snapshot{
+		Docs:  map[string]*feedgen.Document{"tags/back/feed.rss": makeDoc("tags/back/feed.rss", "<rss/>", testModified)},
+		Paths: []string{"tags/back/feed.rss"},
+	})
+	s.SetGone([]string{"tags/old/", "categories/päpste/", "tags/back/"})
+	for _, tc := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/feeds/tags/old/feed.rss", 410},
+		{"GET", "/feeds/tags/old/feed.atom", 410},
+		{"HEAD", "/feeds/tags/old/feed.json", 410},
+		{"GET", "/feeds/categories/p%C3%A4pste/feed.atom", 410},
+		{"POST", "/feeds/tags/old/feed.rss", 405},
+		{"GET", "/feeds/tags/old/other.txt", 404},
+		{"GET", "/feeds/tags/old/", 404},
+		{"GET", "/feeds/tags/older/feed.rss", 404},
+		{"GET", "/tags/old/feed.rss", 404}, // outside the prefix
+		{"GET", "/feeds/tags/back/feed.rss", 200},
+	} {
+		if w := do(s, tc.method, tc.path); w.Code != tc.code {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, w.Code, tc.code)
+		}
+	}
+	s.SetGone(nil)
+	if w := do(s, "GET", "/feeds/tags/old/feed.rss"); w.Code != 404 {
+		t.Errorf("after SetGone(nil): %d", w.Code)
+	}
+}
+
 // TestPublishKeepsUnchangedDocuments: an identical document keeps its
 // servedDoc (and so its Document, ETag and gzip variant); a changed one is
 // replaced; a removed one disappears; nothing changed keeps the set.

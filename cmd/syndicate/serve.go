@@ -149,6 +149,10 @@ func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log 
 	mem := new(pipeline.Memory)
 	build := func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		res, err := builder.Build(ctx, now, mem)
+		if pc.State != nil && err == nil {
+			// Feeds empty for longer than keep_empty answer 410.
+			srv.SetGone(pc.State.Gone(now, pc.KeepEmpty))
+		}
 		return res, mem.Snapshot(), err
 	}
 	rb := newRebuilder(build, srv, log, outDir)
