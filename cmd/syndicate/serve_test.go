@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/syndicate/syndicate/server"
 )
 
@@ -729,4 +731,186 @@ func TestServeRecoversOnSchedule(t *testing.T) {
 	if l := logs.String(); !strings.Contains(l, "rebuild failed; still serving the previous feeds") || !strings.Contains(l, "msg=rebuild trigger=schedule") {
 		t.Errorf("log:\n%s", l)
 	}
+}
+
+// TestSubscriberContinuity is issue 12 end to end, as a reader polling
+// serve sees it, serve restarted between steps (its publication state in
+// state_dir the only memory): a post's date corrected, its file renamed,
+// a tag emptied and refilled, a backdated post added, a feed retired. At
+// each step ids, item counts, status codes and Last-Modified are checked
+// with a real feed parser.
+func TestSubscriberContinuity(t *testing.T) {
+	content := filepath.Join(t.TempDir(), "content")
+	mustDo(t, os.MkdirAll(filepath.Join(content, "posts"), 0o755))
+	write := func(name, date, tags string) {
+		t.Helper()
+		title := strings.TrimSuffix(strings.TrimSuffix(name, ".md"), "-renamed")
+		body := fmt.Sprintf("---\ntitle: %q\ndate: %s\ntags: [%s]\n---\nThe body of %s, which never changes.\n", title, date, tags, title)
+		mustDo(t, os.WriteFile(filepath.Join(content, "posts", name), []byte(body), 0o644))
+	}
+	stateDir := filepath.Join(t.TempDir(), "state")
+	config := func(keepEmpty string) string {
+		_, cfgPath := writeConfig(t, content, fmt.Sprintf("state_dir: %q\nfeeds:\n  keep_empty: %s\nlog:\n  level: debug\n", stateDir, keepEmpty))
+		return cfgPath
+	}
+	cfgPath := config("30d")
+
+	type doc struct {
+		code     int
+		ids      map[string]string // title -> id
+		items    int
+		title    string
+		self     string
+		modified time.Time
+		etag     string
+	}
+	fetch := func(base, path string, header ...string) doc {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/"+path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		d := doc{code: resp.StatusCode, etag: resp.Header.Get("ETag"), ids: map[string]string{}}
+		d.modified, _ = http.ParseTime(resp.Header.Get("Last-Modified"))
+		if resp.StatusCode != 200 {
+			return d
+		}
+		f, err := gofeed.NewParser().Parse(resp.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		d.items, d.title, d.self = len(f.Items), f.Title, f.FeedLink
+		for _, it := range f.Items {
+			d.ids[it.Title] = it.GUID
+		}
+		return d
+	}
+	// step starts serve, lets check look, and stops it. Steps that change
+	// documents begin on a new second, the resolution of Last-Modified.
+	step := func(name string, check func(base string, logs string, began time.Time)) {
+		t.Helper()
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		began := time.Now().Truncate(time.Second)
+		base, logs, stop := startServe(t, "--config", cfgPath)
+		waitReady(t, base+"/readyz")
+		check(base, logs.String(), began)
+		if code := stop(); code != 0 {
+			t.Fatalf("%s: serve exited %d\n%s", name, code, logs.String())
+		}
+	}
+
+	write("alpha.md", "2024-08-20T10:00:00Z", `"Go", "Rare"`)
+	write("beta.md", "2024-08-10T10:00:00Z", `"Go"`)
+	var first, rare0, last doc
+	step("first", func(base, _ string, _ time.Time) {
+		first, rare0 = fetch(base, "feed.rss"), fetch(base, "tags/rare/feed.atom")
+		if first.items != 2 || rare0.items != 1 || first.ids["alpha"] == "" {
+			t.Fatalf("first: %+v, rare %+v", first, rare0)
+		}
+		last = first
+	})
+	sameIDs := func(what string, d doc) {
+		t.Helper()
+		for title, id := range first.ids {
+			if got := d.ids[title]; got != id {
+				t.Errorf("%s: %s has id %q, was %s", what, title, got, id)
+			}
+		}
+	}
+	changed := func(what string, d doc, began time.Time) {
+		t.Helper()
+		if d.etag == last.etag || d.modified.Before(began) {
+			t.Errorf("%s: ETag %s (was %s), Last-Modified %v, want a new ETag and a time from %v on", what, d.etag, last.etag, d.modified, began)
+		}
+		last = d
+	}
+
+	write("alpha.md", "2024-08-19T10:00:00Z", `"Go", "Rare"`) // the date corrected: a new link
+	step("date corrected", func(base, _ string, began time.Time) {
+		d := fetch(base, "feed.rss")
+		if d.items != 2 {
+			t.Errorf("date corrected: %d items, want 2", d.items)
+		}
+		sameIDs("date corrected", d)
+		changed("date corrected", d, began)
+	})
+
+	mustDo(t, os.Rename(filepath.Join(content, "posts", "alpha.md"), filepath.Join(content, "posts", "alpha-renamed.md")))
+	step("renamed", func(base, logs string, began time.Time) {
+		d := fetch(base, "feed.rss")
+		if d.items != 2 {
+			t.Errorf("renamed: %d items, want 2", d.items)
+		}
+		sameIDs("renamed", d)
+		if !strings.Contains(logs, "renamed from posts/alpha.md") {
+			t.Errorf("the rename was not reported:\n%s", logs)
+		}
+		changed("renamed", d, began)
+	})
+
+	write("alpha-renamed.md", "2024-08-19T10:00:00Z", `"Go"`) // Rare emptied
+	step("tag emptied", func(base, _ string, _ time.Time) {
+		d := fetch(base, "tags/rare/feed.atom")
+		if d.code != 200 || d.items != 0 || d.title != rare0.title || d.self != rare0.self {
+			t.Errorf("emptied tag: %d, %d items, %q %q; want 200, 0 items, %q %q", d.code, d.items, d.title, d.self, rare0.title, rare0.self)
+		}
+		for _, f := range []string{"feed.rss", "feed.json"} {
+			if d := fetch(base, "tags/rare/"+f); d.code != 200 || d.items != 0 {
+				t.Errorf("emptied tag %s: %d, %d items", f, d.code, d.items)
+			}
+		}
+	})
+
+	write("alpha-renamed.md", "2024-08-19T10:00:00Z", `"Go", "Rare"`) // refilled
+	step("tag refilled", func(base, _ string, _ time.Time) {
+		d := fetch(base, "tags/rare/feed.atom")
+		if d.code != 200 || d.items != 1 || d.ids["alpha"] != first.ids["alpha"] {
+			t.Errorf("refilled tag: %d, %d items, ids %v", d.code, d.items, d.ids)
+		}
+	})
+
+	write("gamma.md", "2024-01-01T10:00:00Z", `"Go"`) // backdated: older than every item
+	step("backdated post", func(base, _ string, began time.Time) {
+		d := fetch(base, "feed.rss")
+		if d.items != 3 {
+			t.Errorf("backdated: %d items, want 3", d.items)
+		}
+		sameIDs("backdated", d)
+		changed("backdated", d, began)
+		// A reader that sends only If-Modified-Since gets the new items.
+		prev := fetch(base, "feed.rss", "If-Modified-Since", began.Add(-time.Second).UTC().Format(http.TimeFormat))
+		if prev.code != 200 {
+			t.Errorf("If-Modified-Since before the change: %d, want 200", prev.code)
+		}
+	})
+
+	step("restart, nothing changed", func(base, _ string, _ time.Time) {
+		d := fetch(base, "feed.rss")
+		if d.etag != last.etag || !d.modified.Equal(last.modified) {
+			t.Errorf("after a restart: ETag %s, Last-Modified %v; want %s, %v as before", d.etag, d.modified, last.etag, last.modified)
+		}
+		if nm := fetch(base, "feed.rss", "If-Modified-Since", last.modified.UTC().Format(http.TimeFormat)); nm.code != 304 {
+			t.Errorf("If-Modified-Since the last change: %d, want 304", nm.code)
+		}
+	})
+
+	// Rare emptied for longer than keep_empty: 410 Gone, never 404.
+	write("alpha-renamed.md", "2024-08-19T10:00:00Z", `"Go"`)
+	cfgPath = config("1s")
+	time.Sleep(1100 * time.Millisecond)
+	step("retired", func(base, _ string, _ time.Time) {
+		for _, f := range []string{"feed.rss", "feed.atom", "feed.json"} {
+			if d := fetch(base, "tags/rare/"+f); d.code != 410 {
+				t.Errorf("retired tag %s: %d, want 410", f, d.code)
+			}
+		}
+		if d := fetch(base, "tags/never-was/feed.rss"); d.code != 404 {
+			t.Errorf("a feed never published: %d, want 404", d.code)
+		}
+	})
 }
