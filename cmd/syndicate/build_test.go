@@ -618,3 +618,73 @@ func TestBuildTagBomb(t *testing.T) {
 		t.Errorf("left beside the output: %v", entries)
 	}
 }
+
+// TestBuildPublicationState: build keeps ids through the state in
+// state_dir, with or without --no-cache; a file's modification time is
+// when its bytes last changed; and a build while serve has the same
+// state_dir open is refused with a message naming it, leaving the
+// output as it was.
+func TestBuildPublicationState(t *testing.T) {
+	content := filepath.Join(t.TempDir(), "content")
+	mustDo(t, os.MkdirAll(filepath.Join(content, "posts"), 0o755))
+	post := func(date string) {
+		mustDo(t, os.WriteFile(filepath.Join(content, "posts", "p.md"),
+			[]byte("---\ntitle: P\ndate: "+date+"\ntags: [Go]\n---\nBody.\n"), 0o644))
+	}
+	stateDir := filepath.Join(t.TempDir(), "state")
+	_, cfgPath := writeConfig(t, content, fmt.Sprintf("state_dir: %q\n", stateDir))
+	out := filepath.Join(t.TempDir(), "public")
+	guid := func() string {
+		b, err := os.ReadFile(filepath.Join(out, "feed.rss"))
+		mustDo(t, err)
+		m := regexp.MustCompile(`<guid[^>]*>([^<]+)</guid>`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no guid in\n%s", b)
+		}
+		return string(m[1])
+	}
+	mtime := func() time.Time {
+		info, err := os.Stat(filepath.Join(out, "feed.rss"))
+		mustDo(t, err)
+		return info.ModTime()
+	}
+	post("2024-08-20")
+	if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+		t.Fatalf("build: %d\n%s", code, stderr)
+	}
+	id := guid()
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	began := time.Now().Truncate(time.Second)
+	post("2024-08-19")
+	var stderr syncBuffer
+	if code := run(context.Background(), []string{"build", "--no-cache", "--config", cfgPath, "--out", out}, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("build --no-cache: %d\n%s", code, stderr.String())
+	}
+	if got := guid(); got != id {
+		t.Errorf("date corrected: guid %s, was %s", got, id)
+	}
+	if m := mtime(); m.Before(began) {
+		t.Errorf("feed.rss changed, but its modification time is %v (the item's date), not from %v on", m, began)
+	}
+	changedAt := mtime()
+	if code, stderr := runBuildCmd(cfgPath, out); code != exitOK || !mtime().Equal(changedAt) {
+		t.Errorf("unchanged build: exit %d, mtime %v, want %v\n%s", code, mtime(), changedAt, stderr)
+	}
+
+	// serve holds the state: a build is refused, loudly.
+	_, serveCfg := writeConfig(t, content, fmt.Sprintf("state_dir: %q\n", stateDir))
+	base, _, stop := startServe(t, "--config", serveCfg)
+	waitReady(t, base+"/readyz")
+	post("2024-08-18")
+	code, msg := runBuildCmd(cfgPath, out)
+	if code != exitFailed || !strings.Contains(msg, stateDir) || !strings.Contains(msg, "in use by another syndicate process") {
+		t.Errorf("build while serve runs: exit %d, stderr %q; want 1 naming %s", code, msg, stateDir)
+	}
+	if !mtime().Equal(changedAt) {
+		t.Error("the refused build changed the output")
+	}
+	stop()
+	if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+		t.Errorf("build after serve stopped: %d\n%s", code, stderr)
+	}
+}
