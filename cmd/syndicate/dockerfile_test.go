@@ -23,7 +23,8 @@ func TestDockerfile(t *testing.T) {
 		"\nFROM gcr.io/distroless/static-debian12:nonroot\n",
 		"\nCOPY --from=build /out/syndicate /syndicate\n",
 		"\nUSER nonroot:nonroot\n",
-		"\nVOLUME [\"/content\", \"/config\"]\n",
+		"\nCOPY --from=build --chown=65532:65532 /out/state /state\n",
+		"\nVOLUME [\"/content\", \"/config\", \"/state\"]\n",
 		"\nEXPOSE 8080\n",
 		`CMD ["/syndicate", "healthcheck", "--config", "/config/config.yaml"]`,
 		"\nENTRYPOINT [\"/syndicate\", \"serve\", \"--config\", \"/config/config.yaml\"]\n",
@@ -44,8 +45,8 @@ func TestDockerfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy/config.docker.yaml: %v", err)
 	}
-	if cfg.ContentDir != "/content" || cfg.Server.Listen != ":8080" {
-		t.Errorf("container config: content_dir %q listen %q", cfg.ContentDir, cfg.Server.Listen)
+	if cfg.ContentDir != "/content" || cfg.Server.Listen != ":8080" || cfg.StateDir != "/state" {
+		t.Errorf("container config: content_dir %q listen %q state_dir %q", cfg.ContentDir, cfg.Server.Listen, cfg.StateDir)
 	}
 	if u, _ := healthURL(cfg.Server.Listen); u != "http://127.0.0.1:8080/healthz" {
 		t.Errorf("HEALTHCHECK would check %s", u)
