@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/syndicate/syndicate/source"
@@ -29,9 +28,11 @@ import (
 //   - Times: an encoded document whose ETag is the one Documents records
 //     for its path keeps that time as its Modified; any other is Now.
 //
-// An Earlier must not change once given to a plan.
+// Items is read while a plan is made (NewPlan, NewPlanFrom), and the
+// rest while its documents are encoded; none of it may change meanwhile.
 type Earlier struct {
-	Items []PublishedItem
+	// Items finds the items published before; nil when there are none.
+	Items PublishedItems
 	Feeds []PublishedFeed
 	// Documents by path.
 	Documents map[string]PublishedDocument
@@ -41,9 +42,23 @@ type Earlier struct {
 	// BodyHash), the last test of whether a new file is a published one
 	// renamed; it is called only for posts no other test matched.
 	BodyHash func(*source.Post) string
+}
 
-	indexOnce sync.Once
-	index     *earlierIndex
+// PublishedItems finds the items a site published before. A plan looks
+// up only the posts it lists, so a site's whole history is never read
+// per build; package pubstate keeps the indexes up to date as it
+// records builds. Lists come in an order that does not change between
+// calls.
+type PublishedItems interface {
+	// ByPath is the item last published for the file at path.
+	ByPath(path string) (PublishedItem, bool)
+	// WithPostID lists the items of a WordPress post id.
+	WithPostID(postID string) []PublishedItem
+	// WithTitleDate lists the items with this title and publication
+	// date (the same instant).
+	WithTitleDate(title string, published time.Time) []PublishedItem
+	// WithBody lists the items with this body hash.
+	WithBody(hash string) []PublishedItem
 }
 
 // PublishedItem is an item as it was last published: its id and what
@@ -78,51 +93,6 @@ type PublishedDocument struct {
 	Changed time.Time
 }
 
-// earlierIndex finds earlier items by what identifies them. Lists keep
-// the order of Earlier.Items, so the first unclaimed match wins.
-type earlierIndex struct {
-	byPath      map[string]*PublishedItem
-	byPostID    map[string][]*PublishedItem
-	byTitleDate map[string][]*PublishedItem
-	byBody      map[string][]*PublishedItem
-}
-
-func titleDate(title string, published time.Time) string {
-	return title + "\x00" + published.UTC().Format(time.RFC3339Nano)
-}
-
-func (e *Earlier) indexed() *earlierIndex {
-	e.indexOnce.Do(func() {
-		ix := &earlierIndex{
-			byPath:      make(map[string]*PublishedItem, len(e.Items)),
-			byPostID:    map[string][]*PublishedItem{},
-			byTitleDate: make(map[string][]*PublishedItem, len(e.Items)),
-			byBody:      map[string][]*PublishedItem{},
-		}
-		for i := range e.Items {
-			it := &e.Items[i]
-			if it.ID == "" {
-				continue
-			}
-			if _, ok := ix.byPath[it.Path]; !ok && it.Path != "" {
-				ix.byPath[it.Path] = it
-			}
-			if it.PostID != "" {
-				ix.byPostID[it.PostID] = append(ix.byPostID[it.PostID], it)
-			}
-			if it.Title != "" && !it.Published.IsZero() {
-				k := titleDate(it.Title, it.Published)
-				ix.byTitleDate[k] = append(ix.byTitleDate[k], it)
-			}
-			if it.BodyHash != "" {
-				ix.byBody[it.BodyHash] = append(ix.byBody[it.BodyHash], it)
-			}
-		}
-		e.index = ix
-	})
-	return e.index
-}
-
 // explicitID says whether a post's id is its own (front matter, or a
 // WordPress guid), which no earlier id overrides.
 func (p *Plan) explicitID(x *source.Post) bool {
@@ -136,36 +106,42 @@ func (p *Plan) explicitID(x *source.Post) bool {
 // plans agree.
 func (p *Plan) keepIDs(input []*source.Post, notices *[]Notice) {
 	e := p.Options.Earlier
-	if e == nil || len(e.Items) == 0 {
+	if e == nil || e.Items == nil {
 		return
 	}
-	ix := e.indexed()
 	keep := map[*source.Post]string{}
 	var fresh []*source.Post
 	for _, x := range p.Needed {
 		if p.explicitID(x) {
 			continue
 		}
-		if it := ix.byPath[x.Path]; it != nil && x.Path != "" {
+		if it, ok := e.Items.ByPath(x.Path); ok && x.Path != "" && it.ID != "" {
 			keep[x] = it.ID
 		} else {
 			fresh = append(fresh, x)
 		}
 	}
 	if len(fresh) > 0 {
-		present := make(map[string]bool, len(input))
-		for _, x := range input {
-			if x != nil {
-				present[x.Path] = true
+		// Which files are there is asked only of items that match.
+		var paths map[string]bool
+		present := func(path string) bool {
+			if paths == nil {
+				paths = make(map[string]bool, len(input))
+				for _, x := range input {
+					if x != nil {
+						paths[x.Path] = true
+					}
+				}
 			}
+			return paths[path]
 		}
-		claimed := map[*PublishedItem]bool{}
+		claimed := map[string]bool{} // ids of gone files' items taken
 		for _, x := range fresh {
-			it, how := ix.renamed(x, present, claimed, e.BodyHash)
-			if it == nil {
+			it, how, ok := renamed(e, x, present, claimed)
+			if !ok {
 				continue
 			}
-			claimed[it] = true
+			claimed[it.ID] = true
 			keep[x] = it.ID
 			*notices = append(*notices, Notice{Path: x.Path, Message: fmt.Sprintf(
 				"renamed from %s (same %s); keeps its id %s", it.Path, how, it.ID)})
@@ -220,31 +196,31 @@ func (p *Plan) keepIDs(input []*source.Post, notices *[]Notice) {
 // item whose file has gone (not in present) and not claimed by another
 // post, with the same WordPress post id, else the same title and date,
 // else the same body.
-func (ix *earlierIndex) renamed(x *source.Post, present map[string]bool, claimed map[*PublishedItem]bool, bodyHash func(*source.Post) string) (*PublishedItem, string) {
-	first := func(list []*PublishedItem) *PublishedItem {
+func renamed(e *Earlier, x *source.Post, present func(string) bool, claimed map[string]bool) (PublishedItem, string, bool) {
+	first := func(list []PublishedItem) (PublishedItem, bool) {
 		for _, it := range list {
-			if !claimed[it] && !present[it.Path] {
-				return it
+			if it.ID != "" && !claimed[it.ID] && !present(it.Path) {
+				return it, true
 			}
 		}
-		return nil
+		return PublishedItem{}, false
 	}
 	if x.PostID != "" {
-		if it := first(ix.byPostID[x.PostID]); it != nil {
-			return it, "WordPress post_id"
+		if it, ok := first(e.Items.WithPostID(x.PostID)); ok {
+			return it, "WordPress post_id", true
 		}
 	}
-	if it := first(ix.byTitleDate[titleDate(x.Title, x.Published)]); it != nil {
-		return it, "title and date"
+	if it, ok := first(e.Items.WithTitleDate(x.Title, x.Published)); ok {
+		return it, "title and date", true
 	}
-	if bodyHash != nil && len(ix.byBody) > 0 {
-		if h := bodyHash(x); h != "" {
-			if it := first(ix.byBody[h]); it != nil {
-				return it, "body"
+	if e.BodyHash != nil {
+		if h := e.BodyHash(x); h != "" {
+			if it, ok := first(e.Items.WithBody(h)); ok {
+				return it, "body", true
 			}
 		}
 	}
-	return nil, ""
+	return PublishedItem{}, "", false
 }
 
 // dupID is id with a suffix derived from x's path, which taken does not

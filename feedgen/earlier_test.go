@@ -15,13 +15,49 @@ import (
 	"github.com/syndicate/syndicate/source"
 )
 
+// itemList is PublishedItems over a list, as package pubstate keeps
+// them: for a path, the first item listed with it wins.
+type itemList []PublishedItem
+
+func (l itemList) ByPath(path string) (PublishedItem, bool) {
+	for _, it := range l {
+		if it.Path == path {
+			return it, true
+		}
+	}
+	return PublishedItem{}, false
+}
+
+func (l itemList) where(match func(PublishedItem) bool) []PublishedItem {
+	var out []PublishedItem
+	for _, it := range l {
+		if match(it) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (l itemList) WithPostID(id string) []PublishedItem {
+	return l.where(func(it PublishedItem) bool { return it.PostID == id })
+}
+
+func (l itemList) WithTitleDate(title string, published time.Time) []PublishedItem {
+	return l.where(func(it PublishedItem) bool { return it.Title == title && it.Published.Equal(published) })
+}
+
+func (l itemList) WithBody(hash string) []PublishedItem {
+	return l.where(func(it PublishedItem) bool { return it.BodyHash == hash })
+}
+
 // earlierOf is what a caller keeps of a plan, as Earlier for the next;
 // bodies maps a post's path to its body, for BodyHash.
 func earlierOf(p *Plan, now time.Time, bodies map[string]string) *Earlier {
-	e := &Earlier{Items: p.PublishedItems(), Feeds: p.PublishedFeeds(now), Now: now}
+	items := itemList(p.PublishedItems())
+	e := &Earlier{Items: items, Feeds: p.PublishedFeeds(now), Now: now}
 	if bodies != nil {
-		for i := range e.Items {
-			e.Items[i].BodyHash = bodies[e.Items[i].Path]
+		for i := range items {
+			items[i].BodyHash = bodies[items[i].Path]
 		}
 		e.BodyHash = func(x *source.Post) string { return bodies[x.Path] }
 	}
@@ -126,8 +162,9 @@ func TestEarlierIDs(t *testing.T) {
 			if !tt.noEarlier {
 				o.Earlier = earlierOf(plan1, t0, all)
 				// Only the first build's files have recorded bodies.
-				for i := range o.Earlier.Items {
-					o.Earlier.Items[i].BodyHash = bodies[o.Earlier.Items[i].Path]
+				items := o.Earlier.Items.(itemList)
+				for i := range items {
+					items[i].BodyHash = bodies[items[i].Path]
 				}
 			}
 			posts := tt.posts()

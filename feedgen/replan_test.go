@@ -219,19 +219,19 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 // accumulate is e with what p published, as package pubstate keeps it:
 // every id ever published, with the file it was last published for.
 func accumulate(e *Earlier, p *Plan) *Earlier {
-	out := &Earlier{Items: p.PublishedItems()}
+	items := itemList(p.PublishedItems())
 	seen := map[string]bool{}
-	for _, it := range out.Items {
+	for _, it := range items {
 		seen[it.ID] = true
 	}
 	if e != nil {
-		for _, it := range e.Items {
+		for _, it := range e.Items.(itemList) {
 			if !seen[it.ID] {
-				out.Items = append(out.Items, it)
+				items = append(items, it)
 			}
 		}
 	}
-	return out
+	return &Earlier{Items: items}
 }
 
 func withChange(x *source.Post, change func(*source.Post)) *source.Post {

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -88,7 +89,20 @@ type Store struct {
 	feeds map[feedKey]Feed
 	docs  map[string]Document
 
-	earlier []feedgen.PublishedItem // Items ordered for Earlier; nil when stale
+	// Indexes of items, kept up to date by Record, so that a plan looks
+	// up the posts it lists without reading every item: byPath holds the
+	// id last published for a path, the others sorted ids.
+	byPath      map[string]string
+	byPostID    map[string][]string
+	byTitleDate map[titleDate][]string
+	byBody      map[string][]string
+}
+
+var _ feedgen.PublishedItems = (*Store)(nil)
+
+type titleDate struct {
+	title string
+	ns    int64
 }
 
 // Item is a published item as the state records it.
@@ -260,7 +274,8 @@ func unixTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
 // load reads the site's rows into memory.
 func (s *Store) load(ctx context.Context) error {
-	s.items, s.feeds, s.docs, s.earlier = map[string]Item{}, map[feedKey]Feed{}, map[string]Document{}, nil
+	s.items, s.feeds, s.docs = map[string]Item{}, map[feedKey]Feed{}, map[string]Document{}
+	s.byPath, s.byPostID, s.byTitleDate, s.byBody = map[string]string{}, map[string][]string{}, map[titleDate][]string{}, map[string][]string{}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, path, post_id, title, published, body_hash, first_published, last_published
 		FROM items WHERE site = ?`, s.site)
 	if err != nil {
@@ -275,6 +290,7 @@ func (s *Store) load(ctx context.Context) error {
 		}
 		it.Published, it.FirstPublished, it.LastPublished = unixTime(pub), unixTime(first), unixTime(last)
 		s.items[it.ID] = it
+		s.index(it)
 	}
 	if err := closeRows(rows); err != nil {
 		return s.damaged(err)
@@ -367,28 +383,12 @@ func (s *Store) HasBody(id, path string) bool {
 	return ok && it.Path == path && it.BodyHash != ""
 }
 
-// Earlier is what a plan made at now needs of the state: every item
-// (those last published first, so that a file published under several
-// ids keeps the latest), the feeds that listed a post within keepEmpty
-// of now, and the documents' ETags and times.
+// Earlier is what a plan made at now needs of the state: its items
+// (the Store itself, looked up as the plan needs them), the feeds that
+// listed a post within keepEmpty of now, and the documents' ETags and
+// times. The store must not record a build while the plan is made.
 func (s *Store) Earlier(now time.Time, keepEmpty time.Duration) *feedgen.Earlier {
-	if s.earlier == nil {
-		s.earlier = make([]feedgen.PublishedItem, 0, len(s.items))
-		list := make([]Item, 0, len(s.items))
-		for _, it := range s.items {
-			list = append(list, it)
-		}
-		sort.Slice(list, func(i, j int) bool {
-			if !list[i].LastPublished.Equal(list[j].LastPublished) {
-				return list[i].LastPublished.After(list[j].LastPublished)
-			}
-			return list[i].ID < list[j].ID
-		})
-		for _, it := range list {
-			s.earlier = append(s.earlier, it.PublishedItem)
-		}
-	}
-	e := &feedgen.Earlier{Items: s.earlier, Now: now, Documents: make(map[string]feedgen.PublishedDocument, len(s.docs))}
+	e := &feedgen.Earlier{Items: s, Now: now, Documents: make(map[string]feedgen.PublishedDocument, len(s.docs))}
 	for _, f := range s.Feeds() {
 		if now.Sub(f.LastWithPosts) <= keepEmpty {
 			e.Feeds = append(e.Feeds, feedgen.PublishedFeed{Kind: f.Kind, Name: f.Name, Slug: f.Slug, LastPost: f.LastWithPosts})
@@ -398,6 +398,108 @@ func (s *Store) Earlier(now time.Time, keepEmpty time.Duration) *feedgen.Earlier
 		e.Documents[p] = feedgen.PublishedDocument{ETag: d.ETag, Changed: d.Changed}
 	}
 	return e
+}
+
+// ByPath is the item last published for the file at path.
+func (s *Store) ByPath(path string) (feedgen.PublishedItem, bool) {
+	id, ok := s.byPath[path]
+	if !ok {
+		return feedgen.PublishedItem{}, false
+	}
+	return s.items[id].PublishedItem, true
+}
+
+// WithPostID lists the items of a WordPress post id, by id.
+func (s *Store) WithPostID(postID string) []feedgen.PublishedItem {
+	return s.list(s.byPostID[postID])
+}
+
+// WithTitleDate lists the items with this title and publication date,
+// by id.
+func (s *Store) WithTitleDate(title string, published time.Time) []feedgen.PublishedItem {
+	return s.list(s.byTitleDate[titleDate{title, published.UnixNano()}])
+}
+
+// WithBody lists the items with this body hash, by id.
+func (s *Store) WithBody(hash string) []feedgen.PublishedItem {
+	if hash == "" {
+		return nil
+	}
+	return s.list(s.byBody[hash])
+}
+
+func (s *Store) list(ids []string) []feedgen.PublishedItem {
+	out := make([]feedgen.PublishedItem, len(ids))
+	for i, id := range ids {
+		out[i] = s.items[id].PublishedItem
+	}
+	return out
+}
+
+// index adds an item to the indexes. For its path it wins over an item
+// published there less recently.
+func (s *Store) index(it Item) {
+	if old, ok := s.byPath[it.Path]; !ok || s.newer(it, s.items[old]) {
+		s.byPath[it.Path] = it.ID
+	}
+	if it.PostID != "" {
+		s.byPostID[it.PostID] = insertID(s.byPostID[it.PostID], it.ID)
+	}
+	k := titleDate{it.Title, it.Published.UnixNano()}
+	s.byTitleDate[k] = insertID(s.byTitleDate[k], it.ID)
+	if it.BodyHash != "" {
+		s.byBody[it.BodyHash] = insertID(s.byBody[it.BodyHash], it.ID)
+	}
+}
+
+// unindex takes an item out of the indexes (before it changes); a path
+// it was the last item of falls to the path's next most recent item.
+func (s *Store) unindex(it Item) {
+	if s.byPath[it.Path] == it.ID {
+		delete(s.byPath, it.Path)
+		var best *Item
+		for _, other := range s.items { // rare: a file's id moved elsewhere
+			if other.Path == it.Path && other.ID != it.ID && (best == nil || s.newer(other, *best)) {
+				best = &other
+			}
+		}
+		if best != nil {
+			s.byPath[it.Path] = best.ID
+		}
+	}
+	if it.PostID != "" {
+		s.byPostID[it.PostID] = removeID(s.byPostID[it.PostID], it.ID)
+	}
+	k := titleDate{it.Title, it.Published.UnixNano()}
+	s.byTitleDate[k] = removeID(s.byTitleDate[k], it.ID)
+	if it.BodyHash != "" {
+		s.byBody[it.BodyHash] = removeID(s.byBody[it.BodyHash], it.ID)
+	}
+}
+
+// newer says whether a was published for its path more recently than b
+// (ties go to the smaller id, so the choice never depends on order).
+func (s *Store) newer(a, b Item) bool {
+	if !a.LastPublished.Equal(b.LastPublished) {
+		return a.LastPublished.After(b.LastPublished)
+	}
+	return a.ID < b.ID
+}
+
+func insertID(ids []string, id string) []string {
+	i := sort.SearchStrings(ids, id)
+	if i < len(ids) && ids[i] == id {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+func removeID(ids []string, id string) []string {
+	i := sort.SearchStrings(ids, id)
+	if i < len(ids) && ids[i] == id {
+		return slices.Delete(ids, i, i+1)
+	}
+	return ids
 }
 
 // Gone lists the folders (e.g. "tags/go/") of feeds that listed a post
@@ -517,16 +619,17 @@ func (s *Store) Record(ctx context.Context, b Build) error {
 		return fmt.Errorf("state: record build in %s: %w", s.path, err)
 	}
 	for id, it := range items {
+		if old, ok := s.items[id]; ok {
+			s.unindex(old)
+		}
 		s.items[id] = it
+		s.index(it)
 	}
 	for k, f := range feeds {
 		s.feeds[k] = f
 	}
 	for _, d := range docs {
 		s.docs[d.Path] = d
-	}
-	if len(items) > 0 {
-		s.earlier = nil
 	}
 	return nil
 }

@@ -113,8 +113,23 @@ func TestRecordAndReopen(t *testing.T) {
 	// Earlier: the tag feed is kept for keepEmpty after it last listed a
 	// post, then gone.
 	e := s.Earlier(t1, 30*24*time.Hour)
-	if len(e.Items) != 3 || e.Items[0].ID == noBody.ID && e.Items[0].Path != "a.md" {
-		t.Errorf("earlier items %v", e.Items)
+	if it, ok := e.Items.ByPath("c.md"); !ok || it.ID != renamed.ID {
+		t.Errorf("ByPath(c.md) = %+v, %v", it, ok)
+	}
+	if _, ok := e.Items.ByPath("b.md"); ok {
+		t.Error("ByPath(b.md): the renamed file's old path still names its item")
+	}
+	if got := e.Items.WithPostID("2"); len(got) != 1 || got[0].ID != renamed.ID {
+		t.Errorf("WithPostID(2) = %+v", got)
+	}
+	if got := e.Items.WithTitleDate("Post 3", item(3, "").Published.In(time.FixedZone("X", 3600))); len(got) != 1 || got[0].Path != "d.md" {
+		t.Errorf("WithTitleDate(Post 3) = %+v", got)
+	}
+	if got := e.Items.WithBody("body-1"); len(got) != 1 || got[0].ID != noBody.ID {
+		t.Errorf("WithBody(body-1) = %+v", got)
+	}
+	if got := e.Items.WithBody(""); len(got) != 0 {
+		t.Errorf("WithBody(\"\") = %+v", got)
 	}
 	if len(e.Feeds) != 2 || e.Feeds[1].Slug != "go" || !e.Feeds[1].LastPost.Equal(t0) || e.Feeds[1].Name != "Go" {
 		t.Errorf("earlier feeds %+v", e.Feeds)
@@ -428,4 +443,77 @@ func TestKillDuringRecord(t *testing.T) {
 	}
 	s = mustOpen(t, dir)
 	t.Logf("%d trials; %d items recorded in all", trials, len(s.Items()))
+}
+
+// TestIndexesMatchReload: the lookups a plan makes answer the same from
+// the indexes Record keeps up to date as from a state read afresh, over
+// builds that rename files, move ids between files, retitle and edit.
+func TestIndexesMatchReload(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	var paths, postIDs, bodies []string
+	var titles []titleDate
+	for n := range 30 {
+		b := Build{Time: t0.Add(time.Duration(n) * time.Hour)}
+		for range 10 {
+			k := rng.IntN(25)
+			it := item(k, fmt.Sprintf("p/%d.md", rng.IntN(15)))
+			it.Title = fmt.Sprintf("T%d", rng.IntN(5))
+			it.PostID = strconv.Itoa(rng.IntN(6))
+			it.BodyHash = fmt.Sprintf("b%d", rng.IntN(8))
+			it.Published = t0.Add(time.Duration(rng.IntN(3)) * time.Hour)
+			b.Items = append(b.Items, it)
+			paths, postIDs, bodies = append(paths, it.Path), append(postIDs, it.PostID), append(bodies, it.BodyHash)
+			titles = append(titles, titleDate{it.Title, it.Published.UnixNano()})
+		}
+		if err := s.Record(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Last, every item moves to a file of its own: the files they leave
+	// name no item, or an older one.
+	b := Build{Time: t0.Add(100 * time.Hour)}
+	for id, it := range s.Items() {
+		if rng.IntN(2) == 0 {
+			it.Path = "moved/" + strconv.Itoa(len(id)) + "/" + strconv.Itoa(rng.Int()) + ".md"
+			b.Items = append(b.Items, it.PublishedItem)
+		}
+	}
+	if err := s.Record(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	type answers struct{ byPath, postID, title, body []string }
+	ask := func(st *Store) answers {
+		var a answers
+		for _, p := range paths {
+			it, ok := st.ByPath(p)
+			a.byPath = append(a.byPath, fmt.Sprint(it.ID, ok))
+		}
+		for _, id := range postIDs {
+			a.postID = append(a.postID, fmt.Sprint(st.WithPostID(id)))
+		}
+		for _, td := range titles {
+			a.title = append(a.title, fmt.Sprint(st.WithTitleDate(td.title, unixTime(td.ns))))
+		}
+		for _, h := range bodies {
+			a.body = append(a.body, fmt.Sprint(st.WithBody(h)))
+		}
+		return a
+	}
+	live := ask(s)
+	s.Close()
+	fresh := ask(mustOpen(t, dir))
+	for i := range live.byPath {
+		if live.byPath[i] != fresh.byPath[i] {
+			t.Errorf("ByPath(%s): %s live, %s reloaded", paths[i], live.byPath[i], fresh.byPath[i])
+		}
+	}
+	if fmt.Sprint(live.postID, live.title, live.body) != fmt.Sprint(fresh.postID, fresh.title, fresh.body) {
+		t.Error("the post_id, title and date, or body indexes differ from a reload")
+	}
 }
