@@ -452,18 +452,19 @@ func (s *Store) index(it Item) {
 	}
 }
 
-// unindex takes an item out of the indexes (before it changes); a path
-// it was the last item of falls to the path's next most recent item.
-func (s *Store) unindex(it Item) {
-	if s.byPath[it.Path] == it.ID {
+// unindex takes an item out of the indexes before it changes to next; a
+// path it leaves falls to the path's next most recent item.
+func (s *Store) unindex(it, next Item) {
+	if it.Path != next.Path && s.byPath[it.Path] == it.ID {
 		delete(s.byPath, it.Path)
-		var best *Item
+		var best Item
+		found := false
 		for _, other := range s.items { // rare: a file's id moved elsewhere
-			if other.Path == it.Path && other.ID != it.ID && (best == nil || s.newer(other, *best)) {
-				best = &other
+			if other.Path == it.Path && other.ID != it.ID && (!found || s.newer(other, best)) {
+				best, found = other, true
 			}
 		}
-		if best != nil {
+		if found {
 			s.byPath[it.Path] = best.ID
 		}
 	}
@@ -620,7 +621,7 @@ func (s *Store) Record(ctx context.Context, b Build) error {
 	}
 	for id, it := range items {
 		if old, ok := s.items[id]; ok {
-			s.unindex(old)
+			s.unindex(old, it)
 		}
 		s.items[id] = it
 		s.index(it)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -515,5 +516,86 @@ func TestIndexesMatchReload(t *testing.T) {
 	}
 	if fmt.Sprint(live.postID, live.title, live.body) != fmt.Sprint(fresh.postID, fresh.title, fresh.body) {
 		t.Error("the post_id, title and date, or body indexes differ from a reload")
+	}
+}
+
+// benchState is a state of n items, 3,000 of them (a site's feeds'
+// worth) in the last build, and 1,000 feeds of 3 documents.
+func benchState(b *testing.B, n int) (string, Build) {
+	b.Helper()
+	ctx := context.Background()
+	dir := b.TempDir()
+	s, err := Open(ctx, dir, site)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var all []feedgen.PublishedItem
+	for i := range n {
+		all = append(all, item(i, fmt.Sprintf("posts/%06d.md", i)))
+	}
+	last := Build{Time: t0, Items: all[:min(n, 3000)]}
+	for i := range 1000 {
+		last.Feeds = append(last.Feeds, feedgen.PublishedFeed{Kind: feedgen.TagFeed, Name: fmt.Sprint("Tag ", i), Slug: fmt.Sprint("tag-", i)})
+		for _, f := range []string{"feed.rss", "feed.atom", "feed.json"} {
+			last.Documents = append(last.Documents, Document{Path: fmt.Sprintf("tags/tag-%d/%s", i, f), Fingerprint: "f", ETag: "e", Changed: t0})
+		}
+	}
+	if err := s.Record(ctx, Build{Time: t0, Items: all}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Record(ctx, last); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	return dir, last
+}
+
+// BenchmarkOpen: reading a state of 100,000 items (serve and build do it
+// once per process).
+func BenchmarkOpen(b *testing.B) {
+	dir, _ := benchState(b, 100000)
+	for b.Loop() {
+		s, err := Open(context.Background(), dir, site)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
+
+// BenchmarkRebuildState: what the state adds to a rebuild after one edit
+// on a site with 100,000 items published: Earlier for the plan, the plan's
+// lookups of the 3,000 items its feeds list, and recording a build in
+// which one item and three documents changed.
+func BenchmarkRebuildState(b *testing.B) {
+	ctx := context.Background()
+	dir, last := benchState(b, 100000)
+	s, err := Open(ctx, dir, site)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	for b.Loop() {
+		n++
+		now := t0.Add(time.Duration(n) * time.Minute)
+		e := s.Earlier(now, 30*24*time.Hour)
+		for _, it := range last.Items {
+			if _, ok := e.Items.ByPath(it.Path); !ok {
+				b.Fatal("lost", it.Path)
+			}
+		}
+		build := last
+		build.Time = now
+		build.Items = slices.Clone(last.Items)
+		build.Items[0].Title = fmt.Sprint("Edited ", n)
+		build.Documents = slices.Clone(last.Documents)
+		for i := range 3 {
+			build.Documents[i].ETag = fmt.Sprint("e", n)
+			build.Documents[i].Changed = now
+		}
+		if err := s.Record(ctx, build); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
