@@ -274,8 +274,12 @@ func unixTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
 // load reads the site's rows into memory.
 func (s *Store) load(ctx context.Context) error {
-	s.items, s.feeds, s.docs = map[string]Item{}, map[feedKey]Feed{}, map[string]Document{}
-	s.byPath, s.byPostID, s.byTitleDate, s.byBody = map[string]string{}, map[string][]string{}, map[titleDate][]string{}, map[string][]string{}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM items WHERE site = ?`, s.site).Scan(&n); err != nil {
+		return s.damaged(err)
+	}
+	s.items, s.feeds, s.docs = make(map[string]Item, n), map[feedKey]Feed{}, map[string]Document{}
+	s.byPath, s.byPostID, s.byTitleDate, s.byBody = make(map[string]string, n), map[string][]string{}, make(map[titleDate][]string, n), make(map[string][]string, n)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, path, post_id, title, published, body_hash, first_published, last_published
 		FROM items WHERE site = ?`, s.site)
 	if err != nil {
