@@ -191,8 +191,11 @@ func (s *Store) open(ctx context.Context) error {
 		return s.damaged(errors.New(check))
 	}
 	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("state: %s: cannot use WAL mode (journal_mode %q): %v", s.path, mode, err)
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("state: %s: journal mode: %w", s.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("state: %s: cannot use WAL mode (journal_mode %q)", s.path, mode)
 	}
 	if err := s.migrate(ctx); err != nil {
 		return err
@@ -206,7 +209,7 @@ func isBusy(err error) bool {
 }
 
 func (s *Store) busy(err error) error {
-	return fmt.Errorf("state: %s is locked by another program (%v); syndicate waited 5 s for it", s.path, err)
+	return fmt.Errorf("state: %s is locked by another program; syndicate waited 5 s for it: %w", s.path, err)
 }
 
 // migrate brings the schema to the newest version, each step in a
