@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/syndicate/syndicate/feedgen"
 )
@@ -164,8 +164,21 @@ func Open(ctx context.Context, dir, site string) (*Store, error) {
 	return s, nil
 }
 
-// damaged is the error for a file SQLite cannot read as a database.
+// damaged is the error for a file SQLite cannot read as a database;
+// other failures to read it (a full disk, no permission) are said as
+// they are.
 func (s *Store) damaged(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+		default:
+			if isBusy(err) {
+				return s.busy(err)
+			}
+			return fmt.Errorf("state: read %s: %w", s.path, err)
+		}
+	}
 	return fmt.Errorf("state: %s is damaged (%v); syndicate never replaces it: restore it from a backup, "+
 		"or move it (and any %s-wal beside it) away to start afresh, after which ids of posts whose date or file "+
 		"name changed since they were published are made anew (README, \"Publication state\")", s.path, err, FileName)

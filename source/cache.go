@@ -189,7 +189,7 @@ func clonePost(p *Post) *Post {
 // changes; a file of another version is discarded.
 const (
 	cacheMagic  = "syndicate-cache"
-	cacheFormat = 4
+	cacheFormat = 5
 )
 
 // ErrCacheInvalid says the cache file is corrupt, truncated, of another
