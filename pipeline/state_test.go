@@ -35,11 +35,11 @@ func TestStateBuilds(t *testing.T) {
 		return s
 	}
 	// The fixture's builder, given a state; and a plain one.
-	incCfg := f.b.cfg
+	incCfg := f.cfg
 	incCfg.State, incCfg.KeepEmpty = open(), 30*24*time.Hour
 	f.b.Close()
 	f.b = New(incCfg)
-	f.inc = f.b.inc
+	t.Cleanup(func() { f.b.Close() })
 	plainCfg := testConfig(f.dir)
 	plainCfg.State, plainCfg.KeepEmpty = open(), 30*24*time.Hour
 	plain := New(plainCfg)
