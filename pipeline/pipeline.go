@@ -207,7 +207,7 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 	site := b.site(scanned.Posts)
 	opts := b.cfg.Feeds
 	if b.cfg.State != nil {
-		opts.Earlier = b.earlier(sc, now)
+		opts.Earlier = b.earlier(ctx, sc, now)
 	}
 	posts := scanned.Posts
 	var plan *feedgen.Plan

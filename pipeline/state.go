@@ -14,10 +14,10 @@ import (
 // earlier is what the state says the site published, for a plan made
 // now; the bodies of new files are read only if a rename must be told
 // by body alone.
-func (b *Builder) earlier(sc *source.Scanner, now time.Time) *feedgen.Earlier {
+func (b *Builder) earlier(ctx context.Context, sc *source.Scanner, now time.Time) *feedgen.Earlier {
 	e := b.cfg.State.Earlier(now, b.cfg.KeepEmpty)
 	e.BodyHash = func(p *source.Post) string {
-		h, err := sc.BodyHash(p)
+		h, err := sc.BodyHash(ctx, p)
 		if err != nil {
 			return "" // a file gone or changed since the scan matches nothing
 		}
@@ -34,7 +34,7 @@ func (b *Builder) record(ctx context.Context, now time.Time, sc *source.Scanner,
 	items := plan.PublishedItems()
 	for i := range items {
 		if !st.HasBody(items[i].ID, items[i].Path) {
-			items[i].BodyHash, _ = sc.BodyHash(plan.Needed[i]) // unknown when the file changed since
+			items[i].BodyHash, _ = sc.BodyHash(ctx, plan.Needed[i]) // unknown when the file changed since
 		}
 	}
 	entries, err := out.Published()

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,8 +14,8 @@ import (
 // file, so the publication state can tell a file renamed, retitled and
 // redated at once from a new post (feedgen.Earlier.BodyHash). It reads
 // the file, and fails if it changed since the scan.
-func (s *Scanner) BodyHash(p *Post) (string, error) {
-	data, info, err := s.load(p.Path)
+func (s *Scanner) BodyHash(ctx context.Context, p *Post) (string, error) {
+	data, info, err := s.load(ctx, p.Path)
 	if err != nil {
 		return "", fileError(p.Path, err)
 	}

@@ -25,7 +25,7 @@ func TestBodyHash(t *testing.T) {
 	}
 	hashes := map[string]string{}
 	for _, p := range res.Posts {
-		h, err := sc.BodyHash(p)
+		h, err := sc.BodyHash(context.Background(), p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestBodyHash(t *testing.T) {
 	}
 	for _, p := range res.Posts {
 		if p.Path == "c.md" {
-			if _, err := sc.BodyHash(p); err == nil {
+			if _, err := sc.BodyHash(context.Background(), p); err == nil {
 				t.Error("a file changed since the scan was hashed")
 			}
 		}
