@@ -290,7 +290,8 @@ func freePort(t *testing.T) string {
 // runFeedcheck runs ../shared/feedcheck/feedcheck --strict --url against
 // the proxy: the site's three feeds and every format of one non-ASCII tag
 // and one category (each document costs the checkers about half a second;
-// SYNDICATE_E2E_FEEDCHECK_ALL=1 checks all of them).
+// SYNDICATE_E2E_FEEDCHECK_ALL=1 checks all of them). Only feed documents
+// are checked: the snapshot's pages and OPML are not feeds.
 func runFeedcheck(t *testing.T, proxy string, snap *feedgen.Snapshot) {
 	t.Helper()
 	feedcheck, _ := filepath.Abs("../../../shared/feedcheck/feedcheck")
@@ -302,6 +303,9 @@ func runFeedcheck(t *testing.T, proxy string, snap *feedgen.Snapshot) {
 	all := os.Getenv("SYNDICATE_E2E_FEEDCHECK_ALL") == "1"
 	var tagDir, catDir string
 	for _, p := range snap.Paths {
+		if !isFeedDocument(p) {
+			continue
+		}
 		dir := p[:strings.LastIndex(p, "/")+1]
 		switch {
 		case all || dir == "":
@@ -326,4 +330,16 @@ func runFeedcheck(t *testing.T, proxy string, snap *feedgen.Snapshot) {
 		t.Fatalf("feedcheck %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	t.Logf("feedcheck on %d documents through nginx: %s", len(pick), last)
+}
+
+// isFeedDocument reports whether a snapshot path names a feed document
+// (feed.rss, feed.atom, feed.json), not a page or the OPML file.
+func isFeedDocument(p string) bool {
+	base := p[strings.LastIndex(p, "/")+1:]
+	for _, f := range feedgen.Formats {
+		if base == f.FileName() {
+			return true
+		}
+	}
+	return false
 }
