@@ -178,7 +178,7 @@ func (b *Builder) scan(ctx context.Context, now time.Time, out Output) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	scanned, err := sc.Scan(ctx)
+	scanned, err := sc.Scan(ctx, source.ScanOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func scanRender(t *testing.T, root string, cfg Config) (*Scanner, *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sc.Scan(context.Background())
+	res, err := sc.Scan(context.Background(), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

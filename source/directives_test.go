@@ -182,7 +182,7 @@ func TestRenderAgainWhenDepsChange(t *testing.T) {
 
 func scanWithScanner(t *testing.T, sc *Scanner) *Result {
 	t.Helper()
-	res, err := sc.Scan(t.Context())
+	res, err := sc.Scan(t.Context(), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,8 @@ func TestRescanRendersReferrersAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, ix, err := sc.ScanIndexed(t.Context(), sv)
+	ix := new(Index)
+	res, err := sc.Scan(t.Context(), ScanOptions{Survey: sv, Index: ix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestRescanRendersReferrersAgain(t *testing.T) {
 	}
 	oldA, oldC := byPath(t, res, "a.md"), byPath(t, res, "c.md")
 	os.WriteFile(filepath.Join(root, "b.md"), []byte("---\ntitle: B\ndate: 2024-01-01\nslug: bee\n---\nB.\n"), 0o644)
-	res2, err := sc.Rescan(t.Context(), ix, []string{"b.md"})
+	res2, err := sc.Scan(t.Context(), ScanOptions{Index: ix, Changed: []string{"b.md"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func (f *Folder) Read(ctx context.Context, now time.Time, basis Basis) (*FolderR
 		if changes.None() && !f.index.Pending() && !f.index.HasIncludes() && f.stands(now, basis) {
 			return &FolderRead{Unchanged: true}, nil
 		}
-		scanned, err := sc.Rescan(ctx, f.index, changes.Files)
+		scanned, err := sc.Scan(ctx, ScanOptions{Index: f.index, Changed: changes.Files})
 		if err == nil {
 			f.pending = &pendingRead{result: scanned}
 			return &FolderRead{Result: scanned, Scanner: sc, Rescanned: true}, nil
@@ -190,7 +190,7 @@ func (f *Folder) Read(ctx context.Context, now time.Time, basis Basis) (*FolderR
 	// only those are read; else (a symlink, a first read) all are.
 	rd := &FolderRead{Scanner: sc, Surveyed: true}
 	if ix != nil && basis.Complete {
-		rd.Result, err = sc.RescanSurvey(ctx, ix, sv)
+		rd.Result, err = sc.Scan(ctx, ScanOptions{Survey: sv, Index: ix})
 		switch {
 		case err == nil:
 			f.index = ix
@@ -200,7 +200,8 @@ func (f *Folder) Read(ctx context.Context, now time.Time, basis Basis) (*FolderR
 		}
 	}
 	if rd.Result == nil && err == nil {
-		rd.Result, f.index, err = sc.ScanIndexed(ctx, sv)
+		f.index = new(Index)
+		rd.Result, err = sc.Scan(ctx, ScanOptions{Survey: sv, Index: f.index})
 	}
 	if err != nil {
 		f.index = nil

@@ -85,7 +85,7 @@ func TestHeadOnlyScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sc.Scan(t.Context())
+	res, err := sc.Scan(t.Context(), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func scanWith(t *testing.T, root string, cfg Config) *Result {
 	if err != nil {
 		t.Fatalf("NewScanner: %v", err)
 	}
-	res, err := sc.Scan(context.Background())
+	res, err := sc.Scan(context.Background(), ScanOptions{})
 	if err != nil {
 		t.Fatalf("Scan(%s): %v", root, err)
 	}

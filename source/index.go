@@ -22,10 +22,11 @@ import (
 // folder instead.
 var ErrRescan = errors.New("changes need a full scan")
 
-// Index is what a scan found in every file, kept so that a later scan
-// that is told which files changed (by a Watcher) stats and reads only
-// those and reuses the rest: a survey alone of 100,000 files takes
-// 0.15 s, and reading them through the cache twice that.
+// Index is what a scan found in every file, kept (ScanOptions.Index) so
+// that a later scan that is told which files changed, by a Watcher or a
+// survey, reads only those and reuses the rest; reading every file, even
+// through the cache, costs more than a survey (BENCHMARKS.md). The zero
+// Index is empty: a scan fills it.
 //
 // An Index is not safe for concurrent use. Its posts are shared with the
 // Results it returns; a build may fill in their HTML and RenderSum.
@@ -40,7 +41,7 @@ type Index struct {
 	timeline []*Post
 	// problems names the files with warnings or errors.
 	problems map[string]bool
-	// retry names files to look at again on every Rescan even without
+	// retry names files to look at again on every scan even without
 	// an event: those that could not be read, and those modified within
 	// racyWindow of being statted (see Cache).
 	retry map[string]bool
@@ -59,14 +60,14 @@ func (x *indexed) candidate() bool { return x.err == nil && !x.post.Page && !x.p
 
 func (s *Scanner) indexKey() string { return s.root + "\x00" + s.cacheKey() }
 
-// ScanIndexed is ScanSurvey that also returns an Index of the files, for
-// Rescan. The survey must have statted its files (Scanner.Survey does).
-func (s *Scanner) ScanIndexed(ctx context.Context, sv *Survey) (*Result, *Index, error) {
+// fill reads every file a survey found into ix, which must be zero. The
+// survey must have statted its files (Scanner.Survey does).
+func (s *Scanner) fill(ctx context.Context, ix *Index, sv *Survey) (*Result, error) {
 	outs, err := s.readAll(ctx, sv.files)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ix := &Index{
+	*ix = Index{
 		key:         s.indexKey(),
 		files:       make(map[string]indexed, len(sv.files)),
 		walkSkipped: sv.skipped,
@@ -88,7 +89,7 @@ func (s *Scanner) ScanIndexed(ctx context.Context, sv *Survey) (*Result, *Index,
 	for _, p := range s.stale(res.Posts) {
 		p.unrender() // read by this scan: no Result has it yet
 	}
-	return res, ix, nil
+	return res, nil
 }
 
 // count adds (n = 1) or takes away (n = -1) one file's share of the
@@ -133,7 +134,7 @@ func (ix *Index) Settled() bool {
 	return true
 }
 
-// Pending says whether a Rescan would look at some file even without a
+// Pending says whether a scan would look at some file even without a
 // change: one that could not be read, or was modified too recently to be
 // taken as final.
 func (ix *Index) Pending() bool { return len(ix.retry) > 0 }
@@ -141,7 +142,8 @@ func (ix *Index) Pending() bool { return len(ix.retry) > 0 }
 // HasIncludes says whether some indexed post's HTML was made from files
 // other than Markdown (those a template directive includes, such as
 // present's code): a change to one raises no watch event and leaves a
-// survey's stamp as it was, so only a Rescan, which checks them, finds it.
+// survey's stamp as it was, so only a scan with the index, which checks
+// them, finds it.
 func (ix *Index) HasIncludes() bool {
 	for _, p := range ix.timeline {
 		for _, d := range p.deps {
@@ -153,15 +155,10 @@ func (ix *Index) HasIncludes() bool {
 	return false
 }
 
-// Rescan brings the index up to date after the files named in changed
-// (slash-separated, relative to the content folder; from a Watcher) may
-// have changed, and returns what a scan would find now. It stats and
-// reads only those files, and those Pending; files that are not Markdown,
-// or hidden, are ignored. ErrRescan means the changes are of a kind it
-// does not take (see ErrRescan); the index is then left as it was, and
-// should be replaced by ScanIndexed's. An index must only be given back
-// to Scanners of its own folder and configuration.
-func (s *Scanner) Rescan(ctx context.Context, ix *Index, changed []string) (*Result, error) {
+// rescan brings a filled index up to date after the files named in
+// changed, and those Pending, may have changed (see ScanOptions), and
+// returns what a scan would find now.
+func (s *Scanner) rescan(ctx context.Context, ix *Index, changed []string) (*Result, error) {
 	if ix.key != s.indexKey() {
 		return nil, ErrRescan
 	}
@@ -269,13 +266,10 @@ func (s *Scanner) Rescan(ctx context.Context, ix *Index, changed []string) (*Res
 	return res, nil
 }
 
-// RescanSurvey is Rescan where no watcher names the changed files: the
-// survey (Scanner.Survey, taken now) tells them, as those whose path, size
-// or times differ from the index's, so only they are read again and the
-// posts of the others are kept as they are, which a plan made from the
-// last one (feedgen.NewPlanFrom) relies on. ErrRescan as for Rescan, and
-// also when the survey skipped other files than the index's did.
-func (s *Scanner) RescanSurvey(ctx context.Context, ix *Index, sv *Survey) (*Result, error) {
+// changedSince names the files whose path, size or times differ between
+// a filled index and a survey taken since; ErrRescan when the survey
+// skipped other files than the index's did.
+func (s *Scanner) changedSince(ix *Index, sv *Survey) ([]string, error) {
 	if ix.key != s.indexKey() || !sameErrors(ix.walkSkipped, sv.skipped) {
 		return nil, ErrRescan
 	}
@@ -302,7 +296,7 @@ func (s *Scanner) RescanSurvey(ctx context.Context, ix *Index, sv *Survey) (*Res
 			}
 		}
 	}
-	return s.Rescan(ctx, ix, changed)
+	return changed, nil
 }
 
 func sameErrors(a, b []*FileError) bool {

@@ -27,8 +27,8 @@ func TestRescanMatchesScan(t *testing.T) {
 	}
 }
 
-// testRescan is TestRescanMatchesScan with the changes named (Rescan) or
-// found by a survey (RescanSurvey).
+// testRescan is TestRescanMatchesScan with the changes named (ScanOptions.Changed) or
+// found by a survey (ScanOptions.Survey).
 func testRescan(t *testing.T, surveyed bool) {
 	post := func(title, date string, extra ...string) string {
 		return fm(append([]string{"title: " + title, "date: " + date, "tags: [a, b]"}, extra...)...) + "Body of " + title + ".\n"
@@ -119,7 +119,7 @@ func testRescan(t *testing.T, surveyed bool) {
 				t.Errorf("%s: Rescan error %v, want ErrRescan", s.name, err)
 			}
 			if ix.Stamp() != before {
-				t.Errorf("%s: a refused Rescan changed the index", s.name)
+				t.Errorf("%s: a refused rescan changed the index", s.name)
 			}
 			continue
 		}
@@ -141,7 +141,8 @@ func indexFolder(t testing.TB, root string, cfg Config) (*Result, *Index) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, ix, err := sc.ScanIndexed(context.Background(), sv)
+	ix := new(Index)
+	res, err := sc.Scan(context.Background(), ScanOptions{Survey: sv, Index: ix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,21 +150,21 @@ func indexFolder(t testing.TB, root string, cfg Config) (*Result, *Index) {
 }
 
 // rescan brings ix up to date with a new Scanner, told the changed files
-// by name (Rescan) or, with surveyed, by a survey taken now
-// (RescanSurvey).
+// by name (ScanOptions.Changed) or, with surveyed, by a survey taken now
+// (ScanOptions.Survey).
 func rescan(root string, cfg Config, ix *Index, changed []string, surveyed bool) (*Result, error) {
 	sc, err := NewScanner(root, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if !surveyed {
-		return sc.Rescan(context.Background(), ix, changed)
+		return sc.Scan(context.Background(), ScanOptions{Index: ix, Changed: changed})
 	}
 	sv, err := sc.Survey()
 	if err != nil {
 		return nil, err
 	}
-	return sc.RescanSurvey(context.Background(), ix, sv)
+	return sc.Scan(context.Background(), ScanOptions{Survey: sv, Index: ix})
 }
 
 // sameResult compares two scans' findings.
@@ -251,7 +252,7 @@ func FuzzRescan(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := rs.Scan(context.Background())
+			want, err := rs.Scan(context.Background(), ScanOptions{})
 			if errors.Is(err, ErrNoContent) {
 				continue
 			}

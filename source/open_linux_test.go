@@ -216,7 +216,7 @@ func TestHostileSwapBeforeRead(t *testing.T) {
 					t.Skipf("cannot make a %s here: %v", kind.name, err)
 				}
 				var res *Result
-				finish(t, "ScanSurvey", func() { res, err = sc.ScanSurvey(context.Background(), sv) })
+				finish(t, "Scan", func() { res, err = sc.Scan(context.Background(), ScanOptions{Survey: sv}) })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -238,7 +238,7 @@ func TestHostileSwapBeforeRead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := sc.Scan(context.Background())
+				res, err := sc.Scan(context.Background(), ScanOptions{})
 				if err != nil || len(res.Posts) != 4 {
 					t.Fatalf("scan: %v, %d posts", err, len(res.Posts))
 				}
@@ -307,7 +307,7 @@ func TestHostileSwapRace(t *testing.T) {
 			var res *Result
 			var errs []*FileError
 			finish(t, fmt.Sprintf("trial %d: Scan and Render", trial), func() {
-				res, err = sc.Scan(context.Background())
+				res, err = sc.Scan(context.Background(), ScanOptions{})
 				if err == nil {
 					errs = sc.Render(context.Background(), res.Posts)
 				}
@@ -329,13 +329,13 @@ func TestReadHonoursContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sc.Scan(context.Background())
+	res, err := sc.Scan(context.Background(), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := sc.Scan(ctx); !errors.Is(err, context.Canceled) {
+	if _, err := sc.Scan(ctx, ScanOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan with a cancelled context: %v", err)
 	}
 	if _, _, err := sc.load(ctx, "a.md"); !errors.Is(err, context.Canceled) {

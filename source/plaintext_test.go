@@ -50,7 +50,7 @@ func TestScanFailsOnUnusableFolders(t *testing.T) {
 	empty := t.TempDir()
 	os.WriteFile(filepath.Join(empty, "notes.txt"), []byte("not a post"), 0o644)
 	sc, _ := NewScanner(empty, testConfig())
-	if _, err := sc.Scan(context.Background()); !errors.Is(err, ErrNoContent) {
+	if _, err := sc.Scan(context.Background(), ScanOptions{}); !errors.Is(err, ErrNoContent) {
 		t.Errorf("folder without Markdown: err = %v, want ErrNoContent", err)
 	}
 
@@ -62,7 +62,7 @@ func TestScanFailsOnUnusableFolders(t *testing.T) {
 		t.Skip("running as a user the file mode does not stop (root)")
 	}
 	sc, _ = NewScanner(root, testConfig())
-	if _, err := sc.Scan(context.Background()); err == nil || !strings.Contains(err.Error(), "locked") {
+	if _, err := sc.Scan(context.Background(), ScanOptions{}); err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Errorf("unreadable folder: err = %v, want a scan error naming it", err)
 	}
 }

@@ -42,7 +42,7 @@ var benchPosts = sync.OnceValues(func() ([]benchPost, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := sc.Scan(context.Background())
+	res, err := sc.Scan(context.Background(), ScanOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func BenchmarkScanRender(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := sc.Scan(context.Background())
+		res, err := sc.Scan(context.Background(), ScanOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

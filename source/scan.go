@@ -152,15 +152,61 @@ func (s *Scanner) cacheKey() string {
 		s.cfg.SiteTitle, s.cfg.Params, s.cfg.MaxTerms)
 }
 
-// Scan walks the content directory and reads every post's front matter.
-// Per-file problems are collected in the result; the error is only for
-// problems with the directory itself or cancellation.
-func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
-	sv, err := s.walk(s.cfg.Cache != nil)
-	if err != nil {
-		return nil, err
+// ScanOptions say what a scan may take from earlier work. The zero value
+// walks the folder and reads every file (through the cache, if any).
+type ScanOptions struct {
+	// Survey is the folder as Scanner.Survey found it, so that a rebuild
+	// that surveyed first does not walk the folder twice; nil walks it.
+	// Files changed since the survey are read as they are now (or at the
+	// next scan, if the cache still holds them as surveyed).
+	Survey *Survey
+	// Index, when set, is kept for the next scan. A zero Index is filled
+	// with every file read. A filled one is brought up to date: only the
+	// files that changed since it was filled are statted and read, and the
+	// posts of the others are kept as they are, which a plan made from the
+	// last one (feedgen.NewPlanFrom) relies on. The files that changed are
+	// those whose path, size or times differ from Survey's, or, without a
+	// Survey, those Changed names and those the index holds as Pending.
+	// ErrRescan means the changes are of a kind an index does not take (see
+	// ErrRescan), and also, with a Survey, that it skipped other files than
+	// the index's survey did; the index is then left as it was, and should
+	// be replaced by a zero one. An index must only be given back to
+	// Scanners of its own folder and configuration.
+	Index *Index
+	// Changed names the files that may have changed since Index was filled
+	// (slash-separated, relative to the content folder; from a Watcher),
+	// when there is no Survey. Files that are not Markdown, or hidden, are
+	// ignored.
+	Changed []string
+}
+
+// Scan reads the content folder's posts' front matter, reading again only
+// what opts say may have changed. Per-file problems are collected in the
+// result; the error is only for problems with the folder itself,
+// cancellation, and ErrRescan (see ScanOptions.Index).
+func (s *Scanner) Scan(ctx context.Context, opts ScanOptions) (*Result, error) {
+	ix, sv := opts.Index, opts.Survey
+	if ix != nil && ix.files != nil {
+		changed := opts.Changed
+		if sv != nil {
+			var err error
+			if changed, err = s.changedSince(ix, sv); err != nil {
+				return nil, err
+			}
+		}
+		return s.rescan(ctx, ix, changed)
 	}
-	return s.ScanSurvey(ctx, sv)
+	if sv == nil {
+		var err error
+		// An index keeps every file's stamp: the walk must stat them.
+		if sv, err = s.walk(ix != nil || s.cfg.Cache != nil); err != nil {
+			return nil, err
+		}
+	}
+	if ix != nil {
+		return s.fill(ctx, ix, sv)
+	}
+	return s.readSurvey(ctx, sv)
 }
 
 // Survey lists the content folder's Markdown files with their sizes and
@@ -170,11 +216,8 @@ func (s *Scanner) Survey() (*Survey, error) {
 	return s.walk(true)
 }
 
-// ScanSurvey is Scan over the files a survey found, so a rebuild that
-// surveyed first does not walk the folder twice. Files changed since the
-// survey are read as they are now (or at the next scan, if the cache
-// still holds them as surveyed).
-func (s *Scanner) ScanSurvey(ctx context.Context, sv *Survey) (*Result, error) {
+// readSurvey reads every file a survey found, keeping no index.
+func (s *Scanner) readSurvey(ctx context.Context, sv *Survey) (*Result, error) {
 	outs, err := s.readAll(ctx, sv.files)
 	if err != nil {
 		return nil, err

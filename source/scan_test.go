@@ -251,14 +251,14 @@ func TestWhatIsRead(t *testing.T) {
 func TestScanErrors(t *testing.T) {
 	t.Run("missing folder", func(t *testing.T) {
 		sc, _ := NewScanner(filepath.Join(t.TempDir(), "nope"), testConfig())
-		if _, err := sc.Scan(context.Background()); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		if _, err := sc.Scan(context.Background(), ScanOptions{}); err == nil || !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("err = %v, want not exist", err)
 		}
 	})
 	t.Run("a file, not a folder", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"a.md": "x"})
 		sc, _ := NewScanner(filepath.Join(root, "a.md"), testConfig())
-		if _, err := sc.Scan(context.Background()); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		if _, err := sc.Scan(context.Background(), ScanOptions{}); err == nil || !strings.Contains(err.Error(), "not a directory") {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -270,7 +270,7 @@ func TestScanErrors(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		sc, _ := NewScanner(writeTree(t, files), testConfig())
-		if _, err := sc.Scan(ctx); !errors.Is(err, context.Canceled) {
+		if _, err := sc.Scan(ctx, ScanOptions{}); !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 	})

@@ -1173,7 +1173,7 @@ func newestPost(b *testing.B, dir string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := sc.Scan(context.Background())
+	res, err := sc.Scan(context.Background(), source.ScanOptions{})
 	if err != nil || len(res.Posts) == 0 {
 		b.Fatalf("no posts in %s: %v", dir, err)
 	}
