@@ -183,6 +183,21 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 // jsonField appends `,"name":` (without the comma for the first field).
+// jsonString is a JSON member whose value is a string.
+type jsonString struct{ name, value string }
+
+// appendJSONOptional appends the members whose value is not empty, in
+// order, as encoding/json's omitempty leaves them.
+func appendJSONOptional(dst []byte, members ...jsonString) []byte {
+	for _, m := range members {
+		if m.value != "" {
+			dst = jsonField(dst, m.name)
+			dst = appendJSONString(dst, m.value)
+		}
+	}
+	return dst
+}
+
 func jsonField(dst []byte, name string) []byte {
 	if dst[len(dst)-1] != '{' {
 		dst = append(dst, ',')

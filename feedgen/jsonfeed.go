@@ -136,17 +136,11 @@ func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
 	n0 := len(dst)
 	dst = append(dst, `{"id":`...)
 	dst = appendJSONString(dst, it.Id)
-	for _, f := range [...]struct{ name, value string }{
-		{"url", it.Url},
-		{"title", it.Title},
-		{"content_html", it.ContentHTML},
-		{"summary", it.Summary},
-	} {
-		if f.value != "" {
-			dst = jsonField(dst, f.name)
-			dst = appendJSONString(dst, f.value)
-		}
-	}
+	dst = appendJSONOptional(dst,
+		jsonString{"url", it.Url},
+		jsonString{"title", it.Title},
+		jsonString{"content_html", it.ContentHTML},
+		jsonString{"summary", it.Summary})
 	for _, f := range [...]struct {
 		name  string
 		value *time.Time
@@ -174,10 +168,7 @@ func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, ']')
 	}
-	if it.Language != "" {
-		dst = jsonField(dst, "language")
-		dst = appendJSONString(dst, it.Language)
-	}
+	dst = appendJSONOptional(dst, jsonString{"language", it.Language})
 	return append(dst, '}'), nil
 }
 
@@ -200,17 +191,11 @@ func (j *jsonFeed) appendTo(dst []byte) ([]byte, error) {
 	dst = appendJSONString(dst, j.Version)
 	dst = append(dst, `,"title":`...)
 	dst = appendJSONString(dst, j.Title)
-	for _, f := range [...]struct{ name, value string }{
-		{"language", j.Language},
-		{"home_page_url", j.HomePageUrl},
-		{"feed_url", j.FeedUrl},
-		{"description", j.Description},
-	} {
-		if f.value != "" {
-			dst = jsonField(dst, f.name)
-			dst = appendJSONString(dst, f.value)
-		}
-	}
+	dst = appendJSONOptional(dst,
+		jsonString{"language", j.Language},
+		jsonString{"home_page_url", j.HomePageUrl},
+		jsonString{"feed_url", j.FeedUrl},
+		jsonString{"description", j.Description})
 	dst = appendJSONAuthors(dst, j.Authors)
 	if j.Items == nil {
 		return append(dst, `,"items":null}`...), nil
