@@ -64,13 +64,6 @@ func (h *hasher) str(s string) {
 	h.h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
-func (h *hasher) strs(list []string) {
-	h.int(int64(len(list)))
-	for _, s := range list {
-		h.str(s)
-	}
-}
-
 // time hashes an instant and the offset of its zone, which the formats
 // print; the zone's name appears in none of them.
 func (h *hasher) time(t time.Time) {
@@ -91,19 +84,7 @@ func (h *hasher) sum() (f Fingerprint) {
 func postFingerprint(x *source.Post) Fingerprint {
 	h := newHasher()
 	h.str("post")
-	h.str(x.Title)
-	h.str(x.Link)
-	h.time(x.Published)
-	h.time(x.Updated)
-	h.int(int64(len(x.Authors)))
-	for _, a := range x.Authors {
-		h.str(a.Name)
-		h.str(a.Email)
-		h.str(a.URL)
-	}
-	h.strs(x.Tags)
-	h.strs(x.Categories)
-	h.str(x.Language)
+	x.WriteFields(postFields{h})
 	if x.RenderSum != ([16]byte{}) {
 		// The source's own sum of the three fields below, made once
 		// per render rather than on every build.
@@ -116,6 +97,13 @@ func postFingerprint(x *source.Post) Fingerprint {
 	h.str(x.SummaryText)
 	return h.sum()
 }
+
+// postFields hashes the fields source.Post.WriteFields hands it.
+type postFields struct{ h *hasher }
+
+func (f postFields) Len(n int)        { f.h.int(int64(n)) }
+func (f postFields) Str(s string)     { f.h.str(s) }
+func (f postFields) Time(t time.Time) { f.h.time(t) }
 
 // siteHash covers everything common to all documents of a plan: the
 // encoder version, the site and the options that change how items are

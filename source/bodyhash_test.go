@@ -19,7 +19,7 @@ func TestBodyHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sc.Scan(context.Background())
+	res, err := sc.Scan(context.Background(), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

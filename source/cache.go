@@ -189,7 +189,7 @@ func clonePost(p *Post) *Post {
 // changes; a file of another version is discarded.
 const (
 	cacheMagic  = "syndicate-cache"
-	cacheFormat = 5
+	cacheFormat = 6
 )
 
 // ErrCacheInvalid says the cache file is corrupt, truncated, of another
@@ -341,12 +341,6 @@ func (w *cacheWriter) bool(b bool) {
 		w.w.WriteByte(0)
 	}
 }
-func (w *cacheWriter) strs(s []string) {
-	w.uvarint(uint64(len(s)))
-	for _, x := range s {
-		w.str(x)
-	}
-}
 func (w *cacheWriter) time(t time.Time) {
 	b, _ := t.MarshalBinary()
 	w.str(string(b))
@@ -366,25 +360,19 @@ func (w *cacheWriter) fileErrors(errs []*FileError) {
 		}
 	}
 }
+
+// Len, Str and Time make a cacheWriter a FieldWriter.
+func (w *cacheWriter) Len(n int)        { w.uvarint(uint64(n)) }
+func (w *cacheWriter) Str(s string)     { w.str(s) }
+func (w *cacheWriter) Time(t time.Time) { w.time(t) }
+
 func (w *cacheWriter) post(p *Post) {
 	w.str(p.Path)
 	w.str(p.ID)
 	w.bool(p.ExplicitID)
 	w.str(p.PostID)
-	w.str(p.Link)
 	w.str(p.Slug)
-	w.str(p.Title)
-	w.time(p.Published)
-	w.time(p.Updated)
-	w.uvarint(uint64(len(p.Authors)))
-	for _, a := range p.Authors {
-		w.str(a.Name)
-		w.str(a.Email)
-		w.str(a.URL)
-	}
-	w.strs(p.Tags)
-	w.strs(p.Categories)
-	w.str(p.Language)
+	p.WriteFields(w)
 	w.str(p.SiteName)
 	w.bool(p.Draft)
 	w.bool(p.Page)
@@ -479,7 +467,8 @@ func (r *cacheReader) fileErrors() []*FileError {
 	return out
 }
 func (r *cacheReader) post() *Post {
-	p := &Post{Path: r.str(), ID: r.str(), ExplicitID: r.bool(), PostID: r.str(), Link: r.str(), Slug: r.str(), Title: r.str()}
+	// The order of cacheWriter.post: Post.WriteFields's fields after Slug.
+	p := &Post{Path: r.str(), ID: r.str(), ExplicitID: r.bool(), PostID: r.str(), Slug: r.str(), Title: r.str(), Link: r.str()}
 	p.Published = r.time()
 	p.Updated = r.time()
 	n := r.uvarint()

@@ -82,6 +82,40 @@ type Author struct {
 	URL   string
 }
 
+// FieldWriter takes the fields Post.WriteFields hands it, each written
+// its own way: a hash (a document's fingerprint) or an encoding (the
+// cache file).
+type FieldWriter interface {
+	// Len precedes the items of a list.
+	Len(n int)
+	Str(s string)
+	Time(t time.Time)
+}
+
+// WriteFields hands w, always in the same order, the fields of the post
+// the feeds show: title, link, publication and update times, authors,
+// tags, categories and language. It is the one walk over them, so a
+// field added here reaches documents' fingerprints and the cache alike.
+func (p *Post) WriteFields(w FieldWriter) {
+	w.Str(p.Title)
+	w.Str(p.Link)
+	w.Time(p.Published)
+	w.Time(p.Updated)
+	w.Len(len(p.Authors))
+	for _, a := range p.Authors {
+		w.Str(a.Name)
+		w.Str(a.Email)
+		w.Str(a.URL)
+	}
+	for _, list := range [...][]string{p.Tags, p.Categories} {
+		w.Len(len(list))
+		for _, s := range list {
+			w.Str(s)
+		}
+	}
+	w.Str(p.Language)
+}
+
 // Rendered reports whether Render has filled the post's HTML.
 func (p *Post) Rendered() bool { return p.SummaryHTML != "" || p.ContentHTML != "" }
 
