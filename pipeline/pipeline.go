@@ -98,6 +98,11 @@ func New(cfg Config) *Builder {
 	}
 	if cfg.Source.Cache != nil {
 		cfg.Source.Cache.KeepSumsOnly()
+		if !cfg.Incremental {
+			// Nothing keeps the posts between builds: the cache may
+			// hold the build's own rather than copies.
+			cfg.Source.Cache.ShareScanned()
+		}
 	}
 	b := &Builder{cfg: cfg}
 	if cfg.Incremental {

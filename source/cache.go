@@ -36,6 +36,8 @@ type Cache struct {
 	dirty   bool
 	// sumsOnly: rendered posts keep their RenderSum here, not their HTML.
 	sumsOnly bool
+	// share: entries hold the very posts scans return (see ShareScanned).
+	share bool
 	// seen marks the paths the last scan looked at, so Prune can drop
 	// deleted files.
 	seen map[string]bool
@@ -73,6 +75,42 @@ func (c *Cache) KeepSumsOnly() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sumsOnly = true
+}
+
+// ShareScanned makes the cache keep the very posts a scan reads rather
+// than copies of them, for a process that scans once and then saves the
+// cache, as build does: a copy of every post's fields is live memory the
+// collector must keep scanning under a soft memory limit (BENCHMARKS.md).
+// What the build then fills into a post (its HTML, render sum and render
+// warnings) is what storeRendered would have copied into the cache, and
+// KeepSumsOnly still keeps the HTML out of the saved file and out of the
+// posts later scans get. Call it before the first scan.
+func (c *Cache) ShareScanned() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.share = true
+}
+
+// keep is what an entry holds of p, a post a scan has just read.
+func (c *Cache) keep(p *Post) *Post {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.share {
+		return p
+	}
+	return clonePost(p)
+}
+
+// postOf gives a scan its own copy of an entry's post.
+func (c *Cache) postOf(e *cacheEntry) *Post {
+	c.mu.Lock()
+	share, sumsOnly := c.share, c.sumsOnly
+	c.mu.Unlock()
+	cp := clonePost(e.post)
+	if share && sumsOnly {
+		cp.ReleaseHTML()
+	}
+	return cp
 }
 
 // Len is the number of files the cache knows.
@@ -137,6 +175,10 @@ func (c *Cache) storeRendered(p *Post) {
 	defer c.mu.Unlock()
 	e := c.entries[p.Path]
 	if e == nil || e.post == nil || e.size != p.size || e.mtime != p.modTime.UnixNano() {
+		return
+	}
+	if e.post == p { // shared (ShareScanned): it holds the render already
+		c.dirty = true
 		return
 	}
 	cp := *e.post
@@ -218,7 +260,7 @@ func (c *Cache) Save(path string) error {
 	defer os.Remove(tmp.Name())
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	bw := bufio.NewWriterSize(io.MultiWriter(tmp, crc), 1<<20)
-	w := &cacheWriter{w: bw}
+	w := &cacheWriter{w: bw, sumsOnly: c.sumsOnly}
 	w.raw([]byte(cacheMagic))
 	w.uvarint(cacheFormat)
 	w.str(c.key)
@@ -325,8 +367,9 @@ func decodeCache(data []byte) (c *Cache, err error) {
 }
 
 type cacheWriter struct {
-	w   *bufio.Writer
-	buf [binary.MaxVarintLen64]byte
+	w        *bufio.Writer
+	buf      [binary.MaxVarintLen64]byte
+	sumsOnly bool // write no post's HTML (Cache.KeepSumsOnly)
 }
 
 func (w *cacheWriter) raw(b []byte)     { w.w.Write(b) }
@@ -380,9 +423,15 @@ func (w *cacheWriter) post(p *Post) {
 	w.varint(p.bodyOffset)
 	w.varint(p.size)
 	w.time(p.modTime)
-	w.str(p.ContentHTML)
-	w.str(p.SummaryHTML)
-	w.str(p.SummaryText)
+	if w.sumsOnly { // a shared post may hold its HTML (ShareScanned)
+		w.str("")
+		w.str("")
+		w.str("")
+	} else {
+		w.str(p.ContentHTML)
+		w.str(p.SummaryHTML)
+		w.str(p.SummaryText)
+	}
 	w.u64(binary.LittleEndian.Uint64(p.RenderSum[:8]))
 	w.u64(binary.LittleEndian.Uint64(p.RenderSum[8:]))
 	w.fileErrors(p.RenderWarnings)

@@ -295,3 +295,71 @@ func TestCacheSaveOnlyWhenChanged(t *testing.T) {
 		t.Errorf("saved cache: %v entries, err %v", c.Len(), err)
 	}
 }
+
+// TestCacheShareScanned holds a cache that keeps the scan's own posts
+// (ShareScanned) to one that keeps copies: both save, and give a later
+// scan, the same posts, with render sums and without HTML.
+func TestCacheShareScanned(t *testing.T) {
+	root := writeTree(t, map[string]string{"a.md": cachePost, "b.md": "---\ntitle: B\ndate: 2024-03-01T10:00:00+02:00\nauthor: {name: X, email: x@example.org}\ndescription: sum\n---\nbody\n", "bad.md": "---\ntitle: x\n"})
+	ageFiles(t, root)
+	scan := func(cfg Config) []*Post {
+		t.Helper()
+		sc, err := NewScanner(root, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sc.Scan(context.Background(), ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Posts
+	}
+	// run returns what a scan through the cache in memory, and one
+	// through the cache saved and loaded, find after a rendered scan.
+	run := func(share bool) (again, loaded []*Post) {
+		cfg := testConfig()
+		cfg.Cache = NewCache()
+		cfg.Cache.KeepSumsOnly()
+		if share {
+			cfg.Cache.ShareScanned()
+		}
+		_, first := scanRender(t, root, cfg)
+		path := filepath.Join(t.TempDir(), "cache.bin")
+		if err := cfg.Cache.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		again = scan(cfg)
+		for i, p := range again {
+			if p == first.Posts[i] || p.Rendered() || p.RenderSum == ([16]byte{}) {
+				t.Errorf("share %v: %s: same post %v, rendered %v, sum %x", share, p.Path, p == first.Posts[i], p.Rendered(), p.RenderSum)
+			}
+		}
+		c, err := LoadCache(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Cache = c
+		return again, scan(cfg)
+	}
+	same := func(what string, got, want []*Post) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d posts, want %d", what, len(got), len(want))
+		}
+		for i := range got {
+			a, b := *got[i], *want[i]
+			if !a.Published.Equal(b.Published) || !a.Updated.Equal(b.Updated) || !a.modTime.Equal(b.modTime) {
+				t.Errorf("%s: times differ for %s", what, a.Path)
+			}
+			a.Published, a.Updated, a.modTime = time.Time{}, time.Time{}, time.Time{}
+			b.Published, b.Updated, b.modTime = time.Time{}, time.Time{}, time.Time{}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: post differs:\n%+v\n%+v", what, a, b)
+			}
+		}
+	}
+	copiedAgain, copiedLoaded := run(false)
+	sharedAgain, sharedLoaded := run(true)
+	same("in memory", sharedAgain, copiedAgain)
+	same("saved and loaded", sharedLoaded, copiedLoaded)
+}

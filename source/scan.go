@@ -486,7 +486,7 @@ func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Po
 		}
 		if e, ok := c.lookup(rel, st, confirm); ok {
 			if e.post != nil {
-				return clonePost(e.post), e.warns, nil, false
+				return c.postOf(e), e.warns, nil, false
 			}
 			return nil, e.warns, e.err, false
 		}
@@ -513,7 +513,7 @@ func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Po
 		e.hash = crc64.Checksum(data, crcTable)
 	}
 	if p != nil {
-		e.post = clonePost(p)
+		e.post = c.keep(p)
 	}
 	c.put(rel, e)
 	return p, warns, ferr, false
