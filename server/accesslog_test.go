@@ -7,17 +7,19 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
 func TestAccessLog(t *testing.T) {
 	var buf bytes.Buffer
 	s, _ := newTestServer(t, "")
 	h := AccessLog(slog.New(slog.NewJSONHandler(&buf, nil)))(s)
-	w := do(h, "GET", "/feed.rss", "Accept-Encoding", "gzip", "User-Agent", "reader/1.0", "X-Forwarded-For", "203.0.113.9")
+	w := handlertest.Do(h, "GET", "/feed.rss", "Accept-Encoding", "gzip", "User-Agent", "reader/1.0", "X-Forwarded-For", "203.0.113.9")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
-	do(h, "GET", "/nope")
+	handlertest.Do(h, "GET", "/nope")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d lines:\n%s", len(lines), buf.String())

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pages"
 )
 
@@ -90,7 +91,7 @@ func TestBrowserPages(t *testing.T) {
 				if tc.accept != "" {
 					hdr = append(hdr, "Accept", tc.accept)
 				}
-				w := do(s, "GET", target, hdr...)
+				w := handlertest.Do(s, "GET", target, hdr...)
 				html := strings.HasPrefix(w.Header().Get("Content-Type"), "text/html")
 				hasPage := target == "/feeds/tags/go/feed.rss" || target == "/feeds/feed.json"
 				if want := on && tc.browser && hasPage; html != want || w.Code != http.StatusOK {
@@ -106,7 +107,7 @@ func TestBrowserPages(t *testing.T) {
 			}
 		}
 		// A conditional request revalidates the variant it holds.
-		w := do(s, "GET", "/feeds/tags/go/feed.rss", "Accept", clientAccepts[0].accept, "If-None-Match", page.ETag)
+		w := handlertest.Do(s, "GET", "/feeds/tags/go/feed.rss", "Accept", clientAccepts[0].accept, "If-None-Match", page.ETag)
 		if want := map[bool]int{false: 200, true: 304}[on]; w.Code != want {
 			t.Errorf("on=%v: revalidating the page: %d, want %d", on, w.Code, want)
 		}

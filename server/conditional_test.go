@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
 // TestConditionalMatchesServeContent is the differential test of the
@@ -69,8 +70,8 @@ func TestConditionalMatchesServeContent(t *testing.T) {
 						name += "/gzip"
 					}
 					h := append(c.hdr(etag), enc...)
-					got := do(s, method, "/"+d.Path, h...)
-					want := do(ref, method, "/"+d.Path, h...)
+					got := handlertest.Do(s, method, "/"+d.Path, h...)
+					want := handlertest.Do(ref, method, "/"+d.Path, h...)
 					compareResponses(t, name, got, want)
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
 func TestReadyzReportsRebuilds(t *testing.T) {
@@ -12,7 +14,7 @@ func TestReadyzReportsRebuilds(t *testing.T) {
 		Counts: &Counts{Posts: 2, Feeds: 5, Documents: 7, Changed: 7}}
 	s.Record(ok)
 	s.Record(&Report{Time: testModified.Add(time.Minute), Trigger: "schedule", Result: "failed", Error: "content directory: gone"})
-	w := do(s, "GET", "/readyz")
+	w := handlertest.Do(s, "GET", "/readyz")
 	if w.Code != 200 {
 		t.Fatalf("status %d", w.Code)
 	}

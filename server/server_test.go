@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pages"
 )
 
@@ -102,29 +103,6 @@ func newTestServer(t *testing.T, prefix string) (*Handler, *feedgen.Snapshot) {
 	return s, snap
 }
 
-func do(h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, target, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		r.Header.Set(hdr[i], hdr[i+1])
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
-}
-
-func gunzip(t *testing.T, b []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("gunzip: %v", err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("gunzip: %v", err)
-	}
-	return out
-}
-
 func TestConditionalRequests(t *testing.T) {
 	s, snap := newTestServer(t, "")
 	d := snap.Docs["feed.rss"]
@@ -160,7 +138,7 @@ func TestConditionalRequests(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := do(s, tc.method, "/feed.rss", tc.hdr...)
+			w := handlertest.Do(s, tc.method, "/feed.rss", tc.hdr...)
 			if w.Code != tc.want {
 				t.Fatalf("status %d, want %d", w.Code, tc.want)
 			}
@@ -209,7 +187,7 @@ func TestEncodings(t *testing.T) {
 			if tc.accept != "" {
 				hdr = []string{"Accept-Encoding", tc.accept}
 			}
-			w := do(s, "GET", "/feed.atom", hdr...)
+			w := handlertest.Do(s, "GET", "/feed.atom", hdr...)
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d", w.Code, tc.status)
 			}
@@ -233,7 +211,7 @@ func TestEncodings(t *testing.T) {
 				if len(body) >= len(docBytes(t, d)) {
 					t.Errorf("gzip body %d bytes, identity %d", len(body), len(docBytes(t, d)))
 				}
-				body = gunzip(t, body)
+				body = handlertest.Gunzip(t, body)
 			} else {
 				if ce := w.Header().Get("Content-Encoding"); ce != "" {
 					t.Errorf("Content-Encoding %q", ce)
@@ -249,8 +227,8 @@ func TestEncodings(t *testing.T) {
 	}
 
 	t.Run("range of the gzip variant", func(t *testing.T) {
-		full := do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip").Body.Bytes()
-		w := do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip", "Range", "bytes=0-9")
+		full := handlertest.Do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip").Body.Bytes()
+		w := handlertest.Do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip", "Range", "bytes=0-9")
 		if w.Code != 206 || w.Header().Get("Content-Length") != "10" || !bytes.Equal(w.Body.Bytes(), full[:10]) {
 			t.Fatalf("got %d, Content-Length %q, %d bytes", w.Code, w.Header().Get("Content-Length"), w.Body.Len())
 		}
@@ -260,7 +238,7 @@ func TestEncodings(t *testing.T) {
 	})
 
 	t.Run("not worth compressing", func(t *testing.T) {
-		w := do(s, "GET", "/tiny/feed.json", "Accept-Encoding", "gzip")
+		w := handlertest.Do(s, "GET", "/tiny/feed.json", "Accept-Encoding", "gzip")
 		if w.Code != 200 || w.Header().Get("Content-Encoding") != "" || w.Body.String() != "{}" {
 			t.Fatalf("got %d %q %q", w.Code, w.Header().Get("Content-Encoding"), w.Body.String())
 		}
@@ -270,10 +248,10 @@ func TestEncodings(t *testing.T) {
 	})
 
 	t.Run("compressed once", func(t *testing.T) {
-		w1 := do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip")
+		w1 := handlertest.Do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip")
 		sd := s.set.Load().docs["feed.atom"]
 		first := &sd.gzipBody[0]
-		w2 := do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip")
+		w2 := handlertest.Do(s, "GET", "/feed.atom", "Accept-Encoding", "gzip")
 		if &sd.gzipBody[0] != first || !bytes.Equal(w1.Body.Bytes(), w2.Body.Bytes()) {
 			t.Errorf("gzip variant recomputed")
 		}
@@ -285,8 +263,8 @@ func TestHeadMatchesGet(t *testing.T) {
 	for _, target := range []string{"/feeds/feed.rss", "/feeds/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.rss"} {
 		for _, accept := range []string{"", "gzip"} {
 			t.Run(target+" "+accept, func(t *testing.T) {
-				get := do(s, "GET", target, "Accept-Encoding", accept)
-				head := do(s, "HEAD", target, "Accept-Encoding", accept)
+				get := handlertest.Do(s, "GET", target, "Accept-Encoding", accept)
+				head := handlertest.Do(s, "HEAD", target, "Accept-Encoding", accept)
 				if get.Code != 200 || head.Code != 200 {
 					t.Fatalf("GET %d HEAD %d", get.Code, head.Code)
 				}
@@ -311,7 +289,7 @@ func TestMethods(t *testing.T) {
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"} {
 		for _, target := range []string{"/feeds/feed.rss", "/healthz", "/feeds/readyz"} {
 			t.Run(m+" "+target, func(t *testing.T) {
-				w := do(s, m, target)
+				w := handlertest.Do(s, m, target)
 				if w.Code != 405 {
 					t.Fatalf("status %d, want 405", w.Code)
 				}
@@ -321,7 +299,7 @@ func TestMethods(t *testing.T) {
 			})
 		}
 		t.Run(m+" unknown path", func(t *testing.T) {
-			if w := do(s, m, "/feeds/nope.rss"); w.Code != 404 {
+			if w := handlertest.Do(s, m, "/feeds/nope.rss"); w.Code != 404 {
 				t.Errorf("status %d, want 404", w.Code)
 			}
 		})
@@ -382,7 +360,7 @@ func TestPaths(t *testing.T) {
 		t.Run(tc.prefix+" "+tc.target, func(t *testing.T) {
 			s := New(tc.prefix, "", nil)
 			s.Publish(testSnapshot("A"))
-			w := do(s, "GET", tc.target)
+			w := handlertest.Do(s, "GET", tc.target)
 			if w.Code != tc.want {
 				t.Fatalf("status %d, want %d", w.Code, tc.want)
 			}
@@ -400,16 +378,16 @@ func TestPaths(t *testing.T) {
 
 func TestBeforeFirstBuild(t *testing.T) {
 	s := New("/feeds", "", nil)
-	if w := do(s, "GET", "/feeds/feed.rss"); w.Code != 503 || w.Header().Get("Retry-After") == "" {
+	if w := handlertest.Do(s, "GET", "/feeds/feed.rss"); w.Code != 503 || w.Header().Get("Retry-After") == "" {
 		t.Errorf("feed before first build: %d Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 	}
-	if w := do(s, "GET", "/readyz"); w.Code != 503 || !strings.Contains(w.Body.String(), `"ready": false`) {
+	if w := handlertest.Do(s, "GET", "/readyz"); w.Code != 503 || !strings.Contains(w.Body.String(), `"ready": false`) {
 		t.Errorf("readyz before first build: %d %s", w.Code, w.Body)
 	}
-	if w := do(s, "GET", "/healthz"); w.Code != 200 || w.Body.String() != "ok\n" {
+	if w := handlertest.Do(s, "GET", "/healthz"); w.Code != 200 || w.Body.String() != "ok\n" {
 		t.Errorf("healthz: %d %q", w.Code, w.Body)
 	}
-	if w := do(s, "GET", "/elsewhere"); w.Code != 404 {
+	if w := handlertest.Do(s, "GET", "/elsewhere"); w.Code != 404 {
 		t.Errorf("outside the prefix: %d", w.Code)
 	}
 }
@@ -459,7 +437,7 @@ func TestPublishKeepsUnchangedDocuments(t *testing.T) {
 		t.Fatalf("first publish: %+v", st)
 	}
 	set1 := s.set.Load()
-	do(s, "GET", "/feed.rss", "Accept-Encoding", "gzip") // make the gzip variant
+	handlertest.Do(s, "GET", "/feed.rss", "Accept-Encoding", "gzip") // make the gzip variant
 	gz := set1.docs["feed.rss"].gzipBody
 
 	same := testSnapshot("A") // new Document values, same bytes
@@ -491,10 +469,10 @@ func TestPublishKeepsUnchangedDocuments(t *testing.T) {
 	if set2.docs["feed.json"] == set1.docs["feed.json"] {
 		t.Error("changed feed.json was kept")
 	}
-	if w := do(s, "GET", "/tiny/feed.json"); w.Code != 404 {
+	if w := handlertest.Do(s, "GET", "/tiny/feed.json"); w.Code != 404 {
 		t.Errorf("removed document: %d", w.Code)
 	}
-	if w := do(s, "GET", "/feed.json"); !strings.HasPrefix(w.Body.String(), "<B:") {
+	if w := handlertest.Do(s, "GET", "/feed.json"); !strings.HasPrefix(w.Body.String(), "<B:") {
 		t.Errorf("changed document not served: %.20q", w.Body.String())
 	}
 }
@@ -527,7 +505,7 @@ func TestAtomicSwap(t *testing.T) {
 				if n%2 == 0 {
 					accept = "gzip"
 				}
-				w := do(s, "GET", "/feeds/"+p, "Accept-Encoding", accept)
+				w := handlertest.Do(s, "GET", "/feeds/"+p, "Accept-Encoding", accept)
 				requests.Add(1)
 				body := w.Body.Bytes()
 				if w.Header().Get("Content-Encoding") == "gzip" {
@@ -589,7 +567,7 @@ func BenchmarkServeFeed(b *testing.B) {
 	for _, bc := range feedRequests(etag) {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				if w := do(s, "GET", "/feeds/feed.rss", bc.hdr...); w.Code >= 400 {
+				if w := handlertest.Do(s, "GET", "/feeds/feed.rss", bc.hdr...); w.Code >= 400 {
 					b.Fatal(w.Code)
 				}
 			}
@@ -776,7 +754,7 @@ func TestPagesByFolder(t *testing.T) {
 			{"/tags/go/index.html/", "404", "text/plain; charset=utf-8", 404, false},
 		} {
 			for _, enc := range []string{"", "gzip"} {
-				w := do(s, "GET", prefix+tc.target, "Accept-Encoding", enc)
+				w := handlertest.Do(s, "GET", prefix+tc.target, "Accept-Encoding", enc)
 				body := w.Body.String()
 				if enc == "gzip" && w.Header().Get("Content-Encoding") == "gzip" {
 					zr, err := gzip.NewReader(w.Body)
@@ -794,7 +772,7 @@ func TestPagesByFolder(t *testing.T) {
 				}
 			}
 		}
-		w := do(s, "GET", prefix+"/tags/go/", "Range", "bytes=0-3")
+		w := handlertest.Do(s, "GET", prefix+"/tags/go/", "Range", "bytes=0-3")
 		if w.Code != http.StatusPartialContent || w.Header().Get("Content-Security-Policy") != pages.ContentSecurityPolicy {
 			t.Errorf("range of a page: %d, policy %q", w.Code, w.Header().Get("Content-Security-Policy"))
 		}

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pages"
 )
 
@@ -106,7 +107,7 @@ func TestNginxEndToEnd(t *testing.T) {
 		if resp.Header.Get("Content-Encoding") == "gzip" {
 			gzipped++
 			etag = gzipETag(d.ETag)
-			body = gunzip(t, body)
+			body = handlertest.Gunzip(t, body)
 		}
 		if resp.StatusCode != 200 || !bytes.Equal(body, docBytes(t, d)) {
 			t.Errorf("%s: gzip through nginx: %d, body equal %v", p, resp.StatusCode, bytes.Equal(body, docBytes(t, d)))

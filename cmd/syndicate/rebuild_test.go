@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
@@ -42,7 +43,7 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 	if set1.Len() != 21 {
 		t.Fatalf("%d documents, want 21 (5 feeds × 3 formats, a page per feed but the site's, the index page and the OPML file)", set1.Len())
 	}
-	first := do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
+	first := handlertest.Do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
 	docs := map[string]any{}
 	for p, d := range set1.All() {
 		docs[p] = d
@@ -65,7 +66,7 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 			t.Errorf("%s: Document replaced by an identical rebuild", p)
 		}
 	}
-	again := do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
+	again := handlertest.Do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
 	if again.Header().Get("ETag") != first.Header().Get("ETag") ||
 		again.Header().Get("Last-Modified") != first.Header().Get("Last-Modified") ||
 		set2 != set1 {
@@ -87,7 +88,7 @@ func TestSelfLinksIgnoreHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/feed.rss", "/feed.atom", "/feed.json"} {
-		w := do(srv, "GET", p, "Host", "evil.example", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "gopher", "Forwarded", "host=evil.example")
+		w := handlertest.Do(srv, "GET", p, "Host", "evil.example", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "gopher", "Forwarded", "host=evil.example")
 		body := w.Body.String()
 		if w.Code != 200 || strings.Contains(body, "evil") || strings.Contains(body, "gopher") || !strings.Contains(body, "https://example.org/feeds"+p) {
 			t.Errorf("%s: self link not from config:\n%.400s", p, body)
@@ -105,7 +106,7 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	if err := rb.rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
-	before := do(srv, "GET", "/feeds/feed.atom")
+	before := handlertest.Do(srv, "GET", "/feeds/feed.atom")
 	set := srv.Served()
 
 	if err := os.Rename(content, content+".moved"); err != nil {
@@ -117,11 +118,11 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	if srv.Served() != set {
 		t.Error("failed rebuild replaced the served set")
 	}
-	after := do(srv, "GET", "/feeds/feed.atom")
+	after := handlertest.Do(srv, "GET", "/feeds/feed.atom")
 	if after.Code != 200 || after.Body.String() != before.Body.String() || after.Header().Get("ETag") != before.Header().Get("ETag") {
 		t.Errorf("feed changed after a failed rebuild: %d", after.Code)
 	}
-	ready := do(srv, "GET", "/feeds/readyz")
+	ready := handlertest.Do(srv, "GET", "/feeds/readyz")
 	if ready.Code != 200 || !strings.Contains(ready.Body.String(), `"result": "failed"`) ||
 		!strings.Contains(ready.Body.String(), "content directory") || !strings.Contains(ready.Body.String(), `"last_success"`) {
 		t.Errorf("readyz after a failed rebuild: %d\n%s", ready.Code, ready.Body)
@@ -145,10 +146,10 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	if st.Result != "ok" || st.Counts.Changed == 0 || st.Counts.Changed == st.Counts.Documents {
 		t.Errorf("after the edit: %+v %+v", st, st.Counts)
 	}
-	if w := do(srv, "GET", "/feeds/feed.atom"); w.Header().Get("ETag") == before.Header().Get("ETag") {
+	if w := handlertest.Do(srv, "GET", "/feeds/feed.atom"); w.Header().Get("ETag") == before.Header().Get("ETag") {
 		t.Error("edited post did not change feed.atom's ETag")
 	}
-	if w := do(srv, "GET", "/feeds/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.atom"); srv.Served().Doc("tags/日本語/feed.atom") != set.Doc("tags/日本語/feed.atom") || w.Code != 200 {
+	if w := handlertest.Do(srv, "GET", "/feeds/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.atom"); srv.Served().Doc("tags/日本語/feed.atom") != set.Doc("tags/日本語/feed.atom") || w.Code != 200 {
 		t.Error("a feed not listing the edited post was replaced")
 	}
 }
@@ -163,14 +164,14 @@ func TestFuturePostAppearsAtFirstRunAfterItsTime(t *testing.T) {
 	if err := rb.rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
-	if w := do(srv, "GET", "/feed.rss"); strings.Contains(w.Body.String(), "Future post") {
+	if w := handlertest.Do(srv, "GET", "/feed.rss"); strings.Contains(w.Body.String(), "Future post") {
 		t.Fatal("future post published early")
 	}
 	rb.now = func() time.Time { return due.Add(time.Minute) }
 	if err := rb.rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
-	if w := do(srv, "GET", "/feed.rss"); !strings.Contains(w.Body.String(), "Future post") {
+	if w := handlertest.Do(srv, "GET", "/feed.rss"); !strings.Contains(w.Body.String(), "Future post") {
 		t.Fatal("future post missing after its time")
 	}
 }
@@ -372,7 +373,7 @@ func (e *faultEnv) etags(t *testing.T) map[string]string {
 	}
 	out := map[string]string{}
 	for p := range set.All() {
-		w := do(e.srv, "GET", "/feeds/"+escapePath(p))
+		w := handlertest.Do(e.srv, "GET", "/feeds/"+escapePath(p))
 		if w.Code != 200 {
 			t.Fatalf("GET %s: %d", p, w.Code)
 		}
@@ -434,7 +435,7 @@ func (e *faultEnv) checkDiskMatchesServed(t *testing.T) {
 // readyz returns /readyz's status and parsed body.
 func (e *faultEnv) readyz(t *testing.T) (int, server.Readiness, string) {
 	t.Helper()
-	w := do(e.srv, "GET", "/feeds/readyz")
+	w := handlertest.Do(e.srv, "GET", "/feeds/readyz")
 	var r server.Readiness
 	if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil {
 		t.Fatalf("readyz body: %v\n%s", err, w.Body)
