@@ -133,7 +133,7 @@ func FuzzRenderBody(f *testing.F) {
 			return // valid but slow; TestNestingTooDeep covers it
 		}
 		p := &Post{Title: "Fuzz", Link: testLink, frontSummary: strings.TrimSpace(summary)}
-		RenderBody(p, body)
+		renderBody(p, body, p.frontSummary)
 		for _, s := range []string{p.ContentHTML, p.SummaryHTML} {
 			if scriptTag.MatchString(s) {
 				t.Fatalf("script tag in %q", s)

@@ -183,13 +183,11 @@ func (s *Scanner) render(ctx context.Context, p *Post) error {
 	return nil
 }
 
-// RenderBody turns a post's Markdown body into safe, absolute HTML and
-// derives its summary. A body nested too deeply to render in reasonable
-// time (Scanner.Render reports it as ErrTooDeep) becomes preformatted text.
-func RenderBody(p *Post, body []byte) { renderBody(p, body, p.frontSummary) }
-
-// renderBody is RenderBody with the front matter summary given (its
-// template directives expanded).
+// renderBody turns a post's Markdown body into safe, absolute HTML and
+// derives its summary: from frontSummary (the front matter's, template
+// directives expanded) when there is one, else from the body. A body
+// nested too deeply to render in reasonable time (Scanner.Render reports
+// it as ErrTooDeep) becomes preformatted text.
 func renderBody(p *Post, body []byte, frontSummary string) {
 	defer p.sumRendered()
 	p.ContentHTML = toHTML(body, p.Link)

@@ -74,7 +74,7 @@ func BenchmarkRenderBody(b *testing.B) {
 	for b.Loop() {
 		for i := range posts {
 			p := posts[i].post
-			RenderBody(&p, posts[i].body)
+			renderBody(&p, posts[i].body, p.frontSummary)
 		}
 	}
 	if cpu := processCPU() - cpu; cpu > 0 {
@@ -96,7 +96,7 @@ func BenchmarkStrictCheck(b *testing.B) {
 	var size int64
 	for _, bp := range posts {
 		p := bp.post
-		RenderBody(&p, bp.body)
+		renderBody(&p, bp.body, p.frontSummary)
 		html = append(html, p.ContentHTML)
 		size += int64(len(p.ContentHTML))
 	}

@@ -19,7 +19,7 @@ const testLink = "https://example.org/blog/2024/01/02/post/"
 
 func render(body string) *Post {
 	p := &Post{Title: "The title", Link: testLink}
-	RenderBody(p, []byte(body))
+	renderBody(p, []byte(body), p.frontSummary)
 	return p
 }
 
@@ -134,7 +134,7 @@ func TestSanitise(t *testing.T) {
 			assertSafe(t, p.SummaryHTML)
 			// The same input as a front matter summary.
 			q := &Post{Title: "T", Link: testLink, frontSummary: in}
-			RenderBody(q, nil)
+			renderBody(q, nil, q.frontSummary)
 			assertSafe(t, q.SummaryHTML)
 		})
 	}
@@ -246,7 +246,7 @@ func TestAbsoluteURLs(t *testing.T) {
 
 func TestNoLinkLeavesURLsAlone(t *testing.T) {
 	p := &Post{Title: "T"}
-	RenderBody(p, []byte(`[a](rel/) <img srcset="javascript:alert(1) 1x, ok.png 2x">`))
+	renderBody(p, []byte(`[a](rel/) <img srcset="javascript:alert(1) 1x, ok.png 2x">`), p.frontSummary)
 	if !strings.Contains(p.ContentHTML, `href="rel/"`) || strings.Contains(p.ContentHTML, "javascript") {
 		t.Errorf("got %s", p.ContentHTML)
 	}
@@ -317,7 +317,7 @@ func TestStrictHTML(t *testing.T) {
 				t.Errorf("content = %q, want %q", p.ContentHTML, tt.want)
 			}
 			q := &Post{Title: "T", Link: testLink, frontSummary: tt.md}
-			RenderBody(q, []byte("Body."))
+			renderBody(q, []byte("Body."), q.frontSummary)
 			for _, s := range []string{p.ContentHTML, p.SummaryHTML, q.SummaryHTML} {
 				if err := stricthtml.Check(s); err != nil {
 					t.Errorf("Check(%q): %v", s, err)
@@ -450,7 +450,7 @@ func TestNestingTooDeep(t *testing.T) {
 func TestRenderSum(t *testing.T) {
 	sum := func(body string) [16]byte {
 		p := &Post{Link: "https://example.org/p/", Title: "T"}
-		RenderBody(p, []byte(body))
+		renderBody(p, []byte(body), p.frontSummary)
 		if p.RenderSum == ([16]byte{}) {
 			t.Fatal("RenderBody left RenderSum zero")
 		}

@@ -89,7 +89,7 @@ func TestSummaries(t *testing.T) {
 				title = "The title"
 			}
 			p := &Post{Title: title, Link: testLink, frontSummary: c.sections["summary"]}
-			RenderBody(p, []byte(c.sections["body"]))
+			renderBody(p, []byte(c.sections["body"]), p.frontSummary)
 			if want := c.sections["text"]; p.SummaryText != want {
 				t.Errorf("SummaryText\n got: %q\nwant: %q", p.SummaryText, want)
 			}
