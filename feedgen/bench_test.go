@@ -276,7 +276,7 @@ func BenchmarkEncodeItems(b *testing.B) {
 			for b.Loop() {
 				size = 0
 				for _, x := range posts {
-					enc, err := plan.encodeItem(x, f)
+					enc, err := plan.encodeText(x, plan.postText(x), f)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -256,12 +256,8 @@ func (c *itemCache) release(x *source.Post, f Format) {
 // itemsEncoded counts item encodings, for tests.
 var itemsEncoded atomic.Int64
 
-// encodeItem is the post's item in the format.
-func (p *Plan) encodeItem(x *source.Post, f Format) ([]byte, error) {
-	return p.encodeText(x, p.postText(x), f)
-}
-
-// encodeText is encodeItem with the post's text already cleaned.
+// encodeText encodes the post's item in the format from t, its text as
+// postText cleans it.
 func (p *Plan) encodeText(x *source.Post, t *postText, f Format) ([]byte, error) {
 	itemsEncoded.Add(1)
 	return encodeExact(p.wireItem(x, t, f).appendTo)

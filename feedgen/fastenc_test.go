@@ -181,7 +181,7 @@ func TestGoldenItemsFast(t *testing.T) {
 		plan := mustPlan(t, testSite(), tc.opts, tc.posts())
 		for _, x := range plan.Needed {
 			for _, f := range Formats {
-				got, err := plan.encodeItem(x, f)
+				got, err := plan.encodeText(x, plan.postText(x), f)
 				if err != nil {
 					t.Fatal(err)
 				}

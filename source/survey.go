@@ -25,9 +25,6 @@ type Survey struct {
 	Symlinks int
 }
 
-// Files counts the Markdown files found, skipped ones included.
-func (sv *Survey) Files() int { return len(sv.files) + len(sv.skipped) }
-
 type surveyed struct {
 	rel string
 	st  fileStamp // zero when the walk did not stat files
