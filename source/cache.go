@@ -139,6 +139,9 @@ func (c *Cache) get(rel string) *cacheEntry {
 	return c.entries[rel]
 }
 
+// has says whether the cache knows the file, and marks it seen.
+func (c *Cache) has(rel string) bool { return c.get(rel) != nil }
+
 func (c *Cache) put(rel string, e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -198,8 +198,12 @@ func (s *Scanner) Scan(ctx context.Context, opts ScanOptions) (*Result, error) {
 	}
 	if sv == nil {
 		var err error
-		// An index keeps every file's stamp: the walk must stat them.
-		if sv, err = s.walk(ix != nil || s.cfg.Cache != nil); err != nil {
+		// An index keeps every file's stamp, and a cache compares its
+		// entries' with the files': the walk must stat them. An empty
+		// cache has nothing to compare, and takes a new entry's stamp
+		// from the file as it is read.
+		withInfo := ix != nil || (s.cfg.Cache != nil && s.cfg.Cache.Len() > 0)
+		if sv, err = s.walk(withInfo); err != nil {
 			return nil, err
 		}
 	}
@@ -474,7 +478,7 @@ func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Po
 		p, warns, ferr, info, _, _ := s.parseData(ctx, rel)
 		return p, warns, ferr, info == nil
 	}
-	if !st.ok {
+	if !st.ok && c.has(rel) {
 		if info, err := os.Stat(s.root + string(filepath.Separator) + filepath.FromSlash(rel)); err == nil {
 			st = stampOf(info)
 		}
