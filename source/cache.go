@@ -38,9 +38,11 @@ type Cache struct {
 	sumsOnly bool
 	// share: entries hold the very posts scans return (see ShareScanned).
 	share bool
-	// seen marks the paths the last scan looked at, so Prune can drop
-	// deleted files.
-	seen map[string]bool
+	// scan counts resets: an entry whose seen is not the current scan's
+	// was not looked at by the last scan, so prune drops it (its file is
+	// gone). A field of the entry rather than a set of paths saves a map
+	// of every path.
+	scan uint64
 }
 
 type cacheEntry struct {
@@ -53,6 +55,8 @@ type cacheEntry struct {
 	post  *Post // nil when the file was skipped
 	err   *FileError
 	warns []*FileError
+
+	seen uint64 // the Cache.scan that last looked at the file; under Cache.mu
 }
 
 // racyWindow: a file modified less than this long before it was read may
@@ -63,7 +67,7 @@ var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
-	return &Cache{entries: map[string]*cacheEntry{}, seen: map[string]bool{}}
+	return &Cache{entries: map[string]*cacheEntry{}}
 }
 
 // KeepSumsOnly makes the cache keep rendered posts' RenderSum but not
@@ -129,14 +133,17 @@ func (c *Cache) reset(key string) {
 		c.entries = map[string]*cacheEntry{}
 		c.dirty = true
 	}
-	c.seen = map[string]bool{}
+	c.scan++
 }
 
 func (c *Cache) get(rel string) *cacheEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.seen[rel] = true
-	return c.entries[rel]
+	e := c.entries[rel]
+	if e != nil {
+		e.seen = c.scan
+	}
+	return e
 }
 
 // has says whether the cache knows the file, and marks it seen.
@@ -145,6 +152,7 @@ func (c *Cache) has(rel string) bool { return c.get(rel) != nil }
 func (c *Cache) put(rel string, e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	e.seen = c.scan
 	c.entries[rel] = e
 	c.dirty = true
 }
@@ -163,8 +171,8 @@ func (c *Cache) forget(rel string) {
 func (c *Cache) prune() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for rel := range c.entries {
-		if !c.seen[rel] {
+	for rel, e := range c.entries {
+		if e.seen != c.scan {
 			delete(c.entries, rel)
 			c.dirty = true
 		}
