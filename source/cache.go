@@ -381,6 +381,7 @@ type cacheWriter struct {
 	w        *bufio.Writer
 	buf      [binary.MaxVarintLen64]byte
 	sumsOnly bool // write no post's HTML (Cache.KeepSumsOnly)
+	tbuf     [32]byte
 }
 
 func (w *cacheWriter) raw(b []byte)     { w.w.Write(b) }
@@ -396,8 +397,9 @@ func (w *cacheWriter) bool(b bool) {
 	}
 }
 func (w *cacheWriter) time(t time.Time) {
-	b, _ := t.MarshalBinary()
-	w.str(string(b))
+	b, _ := t.AppendBinary(w.tbuf[:0]) // as MarshalBinary, without allocating
+	w.uvarint(uint64(len(b)))
+	w.w.Write(b)
 }
 func (w *cacheWriter) fileErrors(errs []*FileError) {
 	n := 0
