@@ -417,12 +417,12 @@ func TestGone(t *testing.T) {
 		{"GET", "/tags/old/feed.rss", 404}, // outside the prefix
 		{"GET", "/feeds/tags/back/feed.rss", 200},
 	} {
-		if w := do(s, tc.method, tc.path); w.Code != tc.code {
+		if w := handlertest.Do(s, tc.method, tc.path); w.Code != tc.code {
 			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, w.Code, tc.code)
 		}
 	}
 	s.SetGone(nil)
-	if w := do(s, "GET", "/feeds/tags/old/feed.rss"); w.Code != 404 {
+	if w := handlertest.Do(s, "GET", "/feeds/tags/old/feed.rss"); w.Code != 404 {
 		t.Errorf("after SetGone(nil): %d", w.Code)
 	}
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
 // TestWordPressURLs: WordPress's feed URLs answer with the matching
@@ -58,11 +60,11 @@ func TestWordPressURLs(t *testing.T) {
 			{"/?tag=..&feed=rss2", ""},
 			{"/?tag=a/b&feed=rss2", ""},
 		} {
-			w := do(s, "GET", tc.target)
+			w := handlertest.Do(s, "GET", tc.target)
 			if tc.want == "" {
 				// Not a WordPress feed URL: what the handler answers without
 				// WordPress (404, or the index page at the root).
-				if wo := do(off, "GET", tc.target); w.Code != wo.Code || w.Body.String() != wo.Body.String() {
+				if wo := handlertest.Do(off, "GET", tc.target); w.Code != wo.Code || w.Body.String() != wo.Body.String() {
 					t.Errorf("%s%s: %d %q, want as without WordPress: %d", prefix, tc.target, w.Code, w.Body.String(), wo.Code)
 				}
 				continue
@@ -70,7 +72,7 @@ func TestWordPressURLs(t *testing.T) {
 			if w.Code != 200 || w.Body.String() != "<"+tc.want+">" {
 				t.Errorf("%s: %d %q, want %s", tc.target, w.Code, w.Body.String(), tc.want)
 			}
-			if wo := do(off, "GET", tc.target); wo.Code == 200 && strings.Contains(wo.Body.String(), "<"+tc.want+">") {
+			if wo := handlertest.Do(off, "GET", tc.target); wo.Code == 200 && strings.Contains(wo.Body.String(), "<"+tc.want+">") {
 				t.Errorf("%s answered without WordPress", tc.target)
 			}
 		}
