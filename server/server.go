@@ -248,6 +248,9 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var d *servedDoc
 	negotiated := false // the response varies by Accept
 	switch p := r.URL.Path; p {
+	case "*": // OPTIONS * (asterisk-form, RFC 9112 3.2.4): no resource has other methods
+		methodNotAllowed(w)
+		return
 	case "/healthz", s.healthzPath:
 		h = s.healthz
 	case "/readyz", s.readyzPath:
@@ -286,8 +289,7 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		methodNotAllowed(w)
 		return
 	}
 	if d != nil {
@@ -358,6 +360,14 @@ func goneFeed(w http.ResponseWriter, _ *http.Request) {
 	http.Error(w, "410 this feed is no longer published", http.StatusGone)
 }
 
+// methodNotAllowed answers every method but GET and HEAD, OPTIONS
+// included: nothing here has other methods, and browsers never preflight a
+// feed request.
+func methodNotAllowed(w http.ResponseWriter) {
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+}
+
 func notFound(w http.ResponseWriter) {
 	http.Error(w, "404 not found", http.StatusNotFound)
 }
@@ -421,7 +431,55 @@ func (s *Handler) serveDoc(w http.ResponseWriter, r *http.Request, d *servedDoc,
 	// set (for on-the-fly compressing wrappers), so it is set here; a
 	// range response overwrites it, a 304 or an error removes it.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if rest, dropped := zeroSuffixes(r.Header.Get("Range")); dropped {
+		// With If-Range, or a 304 due, an empty range is dropped instead
+		// of answered (a server may always ignore Range).
+		if rest == "" && len(r.Header["If-Range"]) == 0 && !notModified(r, etag, d.doc.Modified) {
+			delete(h, "Content-Length")
+			delete(h, "Content-Encoding")
+			h.Set("Content-Range", "bytes */"+strconv.Itoa(len(body)))
+			http.Error(w, "416 range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+			return
+		}
+		r = r.Clone(r.Context())
+		if rest == "" {
+			r.Header.Del("Range")
+		} else {
+			r.Header.Set("Range", rest)
+		}
+	}
 	http.ServeContent(w, r, "", d.doc.Modified, bytes.NewReader(body))
+}
+
+// zeroSuffixes takes the suffix ranges of length zero ("-0", "-00") out
+// of a Range of bytes: no representation can satisfy one (RFC 9110
+// 14.1.1), and ServeContent would answer it with 206 and an inverted
+// Content-Range. It returns the other range-specs as a Range value ("" when
+// none is left) and whether any was taken out; ServeContent answers the
+// other unsatisfiable ranges (first-pos past the end) with 416 itself.
+func zeroSuffixes(rng string) (rest string, dropped bool) {
+	v, ok := strings.CutPrefix(rng, "bytes=")
+	if !ok {
+		return rng, false
+	}
+	var keep []string
+	for spec := range strings.SplitSeq(v, ",") {
+		spec = strings.TrimSpace(spec)
+		if n, ok := strings.CutPrefix(spec, "-"); ok && n != "" && strings.Trim(n, "0") == "" {
+			dropped = true
+			continue
+		}
+		if spec != "" {
+			keep = append(keep, spec)
+		}
+	}
+	if !dropped {
+		return rng, false
+	}
+	if len(keep) == 0 {
+		return "", true
+	}
+	return "bytes=" + strings.Join(keep, ","), true
 }
 
 // serveWhole answers a request without Range, the feed reader's usual

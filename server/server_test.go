@@ -778,3 +778,47 @@ func TestPagesByFolder(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsatisfiableRange(t *testing.T) {
+	s, _ := newTestServer(t, "")
+	for _, gz := range []string{"", "gzip"} {
+		full := do(s, "GET", "/feed.atom", "Accept-Encoding", gz).Body.Bytes()
+		size := fmt.Sprint(len(full))
+		etag := do(s, "GET", "/feed.atom", "Accept-Encoding", gz).Header().Get("ETag")
+		tests := []struct {
+			name, rng string
+			hdr       []string
+			code      int
+			cr        string
+		}{
+			{"suffix of zero", "bytes=-0", nil, 416, "bytes */" + size},
+			{"suffixes of zero", "bytes=-00, -0", nil, 416, "bytes */" + size},
+			{"past the end", "bytes=" + size + "-", nil, 416, "bytes */" + size},
+			{"zero suffix beside a good range", "bytes=-0,0-3", nil, 206, "bytes 0-3/" + size},
+			{"not modified wins", "bytes=-0", []string{"If-None-Match", etag}, 304, ""},
+			{"if-range: ignored", "bytes=-0", []string{"If-Range", etag}, 200, ""},
+		}
+		for _, tt := range tests {
+			t.Run(gz+" "+tt.name, func(t *testing.T) {
+				w := do(s, "GET", "/feed.atom", append([]string{"Accept-Encoding", gz, "Range", tt.rng}, tt.hdr...)...)
+				if w.Code != tt.code || w.Header().Get("Content-Range") != tt.cr {
+					t.Fatalf("%d Content-Range %q, want %d %q", w.Code, w.Header().Get("Content-Range"), tt.code, tt.cr)
+				}
+				switch tt.code {
+				case 416:
+					if w.Header().Get("Content-Encoding") != "" {
+						t.Errorf("416 with Content-Encoding %q", w.Header().Get("Content-Encoding"))
+					}
+				case 206:
+					if !bytes.Equal(w.Body.Bytes(), full[:4]) {
+						t.Errorf("range body %q", w.Body.Bytes())
+					}
+				case 200:
+					if !bytes.Equal(w.Body.Bytes(), full) {
+						t.Errorf("body differs from the whole document")
+					}
+				}
+			})
+		}
+	}
+}
