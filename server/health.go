@@ -18,8 +18,11 @@ type Report struct {
 	Result string `json:"result"`
 	// Unchanged: no file changed since the last good build, which stands;
 	// nothing was read or encoded.
-	Unchanged bool   `json:"unchanged,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Unchanged bool `json:"unchanged,omitempty"`
+	// Stalled: the rebuild ran longer than server.rebuild_timeout and was
+	// cancelled (Result "failed"); Time says when it started.
+	Stalled bool   `json:"stalled,omitempty"`
+	Error   string `json:"error,omitempty"`
 	// OutputError is set when the build succeeded (and is served) but
 	// server.write_output could not write the output folder.
 	OutputError string  `json:"output_error,omitempty"`
@@ -75,6 +78,10 @@ type Readiness struct {
 	Documents   int        `json:"documents"`
 	LastRebuild *Report    `json:"last_rebuild,omitempty"`
 	LastSuccess *time.Time `json:"last_success,omitempty"`
+	// Stale: the last successful rebuild started more than StaleAfter
+	// ago: the feeds served may be out of date.
+	Stale      bool   `json:"stale,omitempty"`
+	StaleAfter string `json:"stale_after,omitempty"`
 }
 
 // readyz is 200 once a build succeeded (the feeds are being served), 503
@@ -92,6 +99,10 @@ func (s *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 			t := st.LastOK.Time
 			body.LastSuccess = &t
 		}
+	}
+	if s.StaleAfter > 0 && body.LastSuccess != nil {
+		body.StaleAfter = s.StaleAfter.String()
+		body.Stale = time.Since(*body.LastSuccess) > s.StaleAfter
 	}
 	b, _ := json.MarshalIndent(body, "", "  ")
 	h := w.Header()

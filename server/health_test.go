@@ -28,3 +28,28 @@ func TestReadyzReportsRebuilds(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 }
+
+func TestReadyzStaleness(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		age, after time.Duration
+		want       string
+	}{
+		{"fresh", time.Minute, time.Hour, `"stale_after": "1h0m0s"`},
+		{"stale", 2 * time.Hour, time.Hour, `"stale": true`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(t, "")
+			s.StaleAfter = tt.after
+			s.Record(&Report{Time: time.Now().Add(-tt.age), Trigger: "start", Result: "ok"})
+			s.Record(&Report{Time: time.Now(), Trigger: "schedule", Result: "failed", Stalled: true, Error: "stalled"})
+			w := do(s, "GET", "/readyz")
+			if w.Code != 200 || !strings.Contains(w.Body.String(), tt.want) || !strings.Contains(w.Body.String(), `"stalled": true`) {
+				t.Fatalf("%d, want 200 with %s and stalled:\n%s", w.Code, tt.want, w.Body)
+			}
+			if tt.name == "fresh" && strings.Contains(w.Body.String(), `"stale": true`) {
+				t.Errorf("a fresh build reported stale:\n%s", w.Body)
+			}
+		})
+	}
+}

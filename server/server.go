@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pages"
@@ -56,6 +57,12 @@ type Handler struct {
 	// WordPress, when set, also answers a WordPress site's feed URLs with
 	// the matching documents. Set it before the handler serves.
 	WordPress *WordPress
+
+	// StaleAfter, when positive, makes /readyz report "stale": true once
+	// the last successful rebuild started longer ago than this (feeds are
+	// still served and /readyz stays 200). Set it before the handler
+	// serves.
+	StaleAfter time.Duration
 
 	// plain holds recently requested documents' bodies decompressed, for
 	// documents held compressed.

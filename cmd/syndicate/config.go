@@ -97,6 +97,11 @@ type ServerConfig struct {
 	WordPressURLs         bool   `yaml:"wordpress_urls"`
 	WordPressTagBase      string `yaml:"wordpress_tag_base"`
 	WordPressCategoryBase string `yaml:"wordpress_category_base"`
+	// RebuildTimeout cancels a rebuild running longer (recorded as failed
+	// and stalled); StaleAfter makes /readyz say "stale" once the last
+	// successful rebuild is older. Both like "10m" or "24h".
+	RebuildTimeout time.Duration `yaml:"rebuild_timeout"`
+	StaleAfter     time.Duration `yaml:"stale_after"`
 }
 
 // LimitsConfig bounds what one post and one build may produce, so that no
@@ -127,7 +132,8 @@ func defaultConfig() Config {
 		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true, KeepEmpty: "30d"},
 		Schedule:   parseSchedule("@every 5m"),
 		Server: ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off",
-			WordPressTagBase: "tag", WordPressCategoryBase: "category"},
+			WordPressTagBase: "tag", WordPressCategoryBase: "category",
+			RebuildTimeout: 10 * time.Minute, StaleAfter: 24 * time.Hour},
 		Log: LogConfig{Format: "text", Level: "info"},
 		Limits: LimitsConfig{TermsPerPost: source.DefaultMaxTerms, Feeds: feedgen.DefaultMaxFeeds,
 			OutputBytes: feedgen.DefaultMaxOutputBytes, HeldBytes: feedgen.DefaultMaxHeldBytes},
@@ -266,6 +272,12 @@ func (c *Config) Validate() error {
 	case "off", "negotiate":
 	default:
 		bad("server.browser_pages", "%q must be off or negotiate", c.Server.BrowserPages)
+	}
+	if c.Server.RebuildTimeout < time.Second {
+		bad("server.rebuild_timeout", "%s is too short (at least 1s, e.g. 10m)", c.Server.RebuildTimeout)
+	}
+	if c.Server.StaleAfter < time.Second {
+		bad("server.stale_after", "%s is too short (at least 1s, e.g. 24h)", c.Server.StaleAfter)
 	}
 	for _, l := range []struct {
 		key string

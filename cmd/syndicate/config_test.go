@@ -32,6 +32,10 @@ func TestConfigServerKeys(t *testing.T) {
 		{"schedule: \"every five minutes\"\n", "schedule"},
 		{"schedule: \"CRON_TZ=Europe/Berlin 0 6 * * *\"\n", ""},
 		{"schedule: \"@hourly\"\n", ""},
+		{"server:\n  rebuild_timeout: 2m\n  stale_after: 6h\n", ""},
+		{"server:\n  rebuild_timeout: 0s\n", "server.rebuild_timeout"},
+		{"server:\n  stale_after: 10ms\n", "server.stale_after"},
+		{"server:\n  stale_after: soon\n", "stale_after"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.yaml, func(t *testing.T) {

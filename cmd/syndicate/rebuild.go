@@ -36,6 +36,14 @@ type rebuilder struct {
 	// stop releases what the build function holds (a folder watch).
 	stop func()
 
+	// timeout bounds a rebuild (server.rebuild_timeout; 0: none). A build
+	// running longer is cancelled and recorded as failed and stalled; one
+	// that has not returned grace after its cancellation is abandoned,
+	// renew (when set) gives build a fresh pipeline for the next trigger,
+	// since the abandoned one may still be using the old.
+	timeout, grace time.Duration
+	renew          func()
+
 	sem        chan struct{}
 	outputDone bool // the output folder holds the served set; under sem
 }
@@ -56,11 +64,25 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 	defer func() { <-rb.sem }()
 
 	start := time.Now()
-	res, snap, err := rb.safeBuild(ctx, rb.now())
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b, stalled := rb.boundedBuild(bctx, cancel)
+	res, snap, err := b.res, b.snap, b.err
 	took := time.Since(start)
 	rep := &server.Report{
 		Time: start, Trigger: trigger, Result: "ok",
 		Duration: took.Round(time.Millisecond).String(), DurationMS: took.Milliseconds(),
+	}
+	if stalled && ctx.Err() == nil {
+		rep.Result, rep.Stalled = "failed", true
+		rep.Error = fmt.Sprintf("rebuild stalled: still running after server.rebuild_timeout (%s); cancelled", rb.timeout)
+		rb.srv.Record(rep)
+		rb.log.Error("rebuild stalled and was cancelled; still serving the previous feeds", "trigger", trigger,
+			"started", start, "timeout", rb.timeout, "err", err)
+		if err == nil {
+			err = errors.New(rep.Error)
+		}
+		return err
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -75,7 +97,7 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 
 	st := rb.srv.Publish(snap)
 	if rb.outDir != "" && (st.Changed > 0 || !rb.outputDone) {
-		if o, err := snap.WriteTree(ctx, rb.outDir); err != nil {
+		if o, err := snap.WriteTree(bctx, rb.outDir); err != nil {
 			rep.OutputError = rb.public(err)
 			rb.outputDone = false
 			rb.log.Error("writing the output folder failed; serving the new feeds anyway", "dir", rb.outDir, "err", err)
@@ -106,6 +128,53 @@ func (rb *rebuilder) rebuild(ctx context.Context, trigger string) error {
 		"documents", st.Documents, "changed", st.Changed, "skipped", len(res.Skipped),
 		"duration", took.Round(time.Millisecond), "surveyed", res.Surveyed, "changed_files_only", res.Rescanned)
 	return nil
+}
+
+// built is what one build returned.
+type built struct {
+	res  *pipeline.Result
+	snap *feedgen.Snapshot
+	err  error
+}
+
+// boundedBuild runs the build, cancelling it (cancel) once it has run
+// for rb.timeout. stalled reports that; the build's error is then
+// whatever it returned when cancelled, or nil when it had not returned
+// rb.grace later and was abandoned (rb.renew is called: the next build
+// must not share its state).
+func (rb *rebuilder) boundedBuild(ctx context.Context, cancel context.CancelFunc) (b built, stalled bool) {
+	if rb.timeout <= 0 {
+		b.res, b.snap, b.err = rb.safeBuild(ctx, rb.now())
+		return b, false
+	}
+	done := make(chan built, 1)
+	go func() {
+		var b built
+		b.res, b.snap, b.err = rb.safeBuild(ctx, rb.now())
+		done <- b
+	}()
+	timer := time.NewTimer(rb.timeout)
+	defer timer.Stop()
+	select {
+	case b := <-done:
+		return b, false
+	case <-ctx.Done(): // shutdown: wait for the build to notice
+		return <-done, false
+	case <-timer.C:
+	}
+	cancel()
+	grace := time.NewTimer(rb.grace)
+	defer grace.Stop()
+	select {
+	case b := <-done:
+		return built{err: b.err}, true
+	case <-grace.C:
+	}
+	rb.log.Error("a stalled rebuild did not stop when cancelled; abandoning it, the next rebuild starts afresh", "grace", rb.grace)
+	if rb.renew != nil {
+		rb.renew()
+	}
+	return built{}, true
 }
 
 // public is an error's text as /readyz may show it.

@@ -1180,3 +1180,89 @@ func newestPost(b *testing.B, dir string) string {
 	}
 	return res.Posts[0].Path
 }
+
+// TestRebuildStalledIsCancelledAndTicksGoOn: serve's first scheduled
+// rebuild blocks until its context is cancelled (as a read of a file that
+// never ends would); it is cancelled after server.rebuild_timeout,
+// recorded as failed and stalled with its start, and the next tick runs.
+func TestRebuildStalledIsCancelledAndTicksGoOn(t *testing.T) {
+	cfg, _ := writeConfig(t, "testdata/content", "")
+	srv := server.New("", "", nil)
+	var logs syncBuffer
+	rb, _ := newServeRebuilder(testSettings(t, cfg), "", srv, testLogger(&logs))
+	t.Cleanup(rb.stop)
+	// Long enough for a real build on a loaded machine under -race.
+	rb.timeout = 2 * time.Second
+	var calls atomic.Int32
+	inner := rb.build
+	rb.build = func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		if calls.Add(1) == 1 {
+			<-ctx.Done() // the hook in the builder's input: blocks until cancelled
+			return nil, nil, fmt.Errorf("read post: %w", ctx.Err())
+		}
+		return inner(ctx, now)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	before := time.Now()
+	c := startScheduler(ctx, everySchedule(20*time.Millisecond), rb, testLogger(io.Discard))
+	defer func() { cancel(); <-c.Stop().Done() }()
+	var stalled *server.Report
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st := srv.Status(); st != nil {
+			if st.Last.Stalled {
+				stalled = st.Last
+			}
+			if stalled != nil && st.LastOK != nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no successful rebuild after the stalled one; status %+v, stalled %+v; log:\n%s", srv.Status(), stalled, logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if stalled.Result != "failed" || stalled.Time.Before(before) || !strings.Contains(stalled.Error, "rebuild_timeout") {
+		t.Errorf("stalled report %+v", stalled)
+	}
+	if !strings.Contains(logs.String(), "rebuild stalled and was cancelled") {
+		t.Errorf("the stall was not logged:\n%s", logs.String())
+	}
+	w := do(srv, "GET", "/readyz")
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"result": "ok"`) {
+		t.Errorf("/readyz %d:\n%s", w.Code, w.Body)
+	}
+}
+
+// TestRebuildStalledIgnoringCancelIsAbandoned: a build that does not even
+// return when cancelled is abandoned after the grace period with its
+// pipeline; the next rebuild runs on a fresh one.
+func TestRebuildStalledIgnoringCancelIsAbandoned(t *testing.T) {
+	cfg, _ := writeConfig(t, "testdata/content", "")
+	srv := server.New("", "", nil)
+	rb, _ := newServeRebuilder(testSettings(t, cfg), "", srv, testLogger(io.Discard))
+	rb.timeout, rb.grace = 2*time.Second, 100*time.Millisecond
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var calls atomic.Int32
+	inner := rb.build
+	rb.build = func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		if calls.Add(1) == 1 {
+			<-release // deaf to ctx
+		}
+		return inner(ctx, now)
+	}
+	if err := rb.rebuild(context.Background(), "start"); err == nil {
+		t.Fatal("a stalled rebuild succeeded")
+	}
+	if st := srv.Status().Last; !st.Stalled || st.Result != "failed" {
+		t.Fatalf("status %+v", st)
+	}
+	if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+		t.Fatalf("the rebuild after an abandoned one: %v (%d calls) %+v", err, calls.Load(), srv.Status().Last)
+	}
+	if srv.Served() == nil || srv.Status().Last.Result != "ok" {
+		t.Errorf("nothing served after recovery: %+v", srv.Status().Last)
+	}
+}

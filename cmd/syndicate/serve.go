@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -64,6 +65,7 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	if st.server.WordPressURLs {
 		srv.WordPress = &server.WordPress{TagBase: st.server.WordPressTagBase, CategoryBase: st.server.WordPressCategoryBase}
 	}
+	srv.StaleAfter = st.server.StaleAfter
 	var handler http.Handler = srv
 	if st.server.AccessLog {
 		handler = server.AccessLog(log)(handler)
@@ -82,8 +84,8 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	defer state.Close()
 	withState := *st
 	withState.pipeline.State = state
-	rb, builder := newServeRebuilder(&withState, cacheFile, srv, log)
-	defer builder.SaveCache()
+	rb, saveCache := newServeRebuilder(&withState, cacheFile, srv, log)
+	defer saveCache()
 	defer rb.stop()
 
 	if err := rb.rebuild(ctx, "start"); err != nil {
@@ -95,7 +97,7 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 		return &reportedError{err, exitFailed}
 	}
 
-	builder.SaveCache()
+	saveCache()
 	c := startScheduler(ctx, st.schedule, rb, log)
 	hupDone := make(chan struct{})
 	go func() {
@@ -135,8 +137,11 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 // snapshot held in memory (documents gzip-compressed: a quarter of the
 // memory, and the gzip response most readers ask for is ready), the
 // output folder written when server.write_output is on, and folder names
-// hidden from /readyz.
-func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log *slog.Logger) (*rebuilder, *pipeline.Builder) {
+// hidden from /readyz. saveCache writes the current pipeline's cache; it
+// must not run during a rebuild. A rebuild that stalls past
+// server.rebuild_timeout and ignores its cancellation is abandoned with its
+// pipeline; the next one starts a fresh pipeline (a full scan).
+func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log *slog.Logger) (rb *rebuilder, saveCache func()) {
 	outDir := ""
 	if st.server.WriteOutput {
 		outDir = st.outputDir
@@ -145,27 +150,42 @@ func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log 
 	pc.CacheFile = cacheFile
 	pc.Feeds.Compressed = true
 	pc.Incremental, pc.Watch, pc.Log = true, st.watch, log
-	builder := pipeline.New(pc)
-	mem := new(pipeline.Memory)
+	type current struct {
+		builder *pipeline.Builder
+		mem     *pipeline.Memory
+	}
+	// cur is replaced only under rb.sem; an abandoned build keeps the
+	// pair it started with.
+	var cur atomic.Pointer[current]
+	cur.Store(&current{pipeline.New(pc), new(pipeline.Memory)})
 	build := func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
-		res, err := builder.Build(ctx, now, mem)
+		c := cur.Load()
+		res, err := c.builder.Build(ctx, now, c.mem)
 		if pc.State != nil && err == nil {
 			// Feeds empty for longer than keep_empty answer 410.
 			srv.SetGone(pc.State.Gone(now, pc.KeepEmpty))
 		}
-		return res, mem.Snapshot(), err
+		return res, c.mem.Snapshot(), err
 	}
-	rb := newRebuilder(build, srv, log, outDir)
+	rb = newRebuilder(build, srv, log, outDir)
+	rb.timeout, rb.grace = st.server.RebuildTimeout, stalledGrace
+	rb.renew = func() {
+		cur.Store(&current{pipeline.New(pc), new(pipeline.Memory)})
+	}
 	rb.stop = func() {
 		select {
 		case rb.sem <- struct{}{}: // no rebuild runs, and none will
-			builder.Close()
+			cur.Load().builder.Close()
 		default: // one is still running at exit; the process ends anyway
 		}
 	}
 	rb.redact = server.Redactor(st.folders)
-	return rb, builder
+	return rb, func() { cur.Load().builder.SaveCache() }
 }
+
+// stalledGrace is how long a cancelled stalled rebuild gets to return
+// before it is abandoned.
+const stalledGrace = 30 * time.Second
 
 // shutdownHTTP stops accepting connections and waits for in-flight
 // requests, up to shutdownTimeout.
