@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -136,7 +137,7 @@ func (c *Config) settings(o overrides) (*settings, error) {
 	}
 
 	s.cachePath, s.cacheErr = cachePath(c.resolve(c.CacheDir), s.contentDir)
-	if err := s.checkCacheDir(); err != nil {
+	if err := s.checkFolders(); err != nil {
 		return nil, &usageError{fmt.Errorf("config: %w", err)}
 	}
 	s.stateDir = c.resolve(c.StateDir)
@@ -173,24 +174,37 @@ func cachePath(dir, contentDir string) (string, error) {
 	return filepath.Join(dir, "posts-"+hex.EncodeToString(sum[:8])+".cache"), nil
 }
 
-// checkCacheDir keeps the cache out of the folders syndicate reads and
-// replaces: inside content_dir it would be read as content, inside
-// output_dir it would be published and then deleted by the next swap.
-func (s *settings) checkCacheDir() error {
-	if s.cachePath == "" {
-		return nil // no cache; the build goes on without one
+// checkFolders keeps the folders apart, comparing absolute, cleaned
+// paths whatever the working directory and however the config named
+// them: the cache inside content_dir would be read as content, inside
+// output_dir it would be published and then deleted by the next swap;
+// content inside output_dir (or the reverse) would be replaced or read as
+// posts; and no folder may be / or the home folder, which syndicate would
+// replace or read whole.
+func (s *settings) checkFolders() error {
+	type folder struct{ key, dir string }
+	content, output := folder{"content_dir", absPath(s.contentDir)}, folder{"output_dir", absPath(s.outputDir)}
+	all := []folder{content, output}
+	if s.cachePath != "" { // else no cache; the build goes on without one
+		all = append(all, folder{"cache_dir", absPath(filepath.Dir(s.cachePath))})
 	}
-	dir := filepath.Dir(s.cachePath)
-	for _, f := range []struct{ key, dir string }{{"content_dir", s.contentDir}, {"output_dir", s.outputDir}} {
-		abs, err := filepath.Abs(f.dir)
-		if err != nil {
-			continue
-		}
-		if rel, err := filepath.Rel(abs, dir); err == nil && filepath.IsLocal(rel) {
-			return fmt.Errorf("cache_dir: %s is inside %s (%s); put the cache elsewhere", dir, f.key, abs)
+	home, _ := os.UserHomeDir()
+	var errs []error
+	for _, f := range all {
+		if f.dir == string(filepath.Separator) || (home != "" && f.dir == filepath.Clean(home)) {
+			errs = append(errs, fmt.Errorf("%s: %s is the root or home folder; name a folder of its own", f.key, f.dir))
 		}
 	}
-	return nil
+	for _, p := range [][2]folder{{all[len(all)-1], content}, {all[len(all)-1], output}, {output, content}, {content, output}} {
+		in, of := p[0], p[1]
+		if in.key == of.key {
+			continue // no cache
+		}
+		if rel, err := filepath.Rel(of.dir, in.dir); err == nil && filepath.IsLocal(rel) { // "." too
+			errs = append(errs, fmt.Errorf("%s: %s is inside %s (%s); put it elsewhere", in.key, in.dir, of.key, of.dir))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func absPath(p string) string {
