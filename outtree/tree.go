@@ -105,6 +105,9 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 		if err := checkOwned(dir); err != nil {
 			return st, err
 		}
+		if err := checkNotMount(dir); err != nil {
+			return st, err
+		}
 		exists = true
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return st, fmt.Errorf("output: %w", err)
@@ -140,7 +143,7 @@ func Write(ctx context.Context, dir string, job Job, opts Options) (Stats, error
 
 	staging, err := os.MkdirTemp(parent, "."+base+".new-")
 	if err != nil {
-		return st, fmt.Errorf("output: %w", err)
+		return st, fmt.Errorf("output: cannot write the new tree beside %s: %w", dir, err)
 	}
 	// Held until the end, the staging folder, and the tree it replaces
 	// (which the swap moves to the staging folder's name), are never
@@ -301,6 +304,31 @@ func removeTree(path string) error {
 		}
 	}
 	return os.RemoveAll(path)
+}
+
+// CheckReplaceable says why Write could not replace the folder at dir,
+// nil if it can (or dir does not exist yet): a mount point (a Docker
+// volume, a bind mount) cannot be swapped for the new tree, since no
+// rename crosses a mount, so a tree written there would never be
+// published. Commands call it at start; Write checks it too.
+func CheckReplaceable(dir string) error {
+	dir = filepath.Clean(dir)
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return checkNotMount(dir)
+}
+
+func checkNotMount(dir string) error {
+	parent := filepath.Dir(dir)
+	root, err := mountRoot(dir, parent)
+	if err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	if root {
+		return fmt.Errorf("output: %s is a mount point, and syndicate replaces the output folder whole by a rename, which cannot cross a mount; mount the volume one level up (at %s, or a folder of its own) and point output_dir at a folder inside it", dir, parent)
+	}
+	return nil
 }
 
 // Intact lists the files of the tree at dir that its manifest lists and

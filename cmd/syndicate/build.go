@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pipeline"
 )
 
@@ -32,6 +33,9 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	st, err := loadSettings(*configPath, overrides{contentDir: *content, outputDir: *out})
 	if err != nil {
 		return err
+	}
+	if err := outtree.CheckReplaceable(st.outputDir); err != nil {
+		return &usageError{err} // it names output_dir
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *cpuProfile != "" {

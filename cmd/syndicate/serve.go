@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/server"
 )
@@ -33,6 +34,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	st, err := loadSettings(*configPath, overrides{listen: *listen})
 	if err != nil {
 		return err
+	}
+	if st.server.WriteOutput {
+		if err := outtree.CheckReplaceable(st.outputDir); err != nil {
+			return &usageError{err} // it names output_dir
+		}
 	}
 	log := newLogger(st.log, stderr)
 	limitMemory(serveMemoryLimit)
