@@ -83,6 +83,11 @@ var localFS = map[int64]string{
 	0x2011BAB0: "exfat",
 }
 
+// inotifyAddWatch is unix.InotifyAddWatch; tests make it fail with
+// ENOSPC, as a system out of watches (fs.inotify.max_user_watches) does,
+// without lowering the machine-wide limit.
+var inotifyAddWatch = unix.InotifyAddWatch
+
 // ErrRootGone says the watched folder was moved or removed; a new
 // Watcher must watch whatever takes its place.
 var ErrRootGone = errors.New("watched folder moved or removed")
@@ -123,7 +128,7 @@ func (w *Watcher) addTree(dir, rel string) error {
 	if _, ok := localFS[int64(fs.Type)]; !ok {
 		return fmt.Errorf("%w: %s is on a file system (type %#x) whose changes may come from elsewhere", ErrNotWatchable, dir, fs.Type)
 	}
-	wd, err := unix.InotifyAddWatch(w.fd, dir, watchMask)
+	wd, err := inotifyAddWatch(w.fd, dir, watchMask)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w (see fs.inotify.max_user_watches)", ErrNotWatchable, dir, err)
 	}

@@ -1,13 +1,19 @@
 package source
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestWatcher: every kind of change in a watched folder, and in a folder
@@ -134,6 +140,79 @@ func TestWatcherRootGone(t *testing.T) {
 			c.swap(t, path, real)
 			if ch, err := w.Changes(); !errors.Is(err, ErrRootGone) || !ch.All {
 				t.Errorf("after: %+v, %v; want all and ErrRootGone", ch, err)
+			}
+		})
+	}
+}
+
+// TestFolderOutOfWatches: a system with no inotify watches to spare
+// (ENOSPC from inotify_add_watch, at the start or when a new folder
+// appears) makes the folder fall back to surveys, logged once, and no
+// change is missed.
+func TestFolderOutOfWatches(t *testing.T) {
+	post := func(title string) string {
+		return "---\ntitle: " + title + "\ndate: 2024-01-02\n---\nBody.\n"
+	}
+	for _, tc := range []struct {
+		name    string
+		allowed int // add calls that succeed before ENOSPC
+	}{
+		{"at the start", 0},
+		{"on a new folder", 2}, // the root and sub/
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{"a.md": post("A"), "sub/b.md": post("B")})
+			if _, err := NewWatcher(root); errors.Is(err, ErrNotWatchable) {
+				t.Skipf("temporary folder not watchable here: %v", err)
+			}
+			calls := 0
+			inotifyAddWatch = func(fd int, path string, mask uint32) (int, error) {
+				if calls++; calls > tc.allowed {
+					return -1, unix.ENOSPC
+				}
+				return unix.InotifyAddWatch(fd, path, mask)
+			}
+			t.Cleanup(func() { inotifyAddWatch = unix.InotifyAddWatch })
+			var logs bytes.Buffer
+			f := NewFolder(root, testConfig(), FolderOptions{Watch: true, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+			defer f.Close()
+			read := func(want int) *FolderRead {
+				t.Helper()
+				rd, err := f.Read(context.Background(), time.Now().Add(time.Hour), Basis{Complete: true, Kept: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !rd.Unchanged {
+					if len(rd.Result.Posts) != want {
+						t.Fatalf("%d posts, want %d", len(rd.Result.Posts), want)
+					}
+					f.Commit()
+				}
+				return rd
+			}
+			read(2)
+			if tc.allowed > 0 {
+				if f.watch == nil {
+					t.Fatal("not watched although watches were left")
+				}
+				if err := os.MkdirAll(filepath.Join(root, "new"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 3 {
+				name := filepath.Join(root, "new", fmt.Sprintf("p%d.md", i))
+				if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(name, []byte(post(fmt.Sprint("P", i))), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if rd := read(3 + i); !rd.Surveyed {
+					t.Errorf("read %d did not survey: %+v", i, rd)
+				}
+			}
+			if n := strings.Count(logs.String(), "content folder not watched"); n != 1 || !strings.Contains(logs.String(), "max_user_watches") {
+				t.Errorf("logged %d times, want once naming max_user_watches:\n%s", n, logs.String())
 			}
 		})
 	}
