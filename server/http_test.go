@@ -20,6 +20,9 @@ func TestOptionsAsterisk(t *testing.T) {
 	}
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
+	if w := do(s, "GET", "*"); w.Code != 404 {
+		t.Errorf("GET *: %d, want 404", w.Code)
+	}
 	for _, target := range []string{"*", "/feeds/feed.rss"} {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {

@@ -255,8 +255,12 @@ func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var d *servedDoc
 	negotiated := false // the response varies by Accept
 	switch p := r.URL.Path; p {
-	case "*": // OPTIONS * (asterisk-form, RFC 9112 3.2.4): no resource has other methods
-		methodNotAllowed(w)
+	case "*": // the asterisk-form, RFC 9112 3.2.4: the server as a whole
+		if r.Method == http.MethodOptions {
+			methodNotAllowed(w) // no resource has other methods
+		} else {
+			notFound(w) // no document is called "*"
+		}
 		return
 	case "/healthz", s.healthzPath:
 		h = s.healthz
