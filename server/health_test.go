@@ -43,7 +43,7 @@ func TestReadyzStaleness(t *testing.T) {
 			s.StaleAfter = tt.after
 			s.Record(&Report{Time: time.Now().Add(-tt.age), Trigger: "start", Result: "ok"})
 			s.Record(&Report{Time: time.Now(), Trigger: "schedule", Result: "failed", Stalled: true, Error: "stalled"})
-			w := do(s, "GET", "/readyz")
+			w := handlertest.Do(s, "GET", "/readyz")
 			if w.Code != 200 || !strings.Contains(w.Body.String(), tt.want) || !strings.Contains(w.Body.String(), `"stalled": true`) {
 				t.Fatalf("%d, want 200 with %s and stalled:\n%s", w.Code, tt.want, w.Body)
 			}

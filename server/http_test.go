@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"testing"
+
+	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
 // TestOptionsAsterisk asks a real listener, since net/http answers
@@ -20,7 +22,7 @@ func TestOptionsAsterisk(t *testing.T) {
 	}
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
-	if w := do(s, "GET", "*"); w.Code != 404 {
+	if w := handlertest.Do(s, "GET", "*"); w.Code != 404 {
 		t.Errorf("GET *: %d, want 404", w.Code)
 	}
 	for _, target := range []string{"*", "/feeds/feed.rss"} {

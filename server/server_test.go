@@ -782,9 +782,9 @@ func TestPagesByFolder(t *testing.T) {
 func TestUnsatisfiableRange(t *testing.T) {
 	s, _ := newTestServer(t, "")
 	for _, gz := range []string{"", "gzip"} {
-		full := do(s, "GET", "/feed.atom", "Accept-Encoding", gz).Body.Bytes()
+		full := handlertest.Do(s, "GET", "/feed.atom", "Accept-Encoding", gz).Body.Bytes()
 		size := fmt.Sprint(len(full))
-		etag := do(s, "GET", "/feed.atom", "Accept-Encoding", gz).Header().Get("ETag")
+		etag := handlertest.Do(s, "GET", "/feed.atom", "Accept-Encoding", gz).Header().Get("ETag")
 		tests := []struct {
 			name, rng string
 			hdr       []string
@@ -800,7 +800,7 @@ func TestUnsatisfiableRange(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(gz+" "+tt.name, func(t *testing.T) {
-				w := do(s, "GET", "/feed.atom", append([]string{"Accept-Encoding", gz, "Range", tt.rng}, tt.hdr...)...)
+				w := handlertest.Do(s, "GET", "/feed.atom", append([]string{"Accept-Encoding", gz, "Range", tt.rng}, tt.hdr...)...)
 				if w.Code != tt.code || w.Header().Get("Content-Range") != tt.cr {
 					t.Fatalf("%d Content-Range %q, want %d %q", w.Code, w.Header().Get("Content-Range"), tt.code, tt.cr)
 				}

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/syndicate/syndicate/server"
+
+	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
 // mountNSEnv marks a test process started by inMountNamespace.
@@ -115,7 +117,7 @@ func TestOutputOnReadOnlyMount(t *testing.T) {
 	if srv.Served() == nil || !strings.Contains(srv.Status().Last.OutputError, "read-only file system") {
 		t.Errorf("not served, or no output_error: %+v", srv.Status().Last)
 	}
-	if w := do(srv, "GET", "/feed.rss"); w.Code != 200 || !strings.Contains(w.Body.String(), "New post") {
+	if w := handlertest.Do(srv, "GET", "/feed.rss"); w.Code != 200 || !strings.Contains(w.Body.String(), "New post") {
 		t.Errorf("GET /feed.rss: %d without the new post", w.Code)
 	}
 }

@@ -1229,7 +1229,7 @@ func TestRebuildStalledIsCancelledAndTicksGoOn(t *testing.T) {
 	if !strings.Contains(logs.String(), "rebuild stalled and was cancelled") {
 		t.Errorf("the stall was not logged:\n%s", logs.String())
 	}
-	w := do(srv, "GET", "/readyz")
+	w := handlertest.Do(srv, "GET", "/readyz")
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"result": "ok"`) {
 		t.Errorf("/readyz %d:\n%s", w.Code, w.Body)
 	}
