@@ -94,10 +94,14 @@ func str(v any) string {
 	return fmt.Sprint(v)
 }
 
-// text decodes entities and collapses white space: titles are plain text.
-// Characters feedtext drops, which entities can produce, are dropped, and
-// C1 controls mapped as feedtext.Rune maps them.
-func text(s string) string {
+// PlainText is the rule every plain-text front matter field follows
+// (titles, names, the site name): entities decoded, markup removed as
+// WordPress's strip_tags removes it, white space collapsed, characters
+// feedtext drops (which entities can produce) dropped and C1 controls
+// mapped as feedtext.Rune maps them. It is exported so that plain text
+// from elsewhere, such as the config's site title, reaches feeds by the
+// same rule.
+func PlainText(s string) string {
 	if isPlainText(s) {
 		return s
 	}
@@ -168,7 +172,7 @@ func list(v any) []string {
 	out := make([]string, 0, len(raw))
 	seen := make(map[string]bool, len(raw))
 	for _, s := range raw {
-		s = text(s)
+		s = PlainText(s)
 		if s == "" {
 			continue
 		}
@@ -428,7 +432,7 @@ func (m meta) authors() []Author {
 			out = append(out, splitAuthors(x)...)
 		case map[string]any:
 			a := Author{
-				Name:  text(str(firstOf(x, "name", "display_name", "displayName"))),
+				Name:  PlainText(str(firstOf(x, "name", "display_name", "displayName"))),
 				Email: strings.TrimSpace(str(firstOf(x, "email", "mail"))),
 				URL:   strings.TrimSpace(str(firstOf(x, "url", "uri", "link", "website"))),
 			}
@@ -501,10 +505,10 @@ func splitAuthors(s string) []Author {
 			if name == "" {
 				name = a.Address
 			}
-			return []Author{{Name: text(name), Email: a.Address}}
+			return []Author{{Name: PlainText(name), Email: a.Address}}
 		}
 	}
-	return []Author{{Name: text(s)}}
+	return []Author{{Name: PlainText(s)}}
 }
 
 // resolveLink makes a front matter link absolute against the site URL.

@@ -616,7 +616,7 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	}
 
 	_, tv := m.first(titleKeys)
-	p.Title = text(str(tv))
+	p.Title = PlainText(str(tv))
 
 	// Dates.
 	loc := s.cfg.Location
@@ -757,7 +757,7 @@ func (s *Scanner) normalise(rel string, m meta) (*Post, []*FileError, error) {
 	if p.Language == "" {
 		p.Language = s.cfg.Language
 	}
-	p.SiteName = text(str(m["site_name"]))
+	p.SiteName = PlainText(str(m["site_name"]))
 	if _, v := m.first(summaryKeys); v != nil {
 		p.frontSummary = strings.TrimSpace(str(v))
 	}

@@ -199,8 +199,8 @@ func (c *Config) Validate() error {
 		if v == "" {
 			continue
 		}
-		if u, err := url.Parse(strings.ReplaceAll(v, ":slug", "x")); err != nil || !u.IsAbs() {
-			bad(key, "%q is not an absolute URL", v)
+		if !httpURL(strings.ReplaceAll(v, ":slug", "x")) {
+			bad(key, "%q is not an absolute http(s) URL", v)
 		} else if !strings.Contains(v, ":slug") {
 			bad(key, "%q needs :slug where the tag's slug goes", v)
 		}

@@ -26,6 +26,10 @@ func TestConfigServerKeys(t *testing.T) {
 		{"  icon: /favicon.png\n  logo: https://cdn.example.org/logo.png\n", ""}, // under site:
 		{"  icon: javascript:alert(1)\n", "site.icon"},
 		{"  logo: \"data:image/png;base64,AA\"\n", "site.logo"},
+		{"  tag_url: https://example.org/tag/:slug/\n", ""},
+		{"  tag_url: \"javascript:alert(1)//:slug\"\n", "site.tag_url"},
+		{"  category_url: \"data:text/html,:slug\"\n", "site.category_url"},
+		{"  category_url: https://example.org/category/\n", "site.category_url"},
 		{"server:\n  browser_pages: negotiate\n", ""},
 		{"server:\n  browser_pages: true\n", "server.browser_pages"},
 		{"server:\n  browser_pages: always\n", "server.browser_pages"},

@@ -81,3 +81,23 @@ func TestSiteIcons(t *testing.T) {
 		t.Errorf("icon %q, logo %q", s.Icon, s.Logo)
 	}
 }
+
+// TestSitePlainText: the config's site title, description and author
+// follow the plain-text rule of front matter (entities decoded, markup
+// removed), so the feeds never carry them escaped as they were typed.
+func TestSitePlainText(t *testing.T) {
+	content := copyContent(t)
+	cfg, _ := writeConfig(t, content, "")
+	cfg.Site.Title, cfg.Site.Description, cfg.Site.Author = "Inj <b>&amp;</b> Co", "Notes &#8211; <i>all</i>", "Ann <script>x</script>Lee"
+	st, err := cfg.settings(overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.pipeline.Site
+	if s.Title != "Inj & Co" || s.Description != "Notes – all" || s.Author != "Ann x Lee" {
+		t.Errorf("title %q, description %q, author %q", s.Title, s.Description, s.Author)
+	}
+	if src := st.pipeline.Source; src.SiteTitle != s.Title || src.Author != s.Author {
+		t.Errorf("source got title %q, author %q", src.SiteTitle, src.Author)
+	}
+}
