@@ -553,8 +553,15 @@ type Build struct {
 // and documents that are new or changed; nothing ever published is
 // forgotten. Call it after the output is published, so that the state
 // never holds ids no reader could have seen. On failure nothing is
-// written and the state in memory is as before.
+// written and the state in memory is as before. A Store has one writer:
+// a build whose context is already cancelled (serve abandons a stalled
+// rebuild and starts another on the same Store) returns the context's
+// error before touching anything, so it can never write over, or race
+// with, the build that replaced it.
 func (s *Store) Record(ctx context.Context, b Build) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	at := b.Time.UnixNano()
 	// Only what changed is written: a rebuild after one edit writes a
 	// row or two, not every item.

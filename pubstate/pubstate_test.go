@@ -180,6 +180,31 @@ func TestRecordWritesOnlyChanges(t *testing.T) {
 	}
 }
 
+// TestRecordCancelled: a build whose context is already cancelled (serve
+// abandons a stalled rebuild and starts another on the same Store) returns
+// the cancellation before looking at the Store, even when it would have
+// had nothing to write, and records nothing.
+func TestRecordCancelled(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	b := Build{Time: t0, Items: []feedgen.PublishedItem{item(1, "a.md")}}
+	if err := s.Record(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, late := range map[string]Build{
+		"nothing to write": b,
+		"a new item":       {Time: t0.Add(time.Hour), Items: []feedgen.PublishedItem{item(1, "a.md"), item(2, "b.md")}},
+	} {
+		if err := s.Record(cancelled, late); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Record with a cancelled context = %v, want context.Canceled", name, err)
+		}
+	}
+	if _, ok := s.items[item(2, "b.md").ID]; ok {
+		t.Error("the cancelled build was recorded")
+	}
+}
+
 // TestOpenRefusesSecondProcess: while a process has the state open,
 // another gets a clear error naming the folder, not a shared database.
 func TestOpenRefusesSecondProcess(t *testing.T) {
