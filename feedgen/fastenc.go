@@ -101,11 +101,19 @@ func appendCDATA(dst []byte, s string) []byte {
 // xmlElem appends an element holding text, at the indentation nl (a
 // newline and spaces).
 func xmlElem(dst []byte, nl, name, text string) []byte {
+	return xmlClose(appendXMLText(xmlOpen(dst, nl, name), text), name)
+}
+
+// xmlOpen appends a start tag at the indentation nl.
+func xmlOpen(dst []byte, nl, name string) []byte {
 	dst = append(dst, nl...)
 	dst = append(dst, '<')
 	dst = append(dst, name...)
-	dst = append(dst, '>')
-	dst = appendXMLText(dst, text)
+	return append(dst, '>')
+}
+
+// xmlClose appends an end tag.
+func xmlClose(dst []byte, name string) []byte {
 	dst = append(dst, "</"...)
 	dst = append(dst, name...)
 	return append(dst, '>')

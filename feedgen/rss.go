@@ -184,14 +184,7 @@ func appendRSSText(dst []byte, s string) []byte {
 
 // rssElem appends an RSS plain-text element at the indentation nl.
 func rssElem(dst []byte, nl, name string, text rssText) []byte {
-	dst = append(dst, nl...)
-	dst = append(dst, '<')
-	dst = append(dst, name...)
-	dst = append(dst, '>')
-	dst = appendRSSText(dst, string(text))
-	dst = append(dst, "</"...)
-	dst = append(dst, name...)
-	return append(dst, '>')
+	return xmlClose(appendRSSText(xmlOpen(dst, nl, name), string(text)), name)
 }
 
 // RSS items, at the depth MarshalIndent(item, "    ", "  ") puts them.

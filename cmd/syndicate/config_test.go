@@ -8,9 +8,7 @@ import (
 )
 
 func TestConfigServerKeys(t *testing.T) {
-	tests := []struct {
-		yaml, wantErr string
-	}{
+	tests := []configCase{
 		{"server:\n  listen: \":8080\"\n", ""},
 		{"server:\n  listen: \"127.0.0.1:0\"\n", ""},
 		{"server:\n  listen: \"[::]:8080\"\n", ""},
@@ -41,9 +39,19 @@ func TestConfigServerKeys(t *testing.T) {
 		{"server:\n  stale_after: 10ms\n", "server.stale_after"},
 		{"server:\n  stale_after: soon\n", "stale_after"},
 	}
-	for _, tc := range tests {
+	checkConfigCases(t, tests)
+}
+
+// configCase is a config fragment (after "site:\n  url: ...\n") and the
+// key its error must name, "" when it must load.
+type configCase struct{ yaml, wantErr string }
+
+// checkConfigCases loads each case's config and checks its error.
+func checkConfigCases(t *testing.T, cases []configCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.yaml, func(t *testing.T) {
-			path := t.TempDir() + "/config.yaml"
+			path := filepath.Join(t.TempDir(), "config.yaml")
 			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
 			_, err := LoadConfig(path)
 			switch {
@@ -58,7 +66,7 @@ func TestConfigServerKeys(t *testing.T) {
 
 // TestLimitsConfig: the limits keys are read, checked and named in errors.
 func TestLimitsConfig(t *testing.T) {
-	for _, tc := range []struct{ yaml, wantErr string }{
+	checkConfigCases(t, []configCase{
 		{"", ""},
 		{"limits:\n  terms_per_post: 20\n  feeds: 10\n  output_bytes: 1048576\n  held_bytes: 1048576\n", ""},
 		{"limits:\n  terms_per_post: 0\n", "limits.terms_per_post"},
@@ -66,17 +74,5 @@ func TestLimitsConfig(t *testing.T) {
 		{"limits:\n  output_bytes: 0\n", "limits.output_bytes"},
 		{"limits:\n  held_bytes: -5\n", "limits.held_bytes"},
 		{"limits:\n  tags: 5\n", `unknown key "limits.tags"`},
-	} {
-		t.Run(tc.yaml, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "config.yaml")
-			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
-			_, err := LoadConfig(path)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Errorf("error %v, want one naming %s", err, tc.wantErr)
-			}
-		})
-	}
+	})
 }
