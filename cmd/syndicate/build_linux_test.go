@@ -110,8 +110,8 @@ func TestOutputOnReadOnlyMount(t *testing.T) {
 	st.server.WriteOutput = true
 	srv := server.New("", "", nil)
 	rb, _ := newServeRebuilder(st, "", srv, testLogger(io.Discard))
-	t.Cleanup(rb.stop)
-	if err := rb.rebuild(context.Background(), "start"); err != nil {
+	t.Cleanup(rb.Close)
+	if err := rb.Rebuild(context.Background(), "start"); err != nil {
 		t.Fatalf("serve's first build with a read-only output: %v", err)
 	}
 	if srv.Served() == nil || !strings.Contains(srv.Status().Last.OutputError, "read-only file system") {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/rebuild"
 )
 
 // TestMain keeps the tests' caches and publication states out of the
@@ -172,7 +173,7 @@ func copyContent(t *testing.T) string {
 }
 
 // buildFor is a build of cfg from scratch into memory.
-func buildFor(cfg *Config) buildFunc {
+func buildFor(cfg *Config) rebuild.BuildFunc {
 	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		var mem pipeline.Memory
 		st, err := cfg.settings(overrides{})

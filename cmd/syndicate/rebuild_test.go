@@ -27,6 +27,7 @@ import (
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/rebuild"
 	"github.com/syndicate/syndicate/server"
 	"github.com/syndicate/syndicate/source"
 )
@@ -34,9 +35,9 @@ import (
 func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
 	srv := server.New("", "public, max-age=300", nil)
-	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), "")
+	rb := rebuild.New(buildFor(cfg), srv, testLogger(io.Discard), "")
 	ctx := context.Background()
-	if err := rb.rebuild(ctx, "start"); err != nil {
+	if err := rb.Rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
 	set1 := srv.Served()
@@ -49,7 +50,7 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 		docs[p] = d
 	}
 
-	if err := rb.rebuild(ctx, "sighup"); err != nil {
+	if err := rb.Rebuild(ctx, "sighup"); err != nil {
 		t.Fatal(err)
 	}
 	set2 := srv.Served()
@@ -83,8 +84,8 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 func TestSelfLinksIgnoreHost(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
 	srv := server.New("", "", nil)
-	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), "")
-	if err := rb.rebuild(context.Background(), "start"); err != nil {
+	rb := rebuild.New(buildFor(cfg), srv, testLogger(io.Discard), "")
+	if err := rb.Rebuild(context.Background(), "start"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/feed.rss", "/feed.atom", "/feed.json"} {
@@ -101,9 +102,9 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	cfg, _ := writeConfig(t, content, "")
 	srv := server.New("/feeds", "", nil)
 	var logs syncBuffer
-	rb := newRebuilder(buildFor(cfg), srv, testLogger(&logs), "")
+	rb := rebuild.New(buildFor(cfg), srv, testLogger(&logs), "")
 	ctx := context.Background()
-	if err := rb.rebuild(ctx, "start"); err != nil {
+	if err := rb.Rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
 	before := handlertest.Do(srv, "GET", "/feeds/feed.atom")
@@ -112,7 +113,7 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	if err := os.Rename(content, content+".moved"); err != nil {
 		t.Fatal(err)
 	}
-	if err := rb.rebuild(ctx, "schedule"); err == nil {
+	if err := rb.Rebuild(ctx, "schedule"); err == nil {
 		t.Fatal("rebuild without a content folder succeeded")
 	}
 	if srv.Served() != set {
@@ -139,7 +140,7 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 	p := filepath.Join(content, "posts", "second.md")
 	b, _ := os.ReadFile(p)
 	os.WriteFile(p, bytes.Replace(b, []byte("The second post."), []byte("The second post, edited."), 1), 0o644)
-	if err := rb.rebuild(ctx, "schedule"); err != nil {
+	if err := rb.Rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
 	st := srv.Status().Last
@@ -157,18 +158,18 @@ func TestFailedRebuildKeepsLastGoodSet(t *testing.T) {
 func TestFuturePostAppearsAtFirstRunAfterItsTime(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
 	srv := server.New("", "", nil)
-	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), "")
+	rb := rebuild.New(buildFor(cfg), srv, testLogger(io.Discard), "")
 	due := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	rb.now = func() time.Time { return due.Add(-time.Minute) }
+	rb.Now = func() time.Time { return due.Add(-time.Minute) }
 	ctx := context.Background()
-	if err := rb.rebuild(ctx, "schedule"); err != nil {
+	if err := rb.Rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
 	if w := handlertest.Do(srv, "GET", "/feed.rss"); strings.Contains(w.Body.String(), "Future post") {
 		t.Fatal("future post published early")
 	}
-	rb.now = func() time.Time { return due.Add(time.Minute) }
-	if err := rb.rebuild(ctx, "schedule"); err != nil {
+	rb.Now = func() time.Time { return due.Add(time.Minute) }
+	if err := rb.Rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
 	if w := handlertest.Do(srv, "GET", "/feed.rss"); !strings.Contains(w.Body.String(), "Future post") {
@@ -179,20 +180,20 @@ func TestFuturePostAppearsAtFirstRunAfterItsTime(t *testing.T) {
 func TestRebuildPanicIsRecovered(t *testing.T) {
 	srv := server.New("", "", nil)
 	var calls atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	rb := rebuild.New(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
 		return &pipeline.Result{}, stubSnapshot(), nil
 	}, srv, testLogger(io.Discard), "")
-	err := rb.rebuild(context.Background(), "sighup")
+	err := rb.Rebuild(context.Background(), "sighup")
 	if err == nil || !strings.Contains(err.Error(), "panicked: boom") {
 		t.Fatalf("err = %v", err)
 	}
 	if st := srv.Status().Last; st.Result != "failed" {
 		t.Errorf("status %+v", st)
 	}
-	if err := rb.rebuild(context.Background(), "sighup"); err != nil {
+	if err := rb.Rebuild(context.Background(), "sighup"); err != nil {
 		t.Fatalf("rebuild after a panic: %v", err)
 	}
 	if srv.Served() == nil {
@@ -205,7 +206,7 @@ func TestRebuildPanicIsRecovered(t *testing.T) {
 func TestRebuildsNeverOverlap(t *testing.T) {
 	srv := server.New("", "", nil)
 	var active, maxActive, calls atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	rb := rebuild.New(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		n := active.Add(1)
 		defer active.Add(-1)
 		for {
@@ -220,10 +221,10 @@ func TestRebuildsNeverOverlap(t *testing.T) {
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := startScheduler(ctx, everySchedule(time.Millisecond), rb, testLogger(io.Discard))
+	c := rb.Schedule(ctx, everySchedule(time.Millisecond))
 	hup := make(chan os.Signal, 1)
 	hupDone := make(chan struct{})
-	go func() { defer close(hupDone); rebuildOnSignal(ctx, hup, rb) }()
+	go func() { defer close(hupDone); rb.OnSignal(ctx, hup) }()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -241,7 +242,7 @@ func TestRebuildsNeverOverlap(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 5 {
-				rb.rebuild(ctx, "sighup")
+				rb.Rebuild(ctx, "sighup")
 			}
 		}()
 	}
@@ -260,11 +261,11 @@ func TestRebuildsNeverOverlap(t *testing.T) {
 func TestRebuildCancelledIsNotAFailure(t *testing.T) {
 	srv := server.New("", "", nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	rb := rebuild.New(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		cancel()
 		return nil, nil, ctx.Err()
 	}, srv, testLogger(io.Discard), "")
-	if err := rb.rebuild(ctx, "schedule"); !errors.Is(err, context.Canceled) {
+	if err := rb.Rebuild(ctx, "schedule"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
 	if srv.Status() != nil {
@@ -276,9 +277,9 @@ func TestWriteOutput(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
 	out := filepath.Join(t.TempDir(), "public")
 	srv := server.New("", "", nil)
-	rb := newRebuilder(buildFor(cfg), srv, testLogger(io.Discard), out)
+	rb := rebuild.New(buildFor(cfg), srv, testLogger(io.Discard), out)
 	ctx := context.Background()
-	if err := rb.rebuild(ctx, "start"); err != nil {
+	if err := rb.Rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "tags", "日本語", "feed.rss"))
@@ -286,7 +287,7 @@ func TestWriteOutput(t *testing.T) {
 		t.Fatalf("output folder does not hold the served document: %v", err)
 	}
 	info1, _ := os.Stat(out)
-	if err := rb.rebuild(ctx, "schedule"); err != nil {
+	if err := rb.Rebuild(ctx, "schedule"); err != nil {
 		t.Fatal(err)
 	}
 	info2, _ := os.Stat(out)
@@ -299,8 +300,8 @@ func TestWriteOutput(t *testing.T) {
 	foreign := t.TempDir()
 	os.WriteFile(filepath.Join(foreign, "index.html"), []byte("hi"), 0o644)
 	srv2 := server.New("", "", nil)
-	rb2 := newRebuilder(buildFor(cfg), srv2, testLogger(io.Discard), foreign)
-	if err := rb2.rebuild(ctx, "start"); err != nil {
+	rb2 := rebuild.New(buildFor(cfg), srv2, testLogger(io.Discard), foreign)
+	if err := rb2.Rebuild(ctx, "start"); err != nil {
 		t.Fatal(err)
 	}
 	if st := srv2.Status().Last; st.Result != "ok" || st.OutputError == "" || srv2.Served() == nil {
@@ -322,7 +323,7 @@ type faultEnv struct {
 	content, out, link, realParent string
 	cfg                            *Config
 	srv                            *server.Handler
-	rb                             *rebuilder
+	rb                             *rebuild.Rebuilder
 	logs                           *syncBuffer
 }
 
@@ -343,7 +344,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	e.cfg.OutputDir = e.out
 	e.srv = server.New("/feeds", "", nil)
 	e.rb, _ = newServeRebuilder(testSettings(t, e.cfg), "", e.srv, testLogger(e.logs))
-	t.Cleanup(e.rb.stop)
+	t.Cleanup(e.rb.Close)
 	return e
 }
 
@@ -526,14 +527,14 @@ func TestRebuildFaultsInContent(t *testing.T) {
 	for _, f := range contentFaults() {
 		t.Run(f.name, func(t *testing.T) {
 			e := newFaultEnv(t)
-			mustDo(t, e.rb.rebuild(ctx, "start"))
+			mustDo(t, e.rb.Rebuild(ctx, "start"))
 			before := e.etags(t)
 			set := e.srv.Served()
 			disk := treeFiles(t, e.out)
 			e.checkDiskMatchesServed(t)
 
 			f.break_(t, e)
-			err := e.rb.rebuild(ctx, "schedule")
+			err := e.rb.Rebuild(ctx, "schedule")
 			if err == nil {
 				t.Fatal("rebuild succeeded despite the fault")
 			}
@@ -558,7 +559,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			}
 
 			// A second scheduled run while the fault lasts changes nothing.
-			if e.rb.rebuild(ctx, "schedule") == nil || e.srv.Served() != set {
+			if e.rb.Rebuild(ctx, "schedule") == nil || e.srv.Served() != set {
 				t.Error("second rebuild during the fault")
 			}
 
@@ -566,7 +567,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			// scheduled rebuild recovers on its own.
 			f.fix(t, e)
 			e.editPost(t, "after the fault")
-			mustDo(t, e.rb.rebuild(ctx, "schedule"))
+			mustDo(t, e.rb.Rebuild(ctx, "schedule"))
 			after := e.etags(t)
 			if after["feed.rss"] == before["feed.rss"] {
 				t.Error("recovered rebuild did not pick up the edit")
@@ -648,14 +649,14 @@ func TestRebuildFaultsInOutput(t *testing.T) {
 	for _, f := range outputFaults() {
 		t.Run(f.name, func(t *testing.T) {
 			e := newFaultEnv(t)
-			mustDo(t, e.rb.rebuild(ctx, "start"))
+			mustDo(t, e.rb.Rebuild(ctx, "start"))
 			disk := treeFiles(t, e.out)
 			e.checkDiskMatchesServed(t)
 			before := e.etags(t)
 
 			e.editPost(t, "during the fault")
 			f.break_(t, e)
-			err := e.rb.rebuild(ctx, "schedule")
+			err := e.rb.Rebuild(ctx, "schedule")
 			f.fix(t, e) // at once: the checks below write files
 			if err != nil {
 				t.Fatalf("rebuild: %v", err)
@@ -680,7 +681,7 @@ func TestRebuildFaultsInOutput(t *testing.T) {
 
 			// Nothing changes in the content; the next rebuild still
 			// writes the folder, since it is behind the served set.
-			mustDo(t, e.rb.rebuild(ctx, "schedule"))
+			mustDo(t, e.rb.Rebuild(ctx, "schedule"))
 			if e.etags(t)["feed.rss"] != now["feed.rss"] {
 				t.Error("unchanged rebuild changed the served feed")
 			}
@@ -766,7 +767,7 @@ type buildLedger struct {
 	parsed sync.Map
 }
 
-func (l *buildLedger) wrap(build buildFunc) buildFunc {
+func (l *buildLedger) wrap(build rebuild.BuildFunc) rebuild.BuildFunc {
 	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		res, snap, err := build(ctx, now)
 		if err != nil || res == nil || snap == nil {
@@ -825,9 +826,9 @@ func TestHammerServeDuringRebuilds(t *testing.T) {
 	var ledger buildLedger
 	srv := server.New("/feeds", "public, max-age=60", nil)
 	var logs syncBuffer
-	rb := newRebuilder(ledger.wrap(buildFor(cfg)), srv, testLogger(&logs), "")
+	rb := rebuild.New(ledger.wrap(buildFor(cfg)), srv, testLogger(&logs), "")
 	ctx := context.Background()
-	mustDo(t, rb.rebuild(ctx, "start"))
+	mustDo(t, rb.Rebuild(ctx, "start"))
 
 	paths := []string{"feed.rss", "feed.atom", "feed.json", "tags/go/feed.rss", "tags/go/feed.json", "tags/日本語/feed.atom", "categories/notes/feed.rss"}
 	for _, p := range paths {
@@ -875,7 +876,7 @@ func TestHammerServeDuringRebuilds(t *testing.T) {
 				rebuildErrs = append(rebuildErrs, edit)
 			}
 			started.Store(int64(i))
-			if err := rb.rebuild(ctx, "schedule"); err != nil {
+			if err := rb.Rebuild(ctx, "schedule"); err != nil {
 				rebuildErrs = append(rebuildErrs, err)
 			}
 		}
@@ -1074,7 +1075,7 @@ func benchContent(b *testing.B) string {
 
 // benchRebuilder is serve's rebuilder after its first build, with files
 // dated far enough back that the cache trusts their modification times.
-func benchRebuilder(b *testing.B, watch bool) (*rebuilder, string) {
+func benchRebuilder(b *testing.B, watch bool) (*rebuild.Rebuilder, string) {
 	b.Helper()
 	dir := benchContent(b)
 	old := time.Now().Add(-time.Hour)
@@ -1089,8 +1090,8 @@ func benchRebuilder(b *testing.B, watch bool) (*rebuilder, string) {
 	st := testSettings(b, cfg)
 	st.watch = watch
 	rb, _ := newServeRebuilder(st, "", srv, testLogger(io.Discard))
-	b.Cleanup(rb.stop)
-	if err := rb.rebuild(context.Background(), "start"); err != nil {
+	b.Cleanup(rb.Close)
+	if err := rb.Rebuild(context.Background(), "start"); err != nil {
 		b.Fatal(err)
 	}
 	return rb, dir
@@ -1103,7 +1104,7 @@ func BenchmarkRebuild(b *testing.B) {
 		rb, _ := benchRebuilder(b, true)
 		b.ResetTimer()
 		for b.Loop() {
-			if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+			if err := rb.Rebuild(context.Background(), "schedule"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -1137,10 +1138,10 @@ func benchOneEdit(b *testing.B, watch bool) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+		if err := rb.Rebuild(context.Background(), "schedule"); err != nil {
 			b.Fatal(err)
 		}
-		if st := rb.srv.Status(); st.Last.Counts == nil || st.Last.Counts.Changed == 0 {
+		if st := rb.Server.Status(); st.Last.Counts == nil || st.Last.Counts.Changed == 0 {
 			b.Fatal("the edit changed no document")
 		}
 	}
@@ -1190,12 +1191,12 @@ func TestRebuildStalledIsCancelledAndTicksGoOn(t *testing.T) {
 	srv := server.New("", "", nil)
 	var logs syncBuffer
 	rb, _ := newServeRebuilder(testSettings(t, cfg), "", srv, testLogger(&logs))
-	t.Cleanup(rb.stop)
+	t.Cleanup(rb.Close)
 	// Long enough for a real build on a loaded machine under -race.
-	rb.timeout = 2 * time.Second
+	rb.Timeout = 2 * time.Second
 	var calls atomic.Int32
-	inner := rb.build
-	rb.build = func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	inner := rb.Build
+	rb.Build = func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) == 1 {
 			<-ctx.Done() // the hook in the builder's input: blocks until cancelled
 			return nil, nil, fmt.Errorf("read post: %w", ctx.Err())
@@ -1205,7 +1206,7 @@ func TestRebuildStalledIsCancelledAndTicksGoOn(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	before := time.Now()
-	c := startScheduler(ctx, everySchedule(20*time.Millisecond), rb, testLogger(io.Discard))
+	c := rb.Schedule(ctx, everySchedule(20*time.Millisecond))
 	defer func() { cancel(); <-c.Stop().Done() }()
 	var stalled *server.Report
 	deadline := time.Now().Add(30 * time.Second)
@@ -1242,24 +1243,24 @@ func TestRebuildStalledIgnoringCancelIsAbandoned(t *testing.T) {
 	cfg, _ := writeConfig(t, "testdata/content", "")
 	srv := server.New("", "", nil)
 	rb, _ := newServeRebuilder(testSettings(t, cfg), "", srv, testLogger(io.Discard))
-	rb.timeout, rb.grace = 2*time.Second, 100*time.Millisecond
+	rb.Timeout, rb.Grace = 2*time.Second, 100*time.Millisecond
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	var calls atomic.Int32
-	inner := rb.build
-	rb.build = func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	inner := rb.Build
+	rb.Build = func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) == 1 {
 			<-release // deaf to ctx
 		}
 		return inner(ctx, now)
 	}
-	if err := rb.rebuild(context.Background(), "start"); err == nil {
+	if err := rb.Rebuild(context.Background(), "start"); err == nil {
 		t.Fatal("a stalled rebuild succeeded")
 	}
 	if st := srv.Status().Last; !st.Stalled || st.Result != "failed" {
 		t.Fatalf("status %+v", st)
 	}
-	if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+	if err := rb.Rebuild(context.Background(), "schedule"); err != nil {
 		t.Fatalf("the rebuild after an abandoned one: %v (%d calls) %+v", err, calls.Load(), srv.Status().Last)
 	}
 	if srv.Served() == nil || srv.Status().Last.Result != "ok" {

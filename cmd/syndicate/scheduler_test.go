@@ -8,40 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/rebuild"
 	"github.com/syndicate/syndicate/server"
 )
-
-// TestJobChainRecoversPanics runs a panicking job through the scheduler's
-// chain several times: each run must happen. The reversed chain shows the
-// cron v3.0.1 behaviour the order guards against.
-func TestJobChainRecoversPanics(t *testing.T) {
-	l := cronLogger{testLogger(io.Discard)}
-	run := func(wrappers []cron.JobWrapper) int {
-		var runs int
-		job := cron.NewChain(wrappers...).Then(cron.FuncJob(func() {
-			runs++
-			panic("boom")
-		}))
-		for range 3 {
-			func() {
-				defer func() { recover() }() // the reversed chain re-panics nowhere, but be safe
-				job.Run()
-			}()
-		}
-		return runs
-	}
-	if got := run(jobWrappers(l)); got != 3 {
-		t.Errorf("scheduler chain: %d of 3 runs happened", got)
-	}
-	w := jobWrappers(l)
-	if got := run([]cron.JobWrapper{w[1], w[0]}); got != 1 {
-		t.Errorf("reversed chain: %d runs; expected the wedge (1 run) this order is there to avoid", got)
-	}
-}
 
 // everySchedule fires every d, below cron's one-second @every floor.
 type everySchedule time.Duration
@@ -51,7 +22,7 @@ func (e everySchedule) Next(t time.Time) time.Time { return t.Add(time.Duration(
 func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
 	srv := server.New("", "", nil)
 	var calls atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	rb := rebuild.New(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if calls.Add(1) <= 2 {
 			panic("scheduled boom")
 		}
@@ -59,7 +30,7 @@ func TestSchedulerKeepsRunningAfterPanics(t *testing.T) {
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := startScheduler(ctx, everySchedule(5*time.Millisecond), rb, testLogger(io.Discard))
+	c := rb.Schedule(ctx, everySchedule(5*time.Millisecond))
 	deadline := time.Now().Add(5 * time.Second)
 	for calls.Load() < 5 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -80,7 +51,7 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan string, 4)
 	var active atomic.Int32
-	rb := newRebuilder(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+	rb := rebuild.New(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		if active.Add(1) != 1 {
 			t.Error("overlapping rebuilds")
 		}
@@ -91,11 +62,11 @@ func TestSighupWaitsForRunningRebuild(t *testing.T) {
 	}, srv, testLogger(io.Discard), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go rb.rebuild(ctx, "schedule")
+	go rb.Rebuild(ctx, "schedule")
 	<-started
 	hup := make(chan os.Signal, 1)
 	hupDone := make(chan struct{})
-	go func() { defer close(hupDone); rebuildOnSignal(ctx, hup, rb) }()
+	go func() { defer close(hupDone); rb.OnSignal(ctx, hup) }()
 	hup <- os.Interrupt
 	select {
 	case <-started:

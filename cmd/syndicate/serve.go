@@ -15,6 +15,7 @@ import (
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pipeline"
+	"github.com/syndicate/syndicate/rebuild"
 	"github.com/syndicate/syndicate/server"
 )
 
@@ -92,9 +93,9 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	withState.pipeline.State = state
 	rb, saveCache := newServeRebuilder(&withState, cacheFile, srv, log)
 	defer saveCache()
-	defer rb.stop()
+	defer rb.Close()
 
-	if err := rb.rebuild(ctx, "start"); err != nil {
+	if err := rb.Rebuild(ctx, "start"); err != nil {
 		shutdownHTTP(hs, log)
 		if ctx.Err() != nil {
 			return nil // stopped during the first build
@@ -104,11 +105,11 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	}
 
 	saveCache()
-	c := startScheduler(ctx, st.schedule, rb, log)
+	c := rb.Schedule(ctx, st.schedule)
 	hupDone := make(chan struct{})
 	go func() {
 		defer close(hupDone)
-		rebuildOnSignal(ctx, hup, rb)
+		rb.OnSignal(ctx, hup)
 	}()
 
 	var failed error
@@ -147,7 +148,7 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 // must not run during a rebuild. A rebuild that stalls past
 // server.rebuild_timeout and ignores its cancellation is abandoned with its
 // pipeline; the next one starts a fresh pipeline (a full scan).
-func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log *slog.Logger) (rb *rebuilder, saveCache func()) {
+func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log *slog.Logger) (rb *rebuild.Rebuilder, saveCache func()) {
 	outDir := ""
 	if st.server.WriteOutput {
 		outDir = st.outputDir
@@ -173,19 +174,13 @@ func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log 
 		}
 		return res, c.mem.Snapshot(), err
 	}
-	rb = newRebuilder(build, srv, log, outDir)
-	rb.timeout, rb.grace = st.server.RebuildTimeout, stalledGrace
-	rb.renew = func() {
+	rb = rebuild.New(build, srv, log, outDir)
+	rb.Timeout, rb.Grace = st.server.RebuildTimeout, stalledGrace
+	rb.Renew = func() {
 		cur.Store(&current{pipeline.New(pc), new(pipeline.Memory)})
 	}
-	rb.stop = func() {
-		select {
-		case rb.sem <- struct{}{}: // no rebuild runs, and none will
-			cur.Load().builder.Close()
-		default: // one is still running at exit; the process ends anyway
-		}
-	}
-	rb.redact = server.Redactor(st.folders)
+	rb.Release = func() { cur.Load().builder.Close() }
+	rb.Redact = server.Redactor(st.folders)
 	return rb, func() { cur.Load().builder.SaveCache() }
 }
 

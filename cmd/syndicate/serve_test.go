@@ -230,7 +230,7 @@ func TestServeRebuilderSettles(t *testing.T) {
 	cfg, _ := writeConfig(t, dir, "")
 	srv := server.New("", "", nil)
 	rb, _ := newServeRebuilder(testSettings(t, cfg), "", srv, testLogger(io.Discard))
-	t.Cleanup(rb.stop)
+	t.Cleanup(rb.Close)
 	steps := []struct {
 		name      string
 		before    func()
@@ -246,7 +246,7 @@ func TestServeRebuilderSettles(t *testing.T) {
 		if s.before != nil {
 			s.before()
 		}
-		if err := rb.rebuild(context.Background(), "schedule"); err != nil {
+		if err := rb.Rebuild(context.Background(), "schedule"); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		if got := srv.Status().Last.Unchanged; got != s.unchanged {
@@ -272,8 +272,8 @@ func startHardServer(t *testing.T, limits server.Timeouts, built bool) *hardServ
 	if built {
 		cfg, _ := writeConfig(t, "testdata/content", "")
 		rb, _ := newServeRebuilder(testSettings(t, cfg), "", h.srv, testLogger(io.Discard))
-		t.Cleanup(rb.stop)
-		mustDo(t, rb.rebuild(context.Background(), "start"))
+		t.Cleanup(rb.Close)
+		mustDo(t, rb.Rebuild(context.Background(), "start"))
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

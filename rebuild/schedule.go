@@ -1,4 +1,4 @@
-package main
+package rebuild
 
 import (
 	"context"
@@ -18,26 +18,26 @@ func jobWrappers(l cron.Logger) []cron.JobWrapper {
 	return []cron.JobWrapper{cron.SkipIfStillRunning(l), cron.Recover(l)}
 }
 
-// startScheduler runs rebuilds on the schedule until Stop is called on the
-// returned cron; ctx is every scheduled rebuild's context.
-func startScheduler(ctx context.Context, sched cron.Schedule, rb *rebuilder, log *slog.Logger) *cron.Cron {
-	l := cronLogger{log}
+// Schedule runs rebuilds on sched until Stop is called on the returned
+// cron; ctx is every scheduled rebuild's context.
+func (rb *Rebuilder) Schedule(ctx context.Context, sched cron.Schedule) *cron.Cron {
+	l := cronLogger{rb.Log}
 	c := cron.New(cron.WithChain(jobWrappers(l)...), cron.WithLogger(l))
-	c.Schedule(sched, cron.FuncJob(func() { rb.rebuild(ctx, "schedule") }))
+	c.Schedule(sched, cron.FuncJob(func() { rb.Rebuild(ctx, "schedule") }))
 	c.Start()
 	return c
 }
 
-// rebuildOnSignal rebuilds once per signal received until ctx is done.
-// Signals arriving during a rebuild coalesce in the channel's buffer.
-func rebuildOnSignal(ctx context.Context, sig <-chan os.Signal, rb *rebuilder) {
+// OnSignal rebuilds once per signal received until ctx is done. Signals
+// arriving during a rebuild coalesce in the channel's buffer.
+func (rb *Rebuilder) OnSignal(ctx context.Context, sig <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sig:
-			rb.log.Info("SIGHUP: rebuilding now")
-			rb.rebuild(ctx, "sighup")
+			rb.Log.Info("SIGHUP: rebuilding now")
+			rb.Rebuild(ctx, "sighup")
 		}
 	}
 }
