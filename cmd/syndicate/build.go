@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pipeline"
 )
@@ -30,11 +31,11 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := loadSettings(*configPath, overrides{contentDir: *content, outputDir: *out})
+	st, err := loadSettings(*configPath, config.Options{ContentDir: *content, OutputDir: *out})
 	if err != nil {
 		return err
 	}
-	if err := outtree.CheckReplaceable(st.outputDir); err != nil {
+	if err := outtree.CheckReplaceable(st.OutputDir); err != nil {
 		return &usageError{err} // it names output_dir
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -46,20 +47,20 @@ func cmdBuild(ctx context.Context, args []string, stderr io.Writer) error {
 		defer stopProfile()
 	}
 	limitMemory(buildMemoryLimit)
-	pc := st.pipeline
+	pc := st.Pipeline
 	pc.Log = log
 	if !*noCache {
-		pc.CacheFile = st.cacheFile(log)
+		pc.CacheFile = cacheFile(st, log)
 	}
 	// The state is not cache: --no-cache leaves it alone.
-	state, err := st.openState(ctx)
+	state, err := openState(ctx, st)
 	if err != nil {
 		return err
 	}
 	defer state.Close()
 	pc.State = state
 	builder := pipeline.New(pc)
-	res, err := builder.Build(ctx, time.Now(), pipeline.Dir(st.outputDir))
+	res, err := builder.Build(ctx, time.Now(), pipeline.Dir(st.OutputDir))
 	if res == nil {
 		return fmt.Errorf("build failed: %w", err)
 	}

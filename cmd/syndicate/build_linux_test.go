@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/server"
 
 	"github.com/syndicate/syndicate/internal/handlertest"
@@ -66,13 +67,13 @@ func mountTmpfs(t *testing.T) string {
 }
 
 // configWithOutput is writeConfig's config with output_dir out.
-func configWithOutput(t *testing.T, content, out, extra string) (*Config, string) {
+func configWithOutput(t *testing.T, content, out, extra string) (*config.Config, string) {
 	t.Helper()
 	_, path := writeConfig(t, content, extra)
 	b, err := os.ReadFile(path)
 	mustDo(t, err)
 	mustDo(t, os.WriteFile(path, []byte(strings.Replace(string(b), "output_dir: public\n", "output_dir: "+out+"\n", 1)), 0o644))
-	cfg, err := LoadConfig(path)
+	cfg, err := config.Load(path)
 	mustDo(t, err)
 	return cfg, path
 }
@@ -107,7 +108,7 @@ func TestOutputOnReadOnlyMount(t *testing.T) {
 	}
 
 	st := testSettings(t, cfg)
-	st.server.WriteOutput = true
+	st.Server.WriteOutput = true
 	srv := server.New("", "", nil)
 	rb, _ := newServeRebuilder(st, "", srv, testLogger(io.Discard))
 	t.Cleanup(rb.Close)

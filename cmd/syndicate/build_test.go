@@ -694,3 +694,60 @@ func TestBuildPublicationState(t *testing.T) {
 		t.Errorf("build after serve stopped: %d\n%s", code, stderr)
 	}
 }
+
+func TestCacheDirMustNotBeInsideContentOrOutput(t *testing.T) {
+	content := copyContent(t)
+	for _, dir := range []string{filepath.Join(content, "cache"), "public/cache"} {
+		_, cfgPath := writeConfig(t, content, "cache_dir: "+dir+"\n")
+		code, stderr := runCmd(t, "build", "--config", cfgPath)
+		if code != exitUsage || !strings.Contains(stderr, "cache_dir") {
+			t.Errorf("cache_dir %s: exit %d, stderr %q", dir, code, stderr)
+		}
+	}
+}
+
+// TestFoldersCheckedResolved: the folder rules compare absolute paths,
+// with the config named relative to a working directory that is not its
+// folder (cache_dir: public/cache beside output_dir: public used to pass).
+func TestFoldersCheckedResolved(t *testing.T) {
+	content := copyContent(t)
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ yaml, key string }{
+		{"output_dir: public\ncache_dir: public/cache\n", "cache_dir"},
+		{"output_dir: ./public/\ncache_dir: public/../public/cache\n", "cache_dir"},
+		{"output_dir: public\ncache_dir: public\n", "cache_dir"},
+		{"output_dir: " + content + "/../" + filepath.Base(content) + "/out\n", "output_dir"},
+		{"output_dir: " + filepath.Dir(content) + "\n", "content_dir"},
+		{"output_dir: /\n", "output_dir: / is the root"},
+		{"output_dir: " + home + "/\n", "output_dir: " + filepath.Clean(home) + " is the root or home"},
+		{"output_dir: public\ncache_dir: cache\n", ""},
+	} {
+		t.Run(tc.yaml, func(t *testing.T) {
+			site := filepath.Join(t.TempDir(), "site")
+			if err := os.MkdirAll(site, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			yaml := fmt.Sprintf("site:\n  url: https://example.org/\ncontent_dir: %q\n%s", content, tc.yaml)
+			if err := os.WriteFile(filepath.Join(site, "config.yaml"), []byte(yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(filepath.Dir(site))
+			code, stderr := runCmd(t, "build", "--config", "site/config.yaml")
+			if tc.key == "" {
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				return
+			}
+			if code != exitUsage || !strings.Contains(stderr, "config: "+tc.key) {
+				t.Errorf("exit %d, stderr %q; want %d naming %s", code, stderr, exitUsage, tc.key)
+			}
+			if _, err := os.Stat(filepath.Join(site, "public")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a refused build wrote its output: %v", err)
+			}
+		})
+	}
+}

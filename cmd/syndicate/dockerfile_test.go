@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/config"
 )
 
 // TestDockerfile checks what the image promises without a Docker engine:
@@ -41,7 +43,7 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("scripts/check-dockerfile does not check the Dockerfile's build command (%v)", err)
 	}
 
-	cfg, err := LoadConfig("../../deploy/config.docker.yaml")
+	cfg, err := config.Load("../../deploy/config.docker.yaml")
 	if err != nil {
 		t.Fatalf("deploy/config.docker.yaml: %v", err)
 	}

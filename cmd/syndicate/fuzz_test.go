@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/feedgen"
 )
 
@@ -54,7 +55,7 @@ func FuzzPipeline(f *testing.F) {
 	if err := os.WriteFile(filepath.Join(content, "posts", "good.md"), []byte(fuzzGoodPost), 0o644); err != nil {
 		f.Fatal(err)
 	}
-	cfg := defaultConfig()
+	cfg := config.Default()
 	cfg.Site.URL = "https://example.org/"
 	cfg.ContentDir = content
 	cfg.OutputDir = "unused"

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/syndicate/syndicate/config"
 )
 
 // cmdHealthcheck GETs the local /healthz and exits 0 on 200, 1 otherwise
@@ -26,7 +28,7 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	target := *rawURL
 	if target == "" {
-		listen := defaultConfig().Server.Listen
+		listen := config.Default().Server.Listen
 		configGiven := false
 		flags.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" })
 		if _, err := os.Stat(*configPath); configGiven || !errors.Is(err, fs.ErrNotExist) {

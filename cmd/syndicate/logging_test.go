@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/config"
 )
 
 func TestNewLogger(t *testing.T) {
 	var buf syncBuffer
-	log := newLogger(LogConfig{Format: "json", Level: "warn"}, &buf)
+	log := newLogger(config.Log{Format: "json", Level: "warn"}, &buf)
 	log.Info("hidden")
 	log.Warn("shown", "k", 1)
 	out := strings.TrimSpace(buf.String())
@@ -18,7 +20,7 @@ func TestNewLogger(t *testing.T) {
 	}
 
 	buf = syncBuffer{}
-	newLogger(LogConfig{Format: "text", Level: "debug"}, &buf).Debug("dbg")
+	newLogger(config.Log{Format: "text", Level: "debug"}, &buf).Debug("dbg")
 	if !strings.Contains(buf.String(), "level=DEBUG msg=dbg") {
 		t.Errorf("text/debug logger wrote %q", buf.String())
 	}

@@ -11,10 +11,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/syndicate/syndicate/config"
+	"github.com/syndicate/syndicate/pubstate"
 )
 
 // Exit statuses.
@@ -144,10 +148,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // loadConfig loads and validates the config file, each problem on a
 // line of its own, prefixed "config:".
-func loadConfig(path string) (*Config, error) {
-	cfg, err := LoadConfig(path)
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	return cfg, configError(err)
+}
+
+// configError prefixes each problem joined in err with "config:"; nil
+// stays nil.
+func configError(err error) error {
 	if err == nil {
-		return cfg, nil
+		return nil
 	}
 	errs := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -156,15 +166,42 @@ func loadConfig(path string) (*Config, error) {
 	for i, e := range errs {
 		errs[i] = fmt.Errorf("config: %w", e)
 	}
-	return nil, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // loadSettings loads the config file and derives the packages' settings
-// with the command line's overrides; every error is a usage error.
-func loadSettings(path string, o overrides) (*settings, error) {
+// with the command line's flags (o's paths and listen address; the
+// program's identity is added here); every error is a usage error.
+func loadSettings(path string, o config.Options) (*config.Settings, error) {
 	cfg, err := loadConfig(path)
 	if err != nil {
 		return nil, &usageError{err}
 	}
-	return cfg.settings(o)
+	return deriveSettings(cfg, o)
+}
+
+// deriveSettings derives cfg's settings for this program: o with the
+// program's version and cache key.
+func deriveSettings(cfg *config.Config, o config.Options) (*config.Settings, error) {
+	o.Version, o.CacheKey = version(), programKey()
+	st, err := cfg.Settings(o)
+	if err != nil {
+		return nil, &usageError{configError(err)}
+	}
+	return st, nil
+}
+
+// cacheFile is the settings' cache file, or "" when there is none
+// (logged: the build goes on without a cache).
+func cacheFile(st *config.Settings, log *slog.Logger) string {
+	if st.CacheErr != nil {
+		log.Warn("cache disabled", "err", st.CacheErr)
+	}
+	return st.CachePath
+}
+
+// openState opens the publication state for the site; failing that, the
+// command fails: a build without it could hand readers new ids.
+func openState(ctx context.Context, st *config.Settings) (*pubstate.Store, error) {
+	return pubstate.Open(ctx, st.StateDir, st.Pipeline.Site.URL)
 }

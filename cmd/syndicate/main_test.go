@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/rebuild"
@@ -63,9 +64,9 @@ func docBytes(t testing.TB, d *feedgen.Document) []byte {
 }
 
 // testSettings derives cfg's settings as build and serve do.
-func testSettings(t testing.TB, cfg *Config) *settings {
+func testSettings(t testing.TB, cfg *config.Config) *config.Settings {
 	t.Helper()
-	st, err := cfg.settings(overrides{})
+	st, err := deriveSettings(cfg, config.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func testLogger(w io.Writer) *slog.Logger {
 
 // writeConfig writes a config.yaml for contentDir into a temp folder and
 // loads it; extra is appended to the YAML.
-func writeConfig(t testing.TB, contentDir, extra string) (*Config, string) {
+func writeConfig(t testing.TB, contentDir, extra string) (*config.Config, string) {
 	t.Helper()
 	abs, err := filepath.Abs(contentDir)
 	if err != nil {
@@ -154,7 +155,7 @@ func writeConfig(t testing.TB, contentDir, extra string) (*Config, string) {
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -173,20 +174,20 @@ func copyContent(t *testing.T) string {
 }
 
 // buildFor is a build of cfg from scratch into memory.
-func buildFor(cfg *Config) rebuild.BuildFunc {
+func buildFor(cfg *config.Config) rebuild.BuildFunc {
 	return func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
 		var mem pipeline.Memory
-		st, err := cfg.settings(overrides{})
+		st, err := deriveSettings(cfg, config.Options{})
 		if err != nil {
 			return nil, nil, err
 		}
-		res, err := pipeline.New(st.pipeline).Build(ctx, now, &mem)
+		res, err := pipeline.New(st.Pipeline).Build(ctx, now, &mem)
 		return res, mem.Snapshot(), err
 	}
 }
 
 // buildSnapshot is the snapshot of a build of cfg from scratch.
-func buildSnapshot(t testing.TB, cfg *Config, now time.Time) (*pipeline.Result, *feedgen.Snapshot) {
+func buildSnapshot(t testing.TB, cfg *config.Config, now time.Time) (*pipeline.Result, *feedgen.Snapshot) {
 	t.Helper()
 	res, snap, err := buildFor(cfg)(context.Background(), now)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pipeline"
@@ -321,7 +322,7 @@ func TestWriteOutput(t *testing.T) {
 // parent for a file), and serve's own rebuilder.
 type faultEnv struct {
 	content, out, link, realParent string
-	cfg                            *Config
+	cfg                            *config.Config
 	srv                            *server.Handler
 	rb                             *rebuild.Rebuilder
 	logs                           *syncBuffer
@@ -1088,7 +1089,7 @@ func benchRebuilder(b *testing.B, watch bool) (*rebuild.Rebuilder, string) {
 	cfg, _ := writeConfig(b, dir, "feeds:\n  limit: 20\n  formats: [rss, atom, json]\n")
 	srv := server.New("", "", nil)
 	st := testSettings(b, cfg)
-	st.watch = watch
+	st.Watch = watch
 	rb, _ := newServeRebuilder(st, "", srv, testLogger(io.Discard))
 	b.Cleanup(rb.Close)
 	if err := rb.Rebuild(context.Background(), "start"); err != nil {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pipeline"
@@ -32,26 +33,26 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := loadSettings(*configPath, overrides{listen: *listen})
+	st, err := loadSettings(*configPath, config.Options{Listen: *listen})
 	if err != nil {
 		return err
 	}
-	if st.server.WriteOutput {
-		if err := outtree.CheckReplaceable(st.outputDir); err != nil {
+	if st.Server.WriteOutput {
+		if err := outtree.CheckReplaceable(st.OutputDir); err != nil {
 			return &usageError{err} // it names output_dir
 		}
 	}
-	log := newLogger(st.log, stderr)
+	log := newLogger(st.Log, stderr)
 	limitMemory(serveMemoryLimit)
-	ln, err := net.Listen("tcp", st.server.Listen)
+	ln, err := net.Listen("tcp", st.Server.Listen)
 	if err != nil {
-		log.Error("cannot listen", "addr", st.server.Listen, "err", err)
+		log.Error("cannot listen", "addr", st.Server.Listen, "err", err)
 		return &reportedError{err, exitFailed}
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return serve(ctx, st, st.cacheFile(log), ln, log, hup)
+	return serve(ctx, st, cacheFile(st, log), ln, log, hup)
 }
 
 // serve runs the service on ln until ctx is done. The listener is up
@@ -63,26 +64,26 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // after the first build, so that a restart after a crash starts warm, and
 // at exit. Failures are logged; the error returned only carries the exit
 // status.
-func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener, log *slog.Logger, hup <-chan os.Signal) error {
+func serve(ctx context.Context, st *config.Settings, cacheFile string, ln net.Listener, log *slog.Logger, hup <-chan os.Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	srv := server.New(st.server.PathPrefix, st.server.CacheControl, log)
-	srv.BrowserPages = st.server.BrowserPages == "negotiate"
-	if st.server.WordPressURLs {
-		srv.WordPress = &server.WordPress{TagBase: st.server.WordPressTagBase, CategoryBase: st.server.WordPressCategoryBase}
+	srv := server.New(st.Server.PathPrefix, st.Server.CacheControl, log)
+	srv.BrowserPages = st.Server.BrowserPages == "negotiate"
+	if st.Server.WordPressURLs {
+		srv.WordPress = &server.WordPress{TagBase: st.Server.WordPressTagBase, CategoryBase: st.Server.WordPressCategoryBase}
 	}
-	srv.StaleAfter = st.server.StaleAfter
+	srv.StaleAfter = st.Server.StaleAfter
 	var handler http.Handler = srv
-	if st.server.AccessLog {
+	if st.Server.AccessLog {
 		handler = server.AccessLog(log)(handler)
 	}
 	hs := server.NewHTTPServer(handler, log, server.DefaultTimeouts)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", st.server.PathPrefix, "schedule", st.spec)
+	log.Info("listening", "addr", ln.Addr().String(), "path_prefix", st.Server.PathPrefix, "schedule", st.Spec)
 
-	state, err := st.openState(ctx)
+	state, err := openState(ctx, st)
 	if err != nil {
 		shutdownHTTP(hs, log)
 		log.Error("cannot open the publication state; exiting", "err", err)
@@ -90,7 +91,7 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	}
 	defer state.Close()
 	withState := *st
-	withState.pipeline.State = state
+	withState.Pipeline.State = state
 	rb, saveCache := newServeRebuilder(&withState, cacheFile, srv, log)
 	defer saveCache()
 	defer rb.Close()
@@ -105,7 +106,7 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 	}
 
 	saveCache()
-	c := rb.Schedule(ctx, st.schedule)
+	c := rb.Schedule(ctx, st.Schedule)
 	hupDone := make(chan struct{})
 	go func() {
 		defer close(hupDone)
@@ -148,15 +149,15 @@ func serve(ctx context.Context, st *settings, cacheFile string, ln net.Listener,
 // must not run during a rebuild. A rebuild that stalls past
 // server.rebuild_timeout and ignores its cancellation is abandoned with its
 // pipeline; the next one starts a fresh pipeline (a full scan).
-func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log *slog.Logger) (rb *rebuild.Rebuilder, saveCache func()) {
+func newServeRebuilder(st *config.Settings, cacheFile string, srv *server.Handler, log *slog.Logger) (rb *rebuild.Rebuilder, saveCache func()) {
 	outDir := ""
-	if st.server.WriteOutput {
-		outDir = st.outputDir
+	if st.Server.WriteOutput {
+		outDir = st.OutputDir
 	}
-	pc := st.pipeline
+	pc := st.Pipeline
 	pc.CacheFile = cacheFile
 	pc.Feeds.Compressed = true
-	pc.Incremental, pc.Watch, pc.Log = true, st.watch, log
+	pc.Incremental, pc.Watch, pc.Log = true, st.Watch, log
 	type current struct {
 		builder *pipeline.Builder
 		mem     *pipeline.Memory
@@ -175,12 +176,12 @@ func newServeRebuilder(st *settings, cacheFile string, srv *server.Handler, log 
 		return res, c.mem.Snapshot(), err
 	}
 	rb = rebuild.New(build, srv, log, outDir)
-	rb.Timeout, rb.Grace = st.server.RebuildTimeout, stalledGrace
+	rb.Timeout, rb.Grace = st.Server.RebuildTimeout, stalledGrace
 	rb.Renew = func() {
 		cur.Store(&current{pipeline.New(pc), new(pipeline.Memory)})
 	}
 	rb.Release = func() { cur.Load().builder.Close() }
-	rb.Redact = server.Redactor(st.folders)
+	rb.Redact = server.Redactor(st.Folders)
 	return rb, func() { cur.Load().builder.SaveCache() }
 }
 

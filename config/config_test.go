@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"os"
@@ -53,7 +53,7 @@ func checkConfigCases(t *testing.T, cases []configCase) {
 		t.Run(tc.yaml, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "config.yaml")
 			os.WriteFile(path, []byte("site:\n  url: https://example.org/\n"+tc.yaml), 0o644)
-			_, err := LoadConfig(path)
+			_, err := Load(path)
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("unexpected error: %v", err)

@@ -1,12 +1,10 @@
-package main
+package config
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,65 +14,72 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/pipeline"
-	"github.com/syndicate/syndicate/pubstate"
 	"github.com/syndicate/syndicate/source"
 )
 
-// settings are what syndicate's packages need, derived once from a
-// validated Config and the command line's overrides; neither changes
-// afterwards.
-type settings struct {
-	// contentDir and outputDir are resolved against the config's folder
-	// (or, from flags, the working directory).
-	contentDir, outputDir string
-	// pipeline reads contentDir; its Source.Cache is the caller's.
-	pipeline pipeline.Config
-	// cachePath is the cache file, "" when there is no cache folder
-	// (cacheErr says why).
-	cachePath string
-	cacheErr  error
-	// stateDir holds the publication state (openState).
-	stateDir string
-	schedule cron.Schedule
-	spec     string // the schedule as written, for logs
-	server   ServerConfig
-	log      LogConfig
-	// folders maps the folders /readyz must not name to their labels.
-	folders map[string]string
-	// watch: serve watches the content folder where the kernel can
+// Settings are what syndicate's packages need, derived once from a
+// validated Config and the command line's options. Callers read them and
+// copy what they change (a test may turn Watch off before wiring).
+type Settings struct {
+	// ContentDir and OutputDir are absolute or resolved against the
+	// config's folder (or, from flags, the working directory).
+	ContentDir, OutputDir string
+	// Pipeline reads ContentDir; its Source.Cache is the caller's.
+	Pipeline pipeline.Config
+	// CachePath is the cache file, "" when there is no cache folder
+	// (CacheErr says why; the build goes on without a cache).
+	CachePath string
+	CacheErr  error
+	// StateDir holds the publication state (package pubstate).
+	StateDir string
+	// Schedule is serve's rebuild schedule, parsed once at load; Spec is
+	// how config.yaml wrote it, for logs.
+	Schedule cron.Schedule
+	Spec     string
+	Server   Server
+	Log      Log
+	// Folders maps the folders /readyz must not name to their labels.
+	Folders map[string]string
+	// Watch: serve watches the content folder where the kernel can
 	// report changes; off as on a network file system.
-	watch bool
+	Watch bool
 }
 
-// overrides are command-line flags that replace config keys; their paths
-// are relative to the working directory, not to the config file.
-type overrides struct {
-	contentDir, outputDir, listen string
+// Options are what the command adds to the file: flags that replace
+// config keys (paths relative to the working directory, not to the config
+// file) and the program's identity.
+type Options struct {
+	ContentDir, OutputDir, Listen string
+	// Version is the program's version for the feeds' generator element;
+	// CacheKey identifies the program build, so a cache written by
+	// another one is never trusted.
+	Version, CacheKey string
 }
 
-// settings derives the packages' settings from a validated config. The
-// only error is a usage error: cache_dir inside content_dir or
-// output_dir.
-func (c *Config) settings(o overrides) (*settings, error) {
-	s := &settings{
-		contentDir: c.resolve(c.ContentDir),
-		outputDir:  c.resolve(c.OutputDir),
-		schedule:   c.Schedule.sched,
-		spec:       c.Schedule.Spec,
-		server:     c.Server,
-		log:        c.Log,
-		watch:      true,
+// Settings derives the packages' settings from a validated config. Its
+// errors are mistakes in the config: folders that overlap (cache or
+// state inside content or output, content inside output) or that are the
+// root or home folder.
+func (c *Config) Settings(o Options) (*Settings, error) {
+	s := &Settings{
+		ContentDir: c.resolve(c.ContentDir),
+		OutputDir:  c.resolve(c.OutputDir),
+		Schedule:   c.Schedule.sched,
+		Spec:       c.Schedule.Spec,
+		Server:     c.Server,
+		Log:        c.Log,
+		Watch:      true,
 	}
-	if o.contentDir != "" {
-		s.contentDir = absPath(o.contentDir)
+	if o.ContentDir != "" {
+		s.ContentDir = absPath(o.ContentDir)
 	}
-	if o.outputDir != "" {
-		s.outputDir = absPath(o.outputDir)
+	if o.OutputDir != "" {
+		s.OutputDir = absPath(o.OutputDir)
 	}
-	if o.listen != "" {
-		s.server.Listen = o.listen
+	if o.Listen != "" {
+		s.Server.Listen = o.Listen
 	}
-	s.server.PathPrefix = strings.TrimSuffix(s.server.PathPrefix, "/")
+	s.Server.PathPrefix = strings.TrimSuffix(s.Server.PathPrefix, "/")
 
 	loc, _ := c.location() // checked by Validate
 	var formats []feedgen.Format
@@ -88,15 +93,15 @@ func (c *Config) settings(o overrides) (*settings, error) {
 	if c.Site.FeedsURL != "" {
 		feedsURL = withSlash(c.Site.FeedsURL)
 	}
-	s.pipeline = pipeline.Config{
-		ContentDir: s.contentDir,
+	s.Pipeline = pipeline.Config{
+		ContentDir: s.ContentDir,
 		Source: source.Config{
 			SiteURL:   siteURL,
 			Permalink: c.Permalink,
 			Location:  loc,
 			Author:    source.PlainText(c.Site.Author),
 			Language:  c.Site.Language,
-			CacheKey:  programKey(),
+			CacheKey:  o.CacheKey,
 			SiteTitle: source.PlainText(c.Site.Title),
 			Params:    c.Site.Params,
 			MaxTerms:  c.Limits.TermsPerPost,
@@ -113,46 +118,38 @@ func (c *Config) settings(o overrides) (*settings, error) {
 			Icon:             siteRelative(siteURL, c.Site.Icon),
 			Logo:             siteRelative(siteURL, c.Site.Logo),
 			Generator:        "syndicate",
-			GeneratorVersion: version(),
+			GeneratorVersion: o.Version,
 			GeneratorURI:     "https://github.com/syndicate/syndicate",
 		},
 		Feeds: feedgen.Options{Limit: c.Feeds.Limit, Formats: formats, SummaryOnly: c.Feeds.Content == "summary", AuthorFeeds: c.Feeds.Authors,
 			MaxFeeds: c.Limits.Feeds, MaxOutputBytes: c.Limits.OutputBytes, MaxHeldBytes: c.Limits.HeldBytes},
 	}
-	s.pipeline.KeepEmpty, _ = parseDays(c.Feeds.KeepEmpty) // checked by Validate
+	s.Pipeline.KeepEmpty, _ = parseDays(c.Feeds.KeepEmpty) // checked by Validate
 	if c.IDs == "wordpress" {
-		s.pipeline.Site.WordPressGUIDBase = c.Site.WordPressGUIDBase
-		if s.pipeline.Site.WordPressGUIDBase == "" {
-			s.pipeline.Site.WordPressGUIDBase = "http:" + strings.TrimPrefix(strings.TrimPrefix(siteURL, "https:"), "http:")
+		s.Pipeline.Site.WordPressGUIDBase = c.Site.WordPressGUIDBase
+		if s.Pipeline.Site.WordPressGUIDBase == "" {
+			s.Pipeline.Site.WordPressGUIDBase = "http:" + strings.TrimPrefix(strings.TrimPrefix(siteURL, "https:"), "http:")
 		}
 	}
 
-	s.folders = map[string]string{
-		s.contentDir:              "<content_dir>",
-		s.outputDir:               "<output_dir>",
-		filepath.Dir(s.outputDir): "<output_dir>/..",
+	s.Folders = map[string]string{
+		s.ContentDir:              "<content_dir>",
+		s.OutputDir:               "<output_dir>",
+		filepath.Dir(s.OutputDir): "<output_dir>/..",
 	}
 	if c.path != "" {
-		s.folders[filepath.Dir(c.path)] = "<config_dir>"
+		s.Folders[filepath.Dir(c.path)] = "<config_dir>"
 	}
 
-	s.cachePath, s.cacheErr = cachePath(c.resolve(c.CacheDir), s.contentDir)
+	s.CachePath, s.CacheErr = cachePath(c.resolve(c.CacheDir), s.ContentDir)
 	if err := s.checkFolders(); err != nil {
-		return nil, &usageError{fmt.Errorf("config: %w", err)}
+		return nil, err
 	}
-	s.stateDir = c.resolve(c.StateDir)
+	s.StateDir = c.resolve(c.StateDir)
 	if err := s.checkStateDir(); err != nil {
-		return nil, &usageError{fmt.Errorf("config: %w", err)}
+		return nil, err
 	}
 	return s, nil
-}
-
-// cacheFile is the cache file, or "" when there is none (logged).
-func (s *settings) cacheFile(log *slog.Logger) string {
-	if s.cacheErr != nil {
-		log.Warn("cache disabled", "err", s.cacheErr)
-	}
-	return s.cachePath
 }
 
 // cachePath is the cache file for a content folder: one file per content
@@ -181,12 +178,12 @@ func cachePath(dir, contentDir string) (string, error) {
 // content inside output_dir (or the reverse) would be replaced or read as
 // posts; and no folder may be / or the home folder, which syndicate would
 // replace or read whole.
-func (s *settings) checkFolders() error {
+func (s *Settings) checkFolders() error {
 	type folder struct{ key, dir string }
-	content, output := folder{"content_dir", absPath(s.contentDir)}, folder{"output_dir", absPath(s.outputDir)}
+	content, output := folder{"content_dir", absPath(s.ContentDir)}, folder{"output_dir", absPath(s.OutputDir)}
 	all := []folder{content, output}
-	if s.cachePath != "" { // else no cache; the build goes on without one
-		all = append(all, folder{"cache_dir", absPath(filepath.Dir(s.cachePath))})
+	if s.CachePath != "" { // else no cache; the build goes on without one
+		all = append(all, folder{"cache_dir", absPath(filepath.Dir(s.CachePath))})
 	}
 	home, _ := os.UserHomeDir()
 	var errs []error
@@ -218,8 +215,8 @@ func absPath(p string) string {
 // reads and replaces, like the cache; with state_dir unset it is
 // syndicate/ under the user's state folder ($XDG_STATE_HOME, else
 // ~/.local/state).
-func (s *settings) checkStateDir() error {
-	if s.stateDir == "" {
+func (s *Settings) checkStateDir() error {
+	if s.StateDir == "" {
 		base := os.Getenv("XDG_STATE_HOME")
 		if base == "" || !filepath.IsAbs(base) {
 			home, err := os.UserHomeDir()
@@ -228,20 +225,14 @@ func (s *settings) checkStateDir() error {
 			}
 			base = filepath.Join(home, ".local", "state")
 		}
-		s.stateDir = filepath.Join(base, "syndicate")
+		s.StateDir = filepath.Join(base, "syndicate")
 	}
-	s.stateDir = absPath(s.stateDir)
-	for _, f := range []struct{ key, dir string }{{"content_dir", s.contentDir}, {"output_dir", s.outputDir}} {
+	s.StateDir = absPath(s.StateDir)
+	for _, f := range []struct{ key, dir string }{{"content_dir", s.ContentDir}, {"output_dir", s.OutputDir}} {
 		abs := absPath(f.dir)
-		if rel, err := filepath.Rel(abs, s.stateDir); err == nil && filepath.IsLocal(rel) || abs == s.stateDir {
-			return fmt.Errorf("state_dir: %s is inside %s (%s); keep the state elsewhere", s.stateDir, f.key, abs)
+		if rel, err := filepath.Rel(abs, s.StateDir); err == nil && filepath.IsLocal(rel) || abs == s.StateDir {
+			return fmt.Errorf("state_dir: %s is inside %s (%s); keep the state elsewhere", s.StateDir, f.key, abs)
 		}
 	}
 	return nil
-}
-
-// openState opens the publication state for the site; failing that, the
-// command fails: a build without it could hand readers new ids.
-func (s *settings) openState(ctx context.Context) (*pubstate.Store, error) {
-	return pubstate.Open(ctx, s.stateDir, s.pipeline.Site.URL)
 }

@@ -1,4 +1,9 @@
-package main
+// Package config reads config.yaml: one file, checked whole when it is
+// loaded (every problem reported at once, each naming its key), never
+// changed afterwards. Config.Settings derives what each package needs
+// (package pipeline's Config, serve's server keys, the folders), so the
+// command only wires the results together.
+package config
 
 import (
 	"bytes"
@@ -23,19 +28,19 @@ import (
 
 // Config is config.yaml. Unknown keys are errors so typos surface.
 type Config struct {
-	Site       SiteConfig   `yaml:"site"`
-	ContentDir string       `yaml:"content_dir"`
-	OutputDir  string       `yaml:"output_dir"`
-	Permalink  string       `yaml:"permalink"`
-	Feeds      FeedsConfig  `yaml:"feeds"`
-	Schedule   Schedule     `yaml:"schedule"`
-	Server     ServerConfig `yaml:"server"`
-	Log        LogConfig    `yaml:"log"`
+	Site       Site     `yaml:"site"`
+	ContentDir string   `yaml:"content_dir"`
+	OutputDir  string   `yaml:"output_dir"`
+	Permalink  string   `yaml:"permalink"`
+	Feeds      Feeds    `yaml:"feeds"`
+	Schedule   Schedule `yaml:"schedule"`
+	Server     Server   `yaml:"server"`
+	Log        Log      `yaml:"log"`
 	// CacheDir keeps parsed and rendered posts between runs; default
 	// syndicate/ under the user's cache folder (XDG_CACHE_HOME).
 	CacheDir string `yaml:"cache_dir"`
-	// Limits bound what one build may produce (see LimitsConfig).
-	Limits LimitsConfig `yaml:"limits"`
+	// Limits bound what one build may produce (see Limits).
+	Limits Limits `yaml:"limits"`
 	// StateDir keeps what was published (package pubstate); default
 	// syndicate/ under the user's state folder (XDG_STATE_HOME).
 	StateDir string `yaml:"state_dir"`
@@ -48,8 +53,8 @@ type Config struct {
 	path string
 }
 
-// SiteConfig describes the publication.
-type SiteConfig struct {
+// Site describes the publication.
+type Site struct {
 	Title       string `yaml:"title"`
 	Description string `yaml:"description"`
 	URL         string `yaml:"url"`
@@ -70,8 +75,8 @@ type SiteConfig struct {
 	WordPressGUIDBase string `yaml:"wordpress_guid_base"`
 }
 
-// FeedsConfig chooses what each document holds.
-type FeedsConfig struct {
+// Feeds chooses what each document holds.
+type Feeds struct {
 	Limit   int      `yaml:"limit"`
 	Formats []string `yaml:"formats"`
 	Content string   `yaml:"content"`
@@ -82,8 +87,8 @@ type FeedsConfig struct {
 	KeepEmpty string `yaml:"keep_empty"`
 }
 
-// ServerConfig is used by serve.
-type ServerConfig struct {
+// Server is used by serve.
+type Server struct {
 	Listen       string `yaml:"listen"`
 	PathPrefix   string `yaml:"path_prefix"`
 	CacheControl string `yaml:"cache_control"`
@@ -104,9 +109,9 @@ type ServerConfig struct {
 	StaleAfter     time.Duration `yaml:"stale_after"`
 }
 
-// LimitsConfig bounds what one post and one build may produce, so that no
+// Limits bounds what one post and one build may produce, so that no
 // input can fill a disk or the server's memory.
-type LimitsConfig struct {
+type Limits struct {
 	// TermsPerPost bounds a post's tags, and separately its categories;
 	// the rest are dropped with a warning.
 	TermsPerPost int `yaml:"terms_per_post"`
@@ -117,45 +122,46 @@ type LimitsConfig struct {
 	HeldBytes   int64 `yaml:"held_bytes"`
 }
 
-// LogConfig chooses the log format.
-type LogConfig struct {
+// Log chooses the log format.
+type Log struct {
 	Format string `yaml:"format"`
 	Level  string `yaml:"level"`
 }
 
-// defaults are applied before the file is decoded.
-func defaultConfig() Config {
+// Default is the config of an empty file: the values a key takes when
+// config.yaml leaves it out (a loaded file is decoded over them).
+func Default() Config {
 	return Config{
 		ContentDir: "content",
 		OutputDir:  "public",
 		Permalink:  "/:year/:month/:day/:slug/",
-		Feeds:      FeedsConfig{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true, KeepEmpty: "30d"},
+		Feeds:      Feeds{Limit: 20, Formats: []string{"rss", "atom", "json"}, Content: "full", Authors: true, KeepEmpty: "30d"},
 		Schedule:   parseSchedule("@every 5m"),
-		Server: ServerConfig{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off",
+		Server: Server{Listen: ":8080", CacheControl: "public, max-age=300", BrowserPages: "off",
 			WordPressTagBase: "tag", WordPressCategoryBase: "category",
 			RebuildTimeout: 10 * time.Minute, StaleAfter: 24 * time.Hour},
-		Log: LogConfig{Format: "text", Level: "info"},
-		Limits: LimitsConfig{TermsPerPost: source.DefaultMaxTerms, Feeds: feedgen.DefaultMaxFeeds,
+		Log: Log{Format: "text", Level: "info"},
+		Limits: Limits{TermsPerPost: source.DefaultMaxTerms, Feeds: feedgen.DefaultMaxFeeds,
 			OutputBytes: feedgen.DefaultMaxOutputBytes, HeldBytes: feedgen.DefaultMaxHeldBytes},
 	}
 }
 
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type main\.(\w+)`)
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
 
 var sectionOf = map[string]string{
-	"Config": "", "SiteConfig": "site.", "FeedsConfig": "feeds.", "ServerConfig": "server.", "LogConfig": "log.",
-	"LimitsConfig": "limits.",
+	"Config": "", "Site": "site.", "Feeds": "feeds.", "Server": "server.", "Log": "log.",
+	"Limits": "limits.",
 }
 
-// LoadConfig reads and validates a config file. The config is not
+// Load reads and validates a config file. The config is not
 // changed afterwards: what each package needs is derived from it
-// (Config.settings).
-func LoadConfig(path string) (*Config, error) {
+// (Config.Settings).
+func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err // *fs.PathError: it names the file
 	}
-	c := defaultConfig()
+	c := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
