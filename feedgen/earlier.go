@@ -28,7 +28,7 @@ import (
 //   - Times: an encoded document whose ETag is the one Documents records
 //     for its path keeps that time as its Modified; any other is Now.
 //
-// Items is read while a plan is made (NewPlan, NewPlanFrom), and the
+// Items is read while a plan is made (NewPlan), and the
 // rest while its documents are encoded; none of it may change meanwhile.
 type Earlier struct {
 	// Items finds the items published before; nil when there are none.
@@ -101,9 +101,9 @@ func (p *Plan) explicitID(x *source.Post) bool {
 
 // keepIDs gives each needed post whose id is not its own the id it was
 // published with (see Earlier), after p.IDs has today's ids. input lists
-// every post given to the plan: a file among them has not gone. Both
-// NewPlan and NewPlanFrom call it on the same Needed and IDs, so their
-// plans agree.
+// every post given to the plan: a file among them has not gone. Plans
+// from scratch and Incremental ones call it on the same Needed and IDs,
+// so they agree.
 func (p *Plan) keepIDs(input []*source.Post, notices *[]Notice) {
 	e := p.Options.Earlier
 	if e == nil || e.Items == nil {

@@ -79,7 +79,7 @@ func linkPost(path string, published time.Time) *source.Post {
 // TestEarlierIDs: with what was published before, a post keeps the id
 // it was published with when its date, link or file changes; explicit
 // ids win; only a new post gets a new id; without it, today's rule. Each
-// plan is also made from the first one (NewPlanFrom) and must agree.
+// plan is also made from the first one (Options.Incremental) and must agree.
 func TestEarlierIDs(t *testing.T) {
 	day := 24 * time.Hour
 	a := linkPost("posts/a.md", t0)
@@ -194,15 +194,15 @@ func TestEarlierIDs(t *testing.T) {
 				t.Errorf("notices %v lack %q", got.Notices, tt.notice)
 			}
 			// The plan made from the first build's agrees.
-			prev, err := NewPlanFrom(nil, site, o, first)
+			prev, err := replanFrom(nil, site, o, first)
 			if err != nil {
 				t.Fatal(err)
 			}
-			from, err := NewPlanFrom(prev, site, o, posts)
+			from, err := replanFrom(prev, site, o, posts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			samePlan(t, "NewPlanFrom", from, got)
+			samePlan(t, "incremental", from, got)
 		})
 	}
 }

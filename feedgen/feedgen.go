@@ -79,6 +79,27 @@ type Options struct {
 	// documents' times stay as subscribers know them; nil plans as if
 	// nothing had been published.
 	Earlier *Earlier
+
+	// Prev is the site's last plan, or nil. The new plan's Documents
+	// take from it the fingerprint of every document whose feed lists the
+	// very same posts under the same ids, and of every post both list,
+	// rather than hash them again (at 100,000 posts hashing every document
+	// takes about 0.1 s, most of a rebuild after one edit). The posts the
+	// two plans share must not have changed since Prev was planned: a
+	// changed file must come as a new *source.Post, as source.Index gives
+	// it.
+	Prev *Plan
+	// Incremental is for a server that plans again and again as a few
+	// posts change: the plan keeps every tag's and category's posts and
+	// every id's claimants, and the next Incremental plan is made from
+	// Prev's by taking out the posts that are gone and putting in the new
+	// ones, reading only those (NewPlan otherwise reads every post: about
+	// 0.14 s at 100,000 posts on 2 cores). The plan is the one a plan from
+	// scratch would be, provided posts are ordered as NewPlan orders them
+	// (a scan's are); otherwise, or when Prev kept nothing or was made
+	// for another site or options, it is made from scratch. Prev is used
+	// up: a second plan from it is made from scratch.
+	Incremental bool
 }
 
 // Kind says which family a feed belongs to.

@@ -160,20 +160,6 @@ func (p *Plan) Documents() []PlannedDocument {
 	return p.docs
 }
 
-// ReuseFingerprints lets Documents take from prev, the plan of an earlier
-// build, the fingerprint of every document whose feed lists the very same
-// posts under the same ids, and the fingerprints of posts both plans
-// list, rather than hash them again: at 100,000 posts hashing every
-// document takes about 0.1 s, most of a rebuild after one edit. It must
-// be called before Documents, and the posts p shares with prev must not
-// have changed since prev was planned: a changed file must come as a new
-// *source.Post (as source.Index gives it).
-func (p *Plan) ReuseFingerprints(prev *Plan) {
-	if prev != nil && prev != p {
-		p.prev = prev
-	}
-}
-
 func (p *Plan) planDocuments() {
 	prev := p.prev
 	p.prev = nil // no chain of plans stays reachable

@@ -230,6 +230,9 @@ func TestFingerprintCoversSiteAndOptions(t *testing.T) {
 			// It chooses ids and kept feeds, hashed with each document
 			// (TestEarlierIDs, TestKeptFeeds), and documents' Modified,
 			// which is not in their bytes.
+		case "Prev", "Incremental":
+			// How the plan is made, not what it holds: the same plan
+			// (TestIncrementalPlanMatchesNewPlan, TestReuseFingerprints).
 		case "Compressed":
 			// Only how the bytes are held: same documents, same fingerprints.
 			posts := []*source.Post{simplePost("a.md", t0, "Go")}
@@ -367,8 +370,9 @@ func TestReuseFingerprints(t *testing.T) {
 			}
 		}
 		posts = next
-		plan := mustPlan(t, benchSite(), opts, posts)
-		plan.ReuseFingerprints(prev)
+		withPrev := opts
+		withPrev.Prev = prev
+		plan := mustPlan(t, benchSite(), withPrev, posts)
 		got := plan.Documents()
 		want := fingerprints(mustPlan(t, benchSite(), opts, posts))
 		if len(got) != len(want) {
@@ -397,4 +401,28 @@ func (p *Plan) docByPath(path string) *PlannedDocument {
 		}
 	}
 	return nil
+}
+
+// TestPrevFingerprintsTaken: a plan given Options.Prev takes an unchanged
+// feed's fingerprint from it rather than hashing again (a marked
+// fingerprint in the earlier plan shows through), in both ways of
+// planning; without Prev it hashes.
+func TestPrevFingerprintsTaken(t *testing.T) {
+	posts := generatePosts(50, 5, 3)
+	for _, incremental := range []bool{false, true} {
+		opts := Options{Limit: 10, Incremental: incremental}
+		prev := mustPlan(t, benchSite(), opts, posts)
+		docs := prev.Documents()
+		real := docs[0].Fingerprint
+		marked := Fingerprint{1, 2, 3}
+		docs[0].Fingerprint = marked
+		withPrev := opts
+		withPrev.Prev = prev
+		if got := mustPlan(t, benchSite(), withPrev, posts).Documents()[0].Fingerprint; got != marked {
+			t.Errorf("incremental %v: %s not taken from Prev", incremental, docs[0].Path)
+		}
+		if got := mustPlan(t, benchSite(), opts, posts).Documents()[0].Fingerprint; got != real {
+			t.Errorf("incremental %v: without Prev %s has %s, want %s", incremental, docs[0].Path, got, real)
+		}
+	}
 }

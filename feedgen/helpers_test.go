@@ -336,3 +336,10 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// replanFrom is the Incremental plan made from prev, as a server makes
+// its plans.
+func replanFrom(prev *Plan, site Site, opts Options, posts []*source.Post) (*Plan, error) {
+	opts.Prev, opts.Incremental = prev, true
+	return NewPlan(site, opts, posts)
+}

@@ -65,8 +65,8 @@ func TestTagBomb(t *testing.T) {
 	t.Run("feeds", func(t *testing.T) {
 		_, err := NewPlan(testSite(), Options{Limit: 20}, posts)
 		checkLimitErr(t, "NewPlan", err, "60002 feeds", "limits.feeds", "bomb.md (60000 tags")
-		_, err = NewPlanFrom(nil, testSite(), Options{Limit: 20}, posts)
-		checkLimitErr(t, "NewPlanFrom", err, "60002 feeds", "bomb.md")
+		_, err = replanFrom(nil, testSite(), Options{Limit: 20}, posts)
+		checkLimitErr(t, "incremental NewPlan", err, "60002 feeds", "bomb.md")
 	})
 	t.Run("output", func(t *testing.T) {
 		opts := Options{Limit: 20, MaxFeeds: 100000, MaxOutputBytes: 8 << 20}

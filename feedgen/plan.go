@@ -63,12 +63,12 @@ type Plan struct {
 	docs     []PlannedDocument
 	// site is the hash of what all documents share; postFPs the posts'
 	// fingerprints (both made by Documents). prev is a plan whose
-	// fingerprints Documents may reuse (ReuseFingerprints).
+	// fingerprints Documents may reuse (Options.Prev).
 	site    Fingerprint
 	postFPs map[*source.Post]Fingerprint
 	prev    *Plan
 
-	// state is what NewPlanFrom keeps for the next plan.
+	// state is what an Incremental plan keeps for the next.
 	state *planState
 }
 
@@ -77,8 +77,29 @@ type Plan struct {
 // publication date, ties broken by path, id and link (the order of
 // source.SortNewestFirst), so every build lists the same posts in the
 // same order. Drafts and pages are left out, and so are posts without an
-// absolute link (reported in Notices).
+// absolute link (reported in Notices). opts.Prev and opts.Incremental
+// make it from the last plan; the plan is the same either way.
 func NewPlan(site Site, opts Options, posts []*source.Post) (*Plan, error) {
+	prev := opts.Prev
+	opts.Prev = nil // no chain of plans stays reachable
+	var p *Plan
+	var err error
+	if opts.Incremental {
+		p, err = replan(prev, site, opts, posts)
+	} else {
+		p, err = planAll(site, opts, posts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && prev != p {
+		p.prev = prev
+	}
+	return p, nil
+}
+
+// planAll plans from scratch, reading every post.
+func planAll(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	p, err := newPlan(site, opts)
 	if err != nil {
 		return nil, err

@@ -10,22 +10,10 @@ import (
 	"github.com/syndicate/syndicate/source"
 )
 
-// NewPlanFrom is NewPlan for a server that plans again and again as a
-// few posts change: it keeps, with the plan, every tag's and category's
-// posts and every id's claimants, and makes the next plan from prev's by
-// taking out the posts that are gone and putting in the new ones. At
-// 100,000 posts NewPlan reads every post (about 0.14 s on 2 cores);
-// NewPlanFrom reads only those that changed, and compares the others by
-// address.
-//
-// The plan is the one NewPlan(site, opts, posts) would make, provided
-// that posts shared with prev's have not changed since (a changed file
-// must come as a new *source.Post, as source.Index gives it) and that
-// posts are ordered as NewPlan orders them (a scan's are). Otherwise, or
-// when prev is nil or was made for another site or options, the plan is
-// made from scratch. prev is used up: a second NewPlanFrom from it plans
-// from scratch.
-func NewPlanFrom(prev *Plan, site Site, opts Options, posts []*source.Post) (*Plan, error) {
+// replan makes an Incremental plan (Options.Incremental): from prev's
+// state when prev kept one for the same site and options, comparing
+// posts by address, else from scratch, keeping the state for the next.
+func replan(prev *Plan, site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	p, err := newPlan(site, opts)
 	if err != nil {
 		return nil, err
@@ -65,7 +53,7 @@ func NewPlanFrom(prev *Plan, site Site, opts Options, posts []*source.Post) (*Pl
 	return p, nil
 }
 
-// planState is what NewPlanFrom keeps of a plan to make the next.
+// planState is what an Incremental plan keeps to make the next.
 type planState struct {
 	site Site
 	opts Options

@@ -11,11 +11,11 @@ import (
 	"github.com/syndicate/syndicate/source"
 )
 
-// TestNewPlanFromMatchesNewPlan: over rounds of every kind of change (a
+// TestIncrementalPlanMatchesNewPlan: over rounds of every kind of change (a
 // changed post always a new *source.Post), a plan made from the last
 // one is the plan NewPlan makes from scratch: the same feeds with the
 // same posts, ids, needed posts and notices.
-func TestNewPlanFromMatchesNewPlan(t *testing.T) {
+func TestIncrementalPlanMatchesNewPlan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	posts := generatePosts(600, 60, 6)
 	// Some posts of awkward kinds from the start.
@@ -176,7 +176,7 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 		if prev != nil {
 			kept = prev.state
 		}
-		got, err := NewPlanFrom(prev, site, opts, posts)
+		got, err := replanFrom(prev, site, opts, posts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,12 +204,12 @@ func TestNewPlanFromMatchesNewPlan(t *testing.T) {
 	// Unsorted posts, other options: planned from scratch, still right.
 	shuffled := slices.Clone(posts)
 	shuffled[0], shuffled[len(shuffled)-1] = shuffled[len(shuffled)-1], shuffled[0]
-	got, err := NewPlanFrom(prev, site, opts, shuffled)
+	got, err := replanFrom(prev, site, opts, shuffled)
 	if err != nil {
 		t.Fatal(err)
 	}
 	samePlan(t, "unsorted", got, mustPlan(t, site, opts, shuffled))
-	got2, err := NewPlanFrom(got, site, Options{Limit: 3}, posts)
+	got2, err := replanFrom(got, site, Options{Limit: 3}, posts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,12 +265,12 @@ func samePlan(t *testing.T, step string, got, want *Plan) {
 	}
 }
 
-// FuzzNewPlanFrom drives a small site through changes read from the
+// FuzzIncrementalPlan drives a small site through changes read from the
 // input (edits, retags, additions, removals, drafts, id clashes, date and
 // link changes, renamed files, with what earlier plans published as
 // Earlier) and checks after each that the plan made from the last
 // one is NewPlan's.
-func FuzzNewPlanFrom(f *testing.F) {
+func FuzzIncrementalPlan(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8})
 	f.Add([]byte{2, 200, 2, 100, 3, 0, 5, 1, 1, 255, 6, 9, 7, 3, 4, 2})
 	tagSet := []string{"Go", "go", "GO", "Rust", "c#", "c++", "C", "news", " ", "Ünï", "ünï"}
@@ -302,7 +302,7 @@ func FuzzNewPlanFrom(f *testing.F) {
 		source.SortNewestFirst(posts)
 		opts := Options{Limit: 3, AuthorFeeds: true}
 		site := benchSite()
-		prev, err := NewPlanFrom(nil, site, opts, posts)
+		prev, err := replanFrom(nil, site, opts, posts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,7 +352,7 @@ func FuzzNewPlanFrom(f *testing.F) {
 				next++
 			}
 			source.SortNewestFirst(posts)
-			got, err := NewPlanFrom(prev, site, opts, posts)
+			got, err := replanFrom(prev, site, opts, posts)
 			if err != nil {
 				t.Fatal(err)
 			}

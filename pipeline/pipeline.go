@@ -200,8 +200,9 @@ func (b *Builder) scanner(now time.Time) (*source.Scanner, error) {
 // plan makes the plan of a scan, renders what out lacks and writes the
 // documents to out. An incremental builder makes the plan from prev, the
 // last build's plan (or nil), and reuses its fingerprints where feeds
-// list the same posts; both need the scan to give a changed file a new
-// post and an unchanged one its old post, as source.Index does. A post
+// list the same posts (feedgen.Options.Prev, Incremental); both need the
+// scan to give a changed file a new post and an unchanged one its old
+// post, as source.Index does. A post
 // that fails to render is dropped (and reported) and the feeds are
 // planned again.
 func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, scanned *source.Result, prev *feedgen.Plan, out Output) (*Result, error) {
@@ -214,21 +215,18 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 	if b.cfg.State != nil {
 		opts.Earlier = b.earlier(ctx, sc, now)
 	}
+	opts.Prev, opts.Incremental = prev, b.cfg.Incremental
 	posts := scanned.Posts
 	var plan *feedgen.Plan
 	var err error
-	base := prev // the plan the next is made from
 	for {
-		if b.cfg.Incremental {
-			plan, err = feedgen.NewPlanFrom(base, site, opts, posts)
-		} else {
-			plan, err = feedgen.NewPlan(site, opts, posts)
-		}
+		plan, err = feedgen.NewPlan(site, opts, posts)
 		if err != nil {
 			return nil, err
 		}
-		plan.ReuseFingerprints(prev)
-		base = plan
+		if b.cfg.Incremental {
+			opts.Prev = plan // a plan again without a failed post is made from this one
+		}
 		// First the posts known by neither HTML nor sum (new or changed
 		// files), which fingerprints need; then, of the documents the
 		// output lacks, the posts without HTML.

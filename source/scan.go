@@ -164,8 +164,8 @@ type ScanOptions struct {
 	// with every file read. A filled one is brought up to date: only the
 	// files that changed since it was filled are statted and read, and the
 	// posts of the others are kept as they are, which a plan made from the
-	// last one (feedgen.NewPlanFrom) relies on. The files that changed are
-	// those whose path, size or times differ from Survey's, or, without a
+	// last one (feedgen.Options.Incremental) relies on. The files that
+	// changed are those whose path, size or times differ from Survey's, or, without a
 	// Survey, those Changed names and those the index holds as Pending.
 	// ErrRescan means the changes are of a kind an index does not take (see
 	// ErrRescan), and also, with a Survey, that it skipped other files than
