@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 
 	"github.com/syndicate/syndicate/feedgen"
@@ -214,6 +215,12 @@ func (c *Config) Validate() error {
 	for key, v := range map[string]string{"site.icon": c.Site.Icon, "site.logo": c.Site.Logo} {
 		if v != "" && httpURL(c.Site.URL) && !httpURL(siteRelative(c.Site.URL, v)) {
 			bad(key, "%q is not an http(s) URL, absolute or relative to site.url", v)
+		}
+	}
+	if l := strings.TrimSpace(c.Site.Language); l != "" {
+		// The rule feedgen applies: a tag x/text/language parses.
+		if _, err := language.Parse(l); err != nil {
+			bad("site.language", "%q is not a BCP 47 language tag (e.g. en, en-GB or de-AT)", c.Site.Language)
 		}
 	}
 	if _, err := c.location(); err != nil {

@@ -36,6 +36,10 @@ func TestConfigServerKeys(t *testing.T) {
 		{"schedule: \"@hourly\"\n", ""},
 		{"server:\n  rebuild_timeout: 2m\n  stale_after: 6h\n", ""},
 		{"server:\n  rebuild_timeout: 0s\n", "server.rebuild_timeout"},
+		{"  language: en-GB\n", ""},
+		{"  language: de_AT\n", ""},
+		{"  language: english please\n", "site.language"},
+		{"  language: \"x-\"\n", "site.language"},
 		{"server:\n  stale_after: 10ms\n", "server.stale_after"},
 		{"server:\n  stale_after: soon\n", "stale_after"},
 	}
