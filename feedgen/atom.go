@@ -57,11 +57,11 @@ func (p *Plan) atomHeadOf(f *Feed, updated time.Time) *atomFeed {
 		{Href: p.selfURL(f, Atom), Rel: "self", Type: "application/atom+xml"},
 	}
 	// A feed-level author covers entries without one (RFC 4287 4.1.1).
-	name := strings.TrimSpace(feedtext.Plain(p.Site.Author))
-	if name == "" {
-		name = feedtext.Plain(p.Site.Title)
+	site := p.siteAuthor()
+	if site.Name == "" {
+		site = source.Author{Name: feedtext.Plain(p.Site.Title)}
 	}
-	a.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name}}
+	a.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: site.Name, Email: site.Email, Uri: site.URL}}
 	if gen := strings.TrimSpace(feedtext.Plain(p.Site.Generator)); gen != "" {
 		a.Generator = &atomGenerator{URI: absoluteURL(p.Site.GeneratorURI), Version: feedtext.Plain(p.Site.GeneratorVersion), Name: gen}
 	}
@@ -84,16 +84,8 @@ func (p *Plan) atomEntryOf(x *source.Post, t *postText) *atomEntry {
 		e.Content = &feeds.AtomContent{Content: t.content, Type: "html"}
 	}
 	for _, au := range t.authors {
-		// atom:name is required; an author known only by e-mail is
-		// named by it.
-		name, email := au.Name, au.Email
-		if name == "" {
-			name = email
-		}
-		if name == "" {
-			continue
-		}
-		e.Author = append(e.Author, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: email, Uri: au.URL}})
+		// Presented authors all have the name atom:name requires.
+		e.Author = append(e.Author, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: au.Name, Email: au.Email, Uri: au.URL}})
 	}
 	for _, c := range t.categories {
 		e.Category = append(e.Category, atomCategory{Term: c, Label: c})

@@ -270,7 +270,18 @@ func (p *Plan) keepFeeds() {
 			continue // not a slug this program makes
 		}
 		have[key{pf.Kind, pf.Slug}] = true
-		p.Feeds = append(p.Feeds, &Feed{Kind: pf.Kind, Name: pf.Name, Slug: pf.Slug, LastPost: pf.LastPost})
+		f := &Feed{Kind: pf.Kind, Name: pf.Name, Slug: pf.Slug, LastPost: pf.LastPost}
+		if f.Kind == AuthorFeed {
+			// The name was published by an earlier build, perhaps one
+			// that published addresses: it is presented again, and an
+			// author credited nowhere now is named by the slug.
+			pa := p.Site.Authors.present(source.Author{Name: pf.Name})
+			f.Name, f.HomePage = pa.Name, pa.URL
+			if f.Name == "" {
+				f.Name = pf.Slug
+			}
+		}
+		p.Feeds = append(p.Feeds, f)
 		added = true
 	}
 	if !added {

@@ -74,31 +74,44 @@ func TestFeedcheck(t *testing.T) {
 	plain.Tags = []string{"Anonymous"} // a JSON feed with top-level authors
 	wp := simplePost("hard/wordpress.md", t0.Add(-5*time.Hour), "Go")
 	wp.PostID = "4569" // an id WordPress gave: http://example.org/?p=4569
-	posts = append(posts, ctl, dup, plain, bad, wp)
+	// Authors as exports write them: an address alone, a name with an
+	// address in it, one author with a public address (authorsSite).
+	mail := simplePost("hard/mail.md", t0.Add(-6*time.Hour), "Go")
+	mail.Authors = []source.Author{{Name: "wp@example.org", Email: "wp@example.org"}}
+	named := simplePost("hard/named.md", t0.Add(-7*time.Hour))
+	named.Authors = []source.Author{{Name: "Max <max@example.org>"}, {Name: "Jane Doe", Email: "jane@example.org"}}
+	posts = append(posts, ctl, dup, plain, bad, wp, mail, named)
 
+	// Every author feed, with no authors: config and with one.
+	for _, tree := range []struct {
+		name string
+		site Site
+	}{{"public", testSite()}, {"configured", authorsSite(t)}} {
+		site := tree.site
+		site.Icon, site.Logo = "https://example.org/favicon.png", "https://example.org/logo.png"
+		site.WordPressGUIDBase = "http://example.org/"
+		plan, snap := mustBuild(t, site, Options{Limit: 10, AuthorFeeds: true}, posts)
+		if len(plan.Notices) == 0 {
+			t.Error("the duplicate link was not reported")
+		}
+		dir := filepath.Join(t.TempDir(), tree.name)
+		if err := writeDir(snap, dir); err != nil {
+			t.Fatal(err)
+		}
+		runFeedcheck(t, script, site.FeedsURL, dir)
+	}
 	site := testSite()
-	site.Icon, site.Logo = "https://example.org/favicon.png", "https://example.org/logo.png"
-	site.WordPressGUIDBase = "http://example.org/"
-	plan, snap := mustBuild(t, site, Options{Limit: 10}, posts)
-	if len(plan.Notices) == 0 {
-		t.Error("the duplicate link was not reported")
-	}
-	dir := filepath.Join(t.TempDir(), "public")
-	if err := writeDir(snap, dir); err != nil {
-		t.Fatal(err)
-	}
-	runFeedcheck(t, script, site.FeedsURL, dir)
 
 	// A tag published once and named by no post now: kept, with no
 	// items. feed-extractor cannot read an Atom feed without entries (it
 	// recognises Atom by its first <entry>), which RFC 4287 allows and
 	// every other checker accepts; it is left out for this tree.
 	kept := &Earlier{Feeds: []PublishedFeed{{Kind: TagFeed, Name: "Gone & Back", Slug: "gone-back", LastPost: t0}}, Now: t0}
-	_, snap = mustBuild(t, site, Options{Limit: 10, Earlier: kept}, []*source.Post{simplePost("a.md", t0, "Go")})
+	_, snap := mustBuild(t, site, Options{Limit: 10, Earlier: kept}, []*source.Post{simplePost("a.md", t0, "Go")})
 	if snap.Docs["tags/gone-back/feed.atom"] == nil {
 		t.Fatal("the kept feed was not built")
 	}
-	dir = filepath.Join(t.TempDir(), "kept")
+	dir := filepath.Join(t.TempDir(), "kept")
 	if _, err := snap.WriteTree(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,14 @@ type Site struct {
 	// self links and feed ids come from it, never from a request.
 	FeedsURL string
 	Language string
-	Author   string
+	// Author is the site's author: the default of posts that credit
+	// none (source.Config.Author), the Atom feed's author and JSON Feed's
+	// top-level one, presented as Authors says (no address unless public).
+	Author string
+	// Authors says how the people posts credit are presented (config
+	// authors:); nil presents them as the front matter names them, with
+	// no e-mail address.
+	Authors *Authors
 	// TagURL and CategoryURL, when set, are the site's own pages for a tag
 	// or category, with :slug standing for the slug; the feeds link to them
 	// as their alternate. Otherwise the home page is the alternate.
@@ -110,8 +117,9 @@ const (
 	SiteFeed     Kind = ""
 	TagFeed      Kind = "tags"
 	CategoryFeed Kind = "categories"
-	// AuthorFeed is a feed per author (Options.AuthorFeeds), by the
-	// name posts credit them under.
+	// AuthorFeed is a feed per author (Options.AuthorFeeds), grouped and
+	// slugged by the name posts credit them under, titled by the name
+	// Site.Authors presents.
 	AuthorFeed Kind = "authors"
 )
 

@@ -22,7 +22,7 @@ import (
 // JSON code, text cleaning, document assembly), and add every new Site,
 // Options or source.Post field the encoders read to the hashes below
 // (TestFingerprintCoversFields lists the fields and fails on a new one).
-const EncoderVersion = 3
+const EncoderVersion = 4
 
 // Fingerprint identifies a document's bytes before it is encoded: a
 // SHA-256 over everything the bytes depend on. Two documents with equal
@@ -118,6 +118,9 @@ func (p *Plan) siteHash() *hasher {
 		s.TagURL, s.CategoryURL, s.Icon, s.Logo, s.WordPressGUIDBase, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
 		h.str(v)
 	}
+	if s.Authors != nil {
+		h.h.Write(s.Authors.sum[:])
+	}
 	h.bool(p.Options.SummaryOnly)
 	return h
 }
@@ -131,6 +134,7 @@ func (p *Plan) docFingerprint(site Fingerprint, f *Feed, format Format, posts ma
 	h.str(string(f.Kind))
 	h.str(f.Name)
 	h.str(f.Slug)
+	h.str(f.HomePage)
 	h.int(int64(len(f.Posts)))
 	if len(f.Posts) == 0 {
 		h.time(f.LastPost)

@@ -79,7 +79,10 @@ func TestFingerprintCoversPostFields(t *testing.T) {
 		"ExplicitID": true, "PostID": true,
 	}
 	base := fpPosts()
-	basePlan := mustPlan(t, testSite(), Options{Limit: 5}, base)
+	// Jane's address is public, so that a change to it shows.
+	fpSite := testSite()
+	fpSite.Authors = mustAuthors(t, map[string]Author{"Jane": {EmailPublic: true}})
+	basePlan := mustPlan(t, fpSite, Options{Limit: 5}, base)
 	before := fingerprints(basePlan)
 	beforeSnap, err := basePlan.Build(context.Background(), nil)
 	if err != nil {
@@ -91,7 +94,7 @@ func TestFingerprintCoversPostFields(t *testing.T) {
 		t.Helper()
 		posts := clonePosts(base)
 		change(posts[0])
-		plan := mustPlan(t, testSite(), Options{Limit: 5}, posts)
+		plan := mustPlan(t, fpSite, Options{Limit: 5}, posts)
 		after := fingerprints(plan)
 		snap, err := plan.Build(context.Background(), nil)
 		if err != nil {
@@ -180,7 +183,7 @@ func TestFingerprintCoversPostFields(t *testing.T) {
 	} {
 		posts := clonePosts(base)
 		change(posts[0])
-		after := fingerprints(mustPlan(t, testSite(), Options{Limit: 5}, posts))
+		after := fingerprints(mustPlan(t, fpSite, Options{Limit: 5}, posts))
 		for p, fp := range before {
 			if after[p] != fp {
 				t.Errorf("a field the encoders do not read changed the fingerprint of %s", p)
@@ -207,6 +210,23 @@ func TestFingerprintCoversSiteAndOptions(t *testing.T) {
 	typ := reflect.TypeFor[Site]()
 	for i := range typ.NumField() {
 		f := typ.Field(i)
+		if f.Name == "Authors" {
+			// Any entry changes every document: an author's name or page
+			// may be in any of them.
+			for _, people := range []map[string]Author{
+				{},
+				{"Someone Else": {Name: "Other"}},
+				{"Jane": {Name: "Jane Doe"}},
+				{"Jane": {URL: "https://example.org/jane/"}},
+				{"Jane": {EmailPublic: true}},
+				{"Jane": {Email: "j@example.org"}},
+			} {
+				site := testSite()
+				site.Authors = mustAuthors(t, people)
+				changesAll(t, fmt.Sprintf("Site.Authors %v", people), site, Options{Limit: 5})
+			}
+			continue
+		}
 		if f.Type.Kind() != reflect.String {
 			t.Errorf("Site.%s is a %s: hash it in siteHash and teach this test to change it", f.Name, f.Type)
 			continue

@@ -25,21 +25,30 @@ var goldenCases = []struct {
 	posts func() []*source.Post
 	opts  Options
 	path  string // the feed's folder in the snapshot
+	// site is testSite when nil.
+	site func(testing.TB) Site
 }{
-	{"site", fixturePosts, Options{Limit: fixtureLimit}, ""},
-	{"tag-go", fixturePosts, Options{Limit: fixtureLimit}, "tags/go/"},
-	{"tag-c-plus-plus", fixturePosts, Options{Limit: fixtureLimit}, "tags/c-cedb1bac/"},
-	{"tag-japanese", fixturePosts, Options{Limit: fixtureLimit}, "tags/日本語/"},
-	{"category-notes", fixturePosts, Options{Limit: fixtureLimit}, "categories/notes/"},
-	{"site-summary-only", fixturePosts, Options{Limit: fixtureLimit, SummaryOnly: true}, ""},
-	{"empty", func() []*source.Post { return nil }, Options{Limit: fixtureLimit}, ""},
+	{"site", fixturePosts, Options{Limit: fixtureLimit}, "", nil},
+	{"tag-go", fixturePosts, Options{Limit: fixtureLimit}, "tags/go/", nil},
+	{"tag-c-plus-plus", fixturePosts, Options{Limit: fixtureLimit}, "tags/c-cedb1bac/", nil},
+	{"tag-japanese", fixturePosts, Options{Limit: fixtureLimit}, "tags/日本語/", nil},
+	{"category-notes", fixturePosts, Options{Limit: fixtureLimit}, "categories/notes/", nil},
+	{"site-summary-only", fixturePosts, Options{Limit: fixtureLimit, SummaryOnly: true}, "", nil},
+	{"empty", func() []*source.Post { return nil }, Options{Limit: fixtureLimit}, "", nil},
+	{"site-authors", fixturePosts, Options{Limit: fixtureLimit, AuthorFeeds: true}, "", authorsSite},
+	{"author-bob", fixturePosts, Options{Limit: fixtureLimit, AuthorFeeds: true}, "authors/bob-example/", authorsSite},
+	{"author-jane", fixturePosts, Options{Limit: fixtureLimit, AuthorFeeds: true}, "authors/jane-doe/", authorsSite},
 }
 
 func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
-		_, snap := mustBuild(t, testSite(), tc.opts, tc.posts())
+		site := testSite()
+		if tc.site != nil {
+			site = tc.site(t)
+		}
+		_, snap := mustBuild(t, site, tc.opts, tc.posts())
 		// A second build must give the very same bytes.
-		_, again := mustBuild(t, testSite(), tc.opts, tc.posts())
+		_, again := mustBuild(t, site, tc.opts, tc.posts())
 		for _, format := range Formats {
 			name := tc.file + "." + string(format)
 			t.Run(name, func(t *testing.T) {

@@ -39,6 +39,30 @@ func testSite() Site {
 	}
 }
 
+// authorsSite is testSite with an authors: config for the fixtures'
+// authors (see configured in roundtrip_test.go): Jane Doe's address
+// public, Bob matched by his address and given a display name and page,
+// Zoë matched by her name in lower case.
+func authorsSite(t testing.TB) Site {
+	t.Helper()
+	site := testSite()
+	site.Authors = mustAuthors(t, map[string]Author{
+		"Jane Doe":        {EmailPublic: true},
+		"bob@example.org": {Name: "Robert Example", URL: "https://bob.example/"},
+		"zoë":             {Name: "Zoë Π.", URL: "https://zoe.example/about/"},
+	})
+	return site
+}
+
+func mustAuthors(t testing.TB, people map[string]Author) *Authors {
+	t.Helper()
+	d, err := NewAuthors(people)
+	if err != nil {
+		t.Fatalf("NewAuthors: %v", err)
+	}
+	return d
+}
+
 // fixturePosts is the small fixed set behind the round-trip and golden
 // tests. Between them they use every field feedgen writes: several
 // authors with and without e-mail, an id that is not the link, markup

@@ -3,7 +3,6 @@ package feedgen
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -39,8 +38,8 @@ func (p *Plan) jsonHeadOf(f *Feed) *jsonFeed {
 	// JSON Feed 1.1 makes top-level authors every item's default, and
 	// readers (Miniflux) join them to items' own: they are written only
 	// when no item names an author of its own.
-	if name := strings.TrimSpace(feedtext.Plain(p.Site.Author)); name != "" && !anyAuthor(f.Posts) {
-		j.Authors = []*feeds.JSONAuthor{{Name: name}}
+	if site := p.siteAuthor(); site.Name != "" && !p.anyAuthor(f.Posts) {
+		j.Authors = []*feeds.JSONAuthor{{Name: site.Name, Url: site.URL}}
 	}
 	return j
 }
@@ -62,10 +61,8 @@ func (p *Plan) jsonItemOf(x *source.Post, t *postText) *jsonItem {
 	it.PublishedDate = &pub
 	it.ModifiedDate = &upd
 	for _, a := range t.authors {
-		// JSON Feed authors have no e-mail; an author needs a name or URL.
-		if a.Name != "" || a.URL != "" {
-			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a.Name, Url: a.URL})
-		}
+		// JSON Feed authors have no e-mail (a name, url and avatar).
+		it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a.Name, Url: a.URL})
 	}
 	it.Tags = t.categories
 	if t.language != p.lang {
@@ -203,12 +200,11 @@ func (j *jsonFeed) appendTo(dst []byte) ([]byte, error) {
 	return append(dst, `,"items":[]}`...), nil
 }
 
-// anyAuthor says whether a post names an author JSON Feed can carry (a
-// name or a URL).
-func anyAuthor(posts []*source.Post) bool {
+// anyAuthor says whether a post credits an author of its own.
+func (p *Plan) anyAuthor(posts []*source.Post) bool {
 	for _, x := range posts {
 		for _, a := range x.Authors {
-			if strings.TrimSpace(feedtext.Plain(a.Name)) != "" || a.URL != "" {
+			if p.Site.Authors.credited(a) {
 				return true
 			}
 		}

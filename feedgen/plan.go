@@ -23,8 +23,12 @@ type Feed struct {
 	// Name is the tag or category as most posts spell it; empty for the site.
 	Name string
 	// Slug is the folder name under Kind; empty for the site.
-	Slug  string
-	Posts []*source.Post
+	Slug string
+	// HomePage is, for an author feed, the author's page (Site.Authors,
+	// else the front matter's): the feed's alternate link. Empty
+	// otherwise.
+	HomePage string
+	Posts    []*source.Post
 	// LastPost is, for a feed kept with no posts (Earlier.Feeds), when it
 	// last listed one: its documents' updated time.
 	LastPost time.Time
@@ -118,7 +122,7 @@ func planAll(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 		tags = p.groupFeeds(TagFeed, posts, func(x *source.Post) []string { return x.Tags }, &tagNotes)
 	})
 	if opts.AuthorFeeds {
-		wg.Go(func() { authors = p.groupFeeds(AuthorFeed, posts, authorNames, &authorNotes) })
+		wg.Go(func() { authors = p.groupFeeds(AuthorFeed, posts, authorNames(site.Authors), &authorNotes) })
 	}
 	cats = p.groupFeeds(CategoryFeed, posts, func(x *source.Post) []string { return x.Categories }, &catNotes)
 	wg.Wait()
@@ -151,13 +155,36 @@ func planAll(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	return p, nil
 }
 
-// authorNames are the names a post credits its authors under.
-func authorNames(x *source.Post) []string {
-	names := make([]string, len(x.Authors))
-	for i, a := range x.Authors {
-		names[i] = a.Name
+// authorNames lists, for a post, the names it credits its authors under
+// (the author feeds' keys), leaving out the authors d credits nowhere.
+func authorNames(d *Authors) func(x *source.Post) []string {
+	return func(x *source.Post) []string {
+		names := make([]string, 0, len(x.Authors))
+		for _, a := range x.Authors {
+			if d.credited(a) {
+				names = append(names, a.Name)
+			}
+		}
+		return names
 	}
-	return names
+}
+
+// presentAuthor gives an author feed the name and page Site.Authors
+// presents its author under, from the credit in its newest post: the
+// slug stays the one of the name posts write.
+func (p *Plan) presentAuthor(f *Feed) {
+	key := tagKey(f.Name)
+	for _, x := range f.Posts {
+		for _, a := range x.Authors {
+			if tagKey(cleanName(a.Name)) == key {
+				pa := p.Site.Authors.present(a)
+				if pa.Name != "" {
+					f.Name, f.HomePage = pa.Name, pa.URL
+				}
+				return
+			}
+		}
+	}
 }
 
 // newPlan is a plan without feeds: the site and options checked and
@@ -368,6 +395,11 @@ func (p *Plan) feedsOf(kind Kind, ordered []*nameGroup, notices *[]Notice) []*Fe
 			"%s %q and %q both make the slug %q; %q is published under %s/%s/",
 			strings.TrimSuffix(string(kind), "s"), owner[g.slug], g.key, g.slug, f.Name, kind, f.Slug)})
 	}
+	if kind == AuthorFeed {
+		for _, f := range feeds {
+			p.presentAuthor(f)
+		}
+	}
 	sort.Slice(feeds, func(i, j int) bool { return feeds[i].Slug < feeds[j].Slug })
 	return feeds
 }
@@ -507,6 +539,10 @@ func (p *Plan) alternateURL(f *Feed) string {
 		pattern = p.Site.TagURL
 	case CategoryFeed:
 		pattern = p.Site.CategoryURL
+	case AuthorFeed:
+		if f.HomePage != "" {
+			return f.HomePage
+		}
 	}
 	if pattern == "" {
 		return p.siteURL.String()

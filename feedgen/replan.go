@@ -95,7 +95,7 @@ func newPlanState(site Site, opts Options) *planState {
 			groups: map[string]*nameGroup{}, spelt: map[string]spelling{}},
 	}
 	if opts.AuthorFeeds {
-		st.authors = &groupSet{names: authorNames, groups: map[string]*nameGroup{}, spelt: map[string]spelling{}}
+		st.authors = &groupSet{names: authorNames(site.Authors), groups: map[string]*nameGroup{}, spelt: map[string]spelling{}}
 	}
 	return st
 }

@@ -26,6 +26,13 @@ func TestIncrementalPlanMatchesNewPlan(t *testing.T) {
 	posts[11] = withChange(posts[11], func(x *source.Post) { x.ID = posts[2].ID })
 	opts := Options{Limit: 10, AuthorFeeds: true}
 	site := benchSite()
+	// Authors matched by name and by address, one of them public.
+	site.Authors = mustAuthors(t, map[string]Author{
+		"ann":            {Name: "Ann A.", URL: "https://example.org/ann/"},
+		"a1@example.org": {Name: "First"},
+		"Author 2":       {EmailPublic: true},
+		"x@example.org":  {Name: "X"},
+	})
 	var prev *Plan
 	changes := []struct {
 		name string
@@ -51,7 +58,8 @@ func TestIncrementalPlanMatchesNewPlan(t *testing.T) {
 		{"reauthor", func(ps []*source.Post) []*source.Post {
 			i := rng.IntN(len(ps))
 			ps[i] = withChange(ps[i], func(x *source.Post) {
-				x.Authors = []source.Author{{Name: "Ann"}, {Name: "ann"}, {Name: fmt.Sprint("A.", rng.IntN(3))}, {Name: "A-0"}}
+				x.Authors = []source.Author{{Name: "Ann"}, {Name: "ann"}, {Name: fmt.Sprint("A.", rng.IntN(3))}, {Name: "A-0"},
+					{Name: "x@example.org"}, {Name: fmt.Sprintf("y%d@example.org", rng.IntN(2))}}
 			})
 			return ps
 		}},
@@ -246,7 +254,7 @@ func samePlan(t *testing.T, step string, got, want *Plan) {
 	feedText := func(p *Plan) []string {
 		var out []string
 		for _, f := range p.Feeds {
-			s := fmt.Sprintf("%s|%s|%s:", f.Kind, f.Name, f.Slug)
+			s := fmt.Sprintf("%s|%s|%s|%s:", f.Kind, f.Name, f.Slug, f.HomePage)
 			for _, x := range f.Posts {
 				s += fmt.Sprintf(" %p=%s", x, p.IDs[x])
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -52,16 +53,46 @@ type wantItem struct {
 	language    string // the item's own language, "" when the site's
 }
 
+// people is how a test expects the fixtures' authors to be presented,
+// by the name posts write: written out by hand, not derived with
+// feedgen's matching rules.
+type people map[string]source.Author
+
+// noConfig is the fixtures' authors with no authors: config, as the front
+// matter names them, never with an e-mail address.
+var noConfig = people{
+	"Jane Doe":    {Name: "Jane Doe", URL: "https://jane.example.org/"},
+	"Ann Example": {Name: "Ann Example"},
+	"Bob Example": {Name: "Bob Example"},
+	"Zoë":         {Name: "Zoë", URL: "https://zoe.example/"},
+}
+
+// configured is the fixtures' authors presented by authorsSite's
+// entries: Jane's address made public, Bob matched by his address, Zoë
+// by her name in another case.
+var configured = people{
+	"Jane Doe":    {Name: "Jane Doe", Email: "jane@example.org", URL: "https://jane.example.org/"},
+	"Ann Example": {Name: "Ann Example"},
+	"Bob Example": {Name: "Robert Example", URL: "https://bob.example/"},
+	"Zoë":         {Name: "Zoë Π.", URL: "https://zoe.example/about/"},
+}
+
+// authorFeeds are the fixtures' author feeds: slugged by the name posts
+// write whatever the config presents.
+var authorFeeds = []struct{ name, slug string }{
+	{"Jane Doe", "jane-doe"}, {"Ann Example", "ann-example"}, {"Bob Example", "bob-example"}, {"Zoë", "zoë"},
+}
+
 // expectFeeds lists every feed the fixtures must produce, with its items,
-// for one format.
-func expectFeeds(site Site, opts Options, posts []*source.Post, format Format) []wantFeed {
+// for one format, the authors presented as who says.
+func expectFeeds(site Site, opts Options, who people, posts []*source.Post, format Format) []wantFeed {
 	sorted := append([]*source.Post(nil), posts...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Published.After(sorted[j].Published) })
 	items := func(match func(*source.Post) bool) []wantItem {
 		var out []wantItem
 		for _, x := range sorted {
 			if match(x) && len(out) < opts.Limit {
-				out = append(out, expectItem(site, opts, x))
+				out = append(out, expectItem(site, opts, who, x))
 			}
 		}
 		return out
@@ -115,6 +146,26 @@ func expectFeeds(site Site, opts Options, posts []*source.Post, format Format) [
 		}
 		feeds = append(feeds, w)
 	}
+	for _, a := range authorFeeds {
+		if !opts.AuthorFeeds {
+			break
+		}
+		shown := who[a.name]
+		w := wantFeed{
+			path: "authors/" + a.slug + "/" + format.FileName(), kind: AuthorFeed,
+			self:        self("authors/" + url.PathEscape(a.slug) + "/"),
+			alternate:   shown.URL,
+			title:       site.Title + " – author: " + shown.Name,
+			description: "Posts by " + shown.Name + " on " + site.Title,
+			items: items(func(x *source.Post) bool {
+				return slices.ContainsFunc(x.Authors, func(y source.Author) bool { return y.Name == a.name })
+			}),
+		}
+		if w.alternate == "" {
+			w.alternate = site.URL
+		}
+		feeds = append(feeds, w)
+	}
 	for i := range feeds {
 		f := &feeds[i]
 		f.language = site.Language
@@ -130,14 +181,16 @@ func expectFeeds(site Site, opts Options, posts []*source.Post, format Format) [
 
 func hashOf(key string) string { return nameHash(key) }
 
-func expectItem(site Site, opts Options, x *source.Post) wantItem {
+func expectItem(site Site, opts Options, who people, x *source.Post) wantItem {
 	w := wantItem{
 		title:     x.Title,
 		link:      x.Link,
 		id:        x.ID,
 		published: x.Published,
 		updated:   x.Updated,
-		authors:   x.Authors,
+	}
+	for _, a := range x.Authors {
+		w.authors = append(w.authors, who[a.Name])
 	}
 	seen := map[string]bool{}
 	for _, n := range append(append([]string(nil), x.Tags...), x.Categories...) {
@@ -163,15 +216,19 @@ func expectItem(site Site, opts Options, x *source.Post) wantItem {
 func TestRoundTrip(t *testing.T) {
 	for _, mode := range []struct {
 		name string
+		site Site
+		who  people
 		opts Options
 	}{
-		{"full", Options{Limit: fixtureLimit}},
-		{"summary", Options{Limit: fixtureLimit, SummaryOnly: true}},
+		{"full", testSite(), noConfig, Options{Limit: fixtureLimit}},
+		{"summary", testSite(), noConfig, Options{Limit: fixtureLimit, SummaryOnly: true}},
+		{"authors", testSite(), noConfig, Options{Limit: fixtureLimit, AuthorFeeds: true}},
+		{"configured-authors", authorsSite(t), configured, Options{Limit: fixtureLimit, AuthorFeeds: true}},
 	} {
-		site := testSite()
+		site := mode.site
 		plan, snap := mustBuild(t, site, mode.opts, fixturePosts())
 		for _, format := range Formats {
-			wants := expectFeeds(site, mode.opts, fixturePosts(), format)
+			wants := expectFeeds(site, mode.opts, mode.who, fixturePosts(), format)
 			if got, want := len(plan.Feeds), len(wants); got != want {
 				t.Fatalf("%d feeds, want %d", got, want)
 			}

@@ -118,29 +118,20 @@ func (p *Plan) rssItemOf(x *source.Post, t *postText) *rssItem {
 	return it
 }
 
-// rssAuthors credits a post's authors. RSS <author> holds one e-mail
-// address (the name may follow in parentheses) and dc:creator holds
+// rssAuthors credits a post's authors. RSS <author> must hold an e-mail
+// address (the name may follow in parentheses), and dc:creator holds
 // names; an item with both draws the W3C validator's DuplicateSemantics
 // warning, so <author> is used only when it says everything (a single
-// author, with an e-mail) and dc:creator otherwise, one per name. The
-// authors are cleaned (cleanAuthors).
+// author whose address is public) and dc:creator otherwise, one per
+// name, as the RSS Advisory Board's profile advises for authors without
+// a public address. The authors are presented (presentAuthors): each
+// has a name.
 func rssAuthors(authors []source.Author) (author string, creators []string) {
-	var named []source.Author
+	if len(authors) == 1 && authors[0].Email != "" {
+		return authors[0].Email + " (" + authors[0].Name + ")", nil
+	}
 	for _, a := range authors {
-		if a.Name != "" || a.Email != "" {
-			named = append(named, a)
-		}
-	}
-	if len(named) == 1 && named[0].Email != "" {
-		if named[0].Name == "" {
-			return named[0].Email, nil
-		}
-		return named[0].Email + " (" + named[0].Name + ")", nil
-	}
-	for _, a := range named {
-		if a.Name != "" {
-			creators = append(creators, a.Name)
-		}
+		creators = append(creators, a.Name)
 	}
 	return "", creators
 }

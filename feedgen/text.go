@@ -36,7 +36,7 @@ type postText struct {
 	summary, content string
 	categories       []string
 	language         string          // languageTag of the post's
-	authors          []source.Author // cleaned; see cleanAuthors
+	authors          []source.Author // presented; see presentAuthors
 }
 
 // postText cleans the post's text for every format.
@@ -46,7 +46,7 @@ func (p *Plan) postText(x *source.Post) *postText {
 		link:       feedtext.Plain(x.Link),
 		summary:    summaryHTML(x),
 		categories: categoriesOf(x),
-		authors:    cleanAuthors(x.Authors),
+		authors:    p.presentAuthors(x.Authors),
 		language:   languageTag(x.Language),
 	}
 	if !p.Options.SummaryOnly {
@@ -55,14 +55,13 @@ func (p *Plan) postText(x *source.Post) *postText {
 	return t
 }
 
-// cleanAuthors is the post's authors with names cleaned and trimmed, and
-// e-mail addresses and URLs kept only when valid (validEmail,
-// absoluteURL); authors left with nothing are dropped.
-func cleanAuthors(authors []source.Author) []source.Author {
+// presentAuthors is the post's authors as Site.Authors presents them:
+// names cleaned and trimmed, URLs kept only when valid (absoluteURL),
+// an address only when public; authors credited nowhere are dropped.
+func (p *Plan) presentAuthors(authors []source.Author) []source.Author {
 	var out []source.Author
 	for _, a := range authors {
-		a = source.Author{Name: strings.TrimSpace(feedtext.Plain(a.Name)), Email: validEmail(a.Email), URL: absoluteURL(a.URL)}
-		if a.Name != "" || a.Email != "" || a.URL != "" {
+		if a = p.Site.Authors.present(a); a.Name != "" {
 			out = append(out, a)
 		}
 	}
