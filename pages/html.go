@@ -105,7 +105,11 @@ type page struct {
 	// A feed page's.
 	Index string
 	Items []item
+	// Author is, on an author feed's page, the author's own page.
+	Author *authorLink
 }
+
+type authorLink struct{ Name, URL string }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format("2 January 2006") },
@@ -133,7 +137,8 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <header>
 <h1>{{.Title}}</h1>
 <p class="lead">{{.Lead}}</p>
-<p>{{.What}}</p>
+{{with .Author}}<p><a href="{{.URL}}" rel="author">About {{.Name}}</a></p>
+{{end}}<p>{{.What}}</p>
 </header>
 <main>
 <section aria-labelledby="h-urls">
@@ -381,6 +386,12 @@ func (s *Set) feedPage(f *feedgen.Feed) ([]byte, time.Time, error) {
 		Readers:   s.readerLinks(f),
 		SiteURL:   s.plan.AlternateURL(f),
 		Index:     rel(from, ""),
+	}
+	if f.Kind == feedgen.AuthorFeed && f.HomePage != "" {
+		// The author's page is the feed's alternate; the footer still
+		// leads back to the site.
+		p.Author = &authorLink{Name: text(f.Name), URL: f.HomePage}
+		p.SiteURL = s.plan.Site.URL
 	}
 	for _, x := range f.Posts {
 		if !x.Rendered() {

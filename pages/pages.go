@@ -34,7 +34,7 @@ import (
 // Version is part of every page's fingerprint: bump it with every change
 // to what a page or the OPML file holds or how it is written, so that
 // pages kept from an earlier build are made again.
-const Version = 1
+const Version = 2
 
 // The documents' paths and formats besides the feeds'.
 const (
@@ -115,6 +115,7 @@ func New(plan *feedgen.Plan) *Set {
 		site.str(string(f.Kind))
 		site.str(f.Name)
 		site.str(f.Slug)
+		site.str(f.HomePage) // the OPML file's htmlUrl
 		site.int(int64(len(f.Posts)))
 		site.time(f.Updated())
 	}

@@ -463,3 +463,127 @@ func TestIcon(t *testing.T) {
 		t.Error("without site.icon, the icon is not the empty one that keeps browsers from asking for /favicon.ico")
 	}
 }
+
+// authorPosts credit authors the ways exports do: a configured name, an
+// address alone, a name with an address, a map with an e-mail key.
+func authorPosts() []*source.Post {
+	a := post(1, "By Jane", nil, nil)
+	a.Authors = []source.Author{{Name: "jdoe", Email: "jane@example.org", URL: "https://jane.example/"}}
+	b := post(2, "By the editors", nil, nil)
+	b.Authors = []source.Author{{Name: "editors@example.org", Email: "editors@example.org"}}
+	c := post(3, "By Max", nil, nil)
+	c.Authors = []source.Author{{Name: "Max Mustermann <max@example.org>"}, {Name: "Kim", Email: "kim@example.org"}}
+	return []*source.Post{a, b, c}
+}
+
+func authorPlan(t *testing.T, people map[string]feedgen.Author) *feedgen.Plan {
+	t.Helper()
+	site := testSite()
+	if people != nil {
+		d, err := feedgen.NewAuthors(people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.Authors = d
+	}
+	p, err := feedgen.NewPlan(site, feedgen.Options{Limit: 20, AuthorFeeds: true}, authorPosts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestAuthorPages: author feeds' pages, index rows and OPML outlines
+// show the display name config gives and link the author's page, under
+// the slug of the name posts write.
+func TestAuthorPages(t *testing.T) {
+	plan := authorPlan(t, map[string]feedgen.Author{
+		"jdoe": {Name: "Jane Doe", URL: "https://example.org/about/jane/"},
+	})
+	docs := build(t, plan, nil)
+	page := string(docs["authors/jdoe/index.html"].Body)
+	for _, want := range []string{
+		`<title>Example Blog – author: Jane Doe</title>`,
+		`<p><a href="https://example.org/about/jane/" rel="author">About Jane Doe</a></p>`,
+		`<a href="https://example.org/">Back to the site</a>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("author page lacks %s:\n%s", want, page)
+		}
+	}
+	index := string(docs[IndexName].Body)
+	if !strings.Contains(index, `<a href="authors/jdoe/">Jane Doe</a>`) {
+		t.Errorf("index lacks Jane's row:\n%s", index)
+	}
+	opml := string(docs[OPMLName].Body)
+	if !strings.Contains(opml, `text="Example Blog – author: Jane Doe" title="Example Blog – author: Jane Doe" xmlUrl="https://example.org/feeds/authors/jdoe/feed.rss" htmlUrl="https://example.org/about/jane/"`) {
+		t.Errorf("OPML lacks Jane's outline:\n%s", opml)
+	}
+	// Kim has no page: no author link, the footer leads to the site.
+	if kim := string(docs["authors/kim/index.html"].Body); strings.Contains(kim, `rel="author"`) {
+		t.Errorf("author link without a page:\n%s", kim)
+	}
+
+	// Another page for the author changes the index and OPML (htmlUrl)
+	// and the author's page; the others' pages are kept.
+	prev := &feedgen.Snapshot{Docs: docs}
+	again := authorPlan(t, map[string]feedgen.Author{
+		"jdoe": {Name: "Jane Doe", URL: "https://example.org/about/jane-doe/"},
+	})
+	set := New(again)
+	for _, path := range []string{IndexName, OPMLName, "authors/jdoe/index.html"} {
+		for _, d := range set.docs {
+			if d.path == path && prev.Holds(d.planned()) {
+				t.Errorf("%s kept although the author's page moved", path)
+			}
+		}
+	}
+}
+
+// TestNoAddressLeaks builds every feed, page and the OPML file of posts
+// that give authors' e-mail addresses every way exports do: without an
+// entry that makes an address public, none may appear anywhere; with
+// one, only that address does.
+func TestNoAddressLeaks(t *testing.T) {
+	addresses := []string{"jane@example.org", "editors@example.org", "max@example.org", "kim@example.org"}
+	for _, tc := range []struct {
+		name   string
+		people map[string]feedgen.Author
+		public string
+	}{
+		{"no config", nil, ""},
+		{"display names", map[string]feedgen.Author{
+			"jdoe":                {Name: "Jane Doe", Email: "jane@example.org"},
+			"editors@example.org": {Name: "The Editors"},
+			"kim":                 {URL: "https://example.org/kim/"},
+		}, ""},
+		{"one public", map[string]feedgen.Author{"kim": {EmailPublic: true}}, "kim@example.org"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := authorPlan(t, tc.people)
+			snap, err := plan.Build(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := build(t, plan, nil)
+			for path, d := range snap.Docs {
+				all[path] = d
+			}
+			seen := false
+			for path, d := range all {
+				for _, addr := range addresses {
+					if !bytes.Contains(d.Body, []byte(addr)) {
+						continue
+					}
+					if addr != tc.public {
+						t.Errorf("%s publishes %s", path, addr)
+					}
+					seen = true
+				}
+			}
+			if tc.public != "" && !seen {
+				t.Errorf("%s, made public, is in no document", tc.public)
+			}
+		})
+	}
+}
