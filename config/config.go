@@ -48,6 +48,9 @@ type Config struct {
 	// IDs is "wordpress" for a site moving from WordPress's own feeds:
 	// posts with a post_id keep WordPress's guids.
 	IDs string `yaml:"ids"`
+	// Authors says how the people posts credit are presented, keyed by
+	// the name as front matter writes it (see feedgen.Authors).
+	Authors Authors `yaml:"authors"`
 
 	// path is the file the config came from; relative paths in it are
 	// relative to its folder.
@@ -264,6 +267,10 @@ func (c *Config) Validate() error {
 	}
 	if c.Schedule.err != nil {
 		bad("schedule", "%v", c.Schedule.err)
+	}
+	errs = append(errs, c.Authors.errs...)
+	if _, err := c.authors(); err != nil {
+		errs = append(errs, err)
 	}
 	if p := c.Server.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.Contains(p, "..")) {
 		bad("server.path_prefix", "%q must start with /", p)

@@ -125,6 +125,7 @@ func (c *Config) Settings(o Options) (*Settings, error) {
 			MaxFeeds: c.Limits.Feeds, MaxOutputBytes: c.Limits.OutputBytes, MaxHeldBytes: c.Limits.HeldBytes},
 	}
 	s.Pipeline.KeepEmpty, _ = parseDays(c.Feeds.KeepEmpty) // checked by Validate
+	s.Pipeline.Site.Authors, _ = c.authors()               // checked by Validate
 	if c.IDs == "wordpress" {
 		s.Pipeline.Site.WordPressGUIDBase = c.Site.WordPressGUIDBase
 		if s.Pipeline.Site.WordPressGUIDBase == "" {

@@ -751,3 +751,96 @@ func TestFoldersCheckedResolved(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildAuthors builds posts that credit authors the ways exports do
+// (a login name, "Name <mail>", a map with an email key, an address
+// alone, in YAML and TOML), first with no authors: config, then with one
+// giving display names and pages (the same state, as a site upgrading
+// would): no document ever holds an address but the one made public,
+// and every author feed keeps its address and id when a display name is
+// configured.
+func TestBuildAuthors(t *testing.T) {
+	content := t.TempDir()
+	posts := map[string]string{
+		"login.md":  "---\ntitle: Login\ndate: 2024-05-01\nauthor: jdoe\n---\nBody.\n",
+		"angle.md":  "---\ntitle: Angle\ndate: 2024-05-02\nauthor: \"Max Mustermann <max@example.org>\"\n---\nBody.\n",
+		"map.md":    "---\ntitle: Map\ndate: 2024-05-03\nauthor:\n  name: Kim\n  email: kim@example.org\n---\nBody.\n",
+		"alone.md":  "---\ntitle: Alone\ndate: 2024-05-04\nauthor: editors@example.org\n---\nBody.\n",
+		"hugo.md":   "+++\ntitle = \"Hugo\"\ndate = 2024-05-05\nauthors = [\"jdoe\", \"ann@example.org\"]\n+++\nBody.\n",
+		"mapped.md": "---\ntitle: Mapped\ndate: 2024-05-06\nauthor:\n  name: J. Doe\n  email: jane@example.org\n---\nBody.\n",
+	}
+	for name, text := range posts {
+		if err := os.WriteFile(filepath.Join(content, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addresses := regexp.MustCompile(`[a-z]+@example\.org`)
+	state := "state_dir: " + strconv.Quote(filepath.Join(t.TempDir(), "state")) + "\n"
+	build := func(extra string) map[string]string {
+		t.Helper()
+		_, cfgPath := writeConfig(t, content, state+extra)
+		out := filepath.Join(t.TempDir(), "out")
+		if code, stderr := runCmd(t, "build", "--config", cfgPath, "--out", out, "--no-cache"); code != 0 {
+			t.Fatalf("build: exit %d\n%s", code, stderr)
+		}
+		return readTree(t, out)
+	}
+	atomID := regexp.MustCompile(`<id>([^<]*)</id>`)
+
+	plain := build("")
+	for path, text := range plain {
+		if m := addresses.FindAllString(text, -1); m != nil {
+			t.Errorf("no authors config: %s publishes %q", path, m)
+		}
+	}
+	for _, dir := range []string{"authors/jdoe/", "authors/max-mustermann/", "authors/kim/", "authors/j-doe/"} {
+		if plain[dir+"feed.atom"] == "" {
+			t.Errorf("no authors config: no feed %s", dir)
+		}
+	}
+	if plain["authors/editors-example-org/feed.atom"] != "" || plain["authors/ann-example-org/feed.atom"] != "" {
+		t.Error("an author known only by an address has a feed")
+	}
+
+	configured := build(`authors:
+  jdoe:
+    name: Jane Doe
+    url: /about/jane/
+    email: jane@example.org
+  editors@example.org:
+    name: The Editors
+  kim:
+    email_public: true
+`)
+	for path, text := range configured {
+		for _, addr := range addresses.FindAllString(text, -1) {
+			if addr != "kim@example.org" {
+				t.Errorf("configured: %s publishes %s", path, addr)
+			}
+		}
+	}
+	if !strings.Contains(configured["authors/kim/feed.atom"], "<email>kim@example.org</email>") {
+		t.Error("kim's public address is not in kim's feed")
+	}
+	jane := configured["authors/jdoe/feed.atom"]
+	for _, want := range []string{"<title>Test site – author: Jane Doe</title>", `<link href="https://example.org/about/jane/" rel="alternate"`} {
+		if !strings.Contains(jane, want) {
+			t.Errorf("Jane's feed lacks %s:\n%s", want, jane)
+		}
+	}
+	// The feeds subscribers know stay where they were, with their ids.
+	for _, dir := range []string{"authors/jdoe/", "authors/max-mustermann/", "authors/kim/", "authors/j-doe/"} {
+		before, after := atomID.FindStringSubmatch(plain[dir+"feed.atom"]), atomID.FindStringSubmatch(configured[dir+"feed.atom"])
+		if before == nil || after == nil || before[1] != after[1] {
+			t.Errorf("%s: id %q before the config, %q after", dir, before, after)
+		}
+	}
+	// "J. Doe <jane@example.org>" is presented as Jane Doe by her address,
+	// in a feed of its own; the editors' address gets a feed once named.
+	if !strings.Contains(configured["authors/j-doe/feed.atom"], "<name>Jane Doe</name>") {
+		t.Error("a spelling matched by address is not presented by the entry")
+	}
+	if !strings.Contains(configured["authors/editors-example-org/feed.atom"], "author: The Editors") {
+		t.Error("the editors' feed is not named by the config")
+	}
+}
