@@ -3,6 +3,7 @@ package feedgen
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -64,7 +65,7 @@ func NewAuthors(people map[string]Author) (*Authors, error) {
 	keyOf := map[*Author]string{}
 	h := newHasher()
 	h.str("authors")
-	for _, key := range sortedKeys(people) {
+	for _, key := range slices.Sorted(maps.Keys(people)) {
 		e := people[key]
 		e.Name = strings.TrimSpace(source.PlainText(e.Name))
 		e.URL = strings.TrimSpace(e.URL)
@@ -108,15 +109,6 @@ func NewAuthors(people map[string]Author) (*Authors, error) {
 	}
 	d.sum = h.sum()
 	return d, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // cleanName is a name as the documents write it: plain text, trimmed.
