@@ -70,8 +70,12 @@ func NewAuthors(people map[string]Author) (*Authors, error) {
 		e.Name = strings.TrimSpace(source.PlainText(e.Name))
 		e.URL = strings.TrimSpace(e.URL)
 		e.Email = strings.TrimSpace(e.Email)
-		if e.URL != "" && absoluteURL(e.URL) == "" {
-			errs = append(errs, fmt.Errorf("authors.%s.url: %q is not an absolute http(s) URL", key, e.URL))
+		if e.URL != "" {
+			if u := absoluteURL(e.URL); u != "" {
+				e.URL = u
+			} else {
+				errs = append(errs, fmt.Errorf("authors.%s.url: %q is not an absolute http(s) URL", key, e.URL))
+			}
 		}
 		if e.Email != "" && validEmail(e.Email) == "" {
 			errs = append(errs, fmt.Errorf("authors.%s.email: %q is not an e-mail address (write it bare: name@example.org)", key, e.Email))
