@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,5 +90,25 @@ cache_dir: cache
 	}
 	if strings.Contains(jane, "jane@example.org") {
 		t.Errorf("Jane's address published without email_public:\n%s", jane)
+	}
+}
+
+// TestAuthorsErrorsOnePerLine: each problem of authors: is an error of
+// its own, so the command prints each on its own prefixed line.
+func TestAuthorsErrorsOnePerLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(path, []byte("site:\n  url: https://example.org/\nauthors:\n  a:\n    url: \"javascript:x\"\n  A:\n  b:\n    email: nope\n"), 0o644)
+	_, err := Load(path)
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		t.Fatalf("error %v is not a list", err)
+	}
+	for _, e := range joined.Unwrap() {
+		if strings.Contains(e.Error(), "\n") || !strings.HasPrefix(e.Error(), "authors.") {
+			t.Errorf("not one problem naming its key: %q", e)
+		}
+	}
+	if n := len(joined.Unwrap()); n != 3 {
+		t.Errorf("%d errors, want 3: %v", n, err)
 	}
 }

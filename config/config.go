@@ -270,7 +270,13 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Authors.errs...)
 	if _, err := c.authors(); err != nil {
-		errs = append(errs, err)
+		// One line per problem, like the other keys'.
+		var joined interface{ Unwrap() []error }
+		if errors.As(err, &joined) {
+			errs = append(errs, joined.Unwrap()...)
+		} else {
+			errs = append(errs, err)
+		}
 	}
 	if p := c.Server.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.Contains(p, "..")) {
 		bad("server.path_prefix", "%q must start with /", p)
