@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pages"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/source"
 )
@@ -126,6 +127,10 @@ func (c *Config) Settings(o Options) (*Settings, error) {
 	}
 	s.Pipeline.KeepEmpty, _ = parseDays(c.Feeds.KeepEmpty) // checked by Validate
 	s.Pipeline.Site.Authors, _ = c.authors()               // checked by Validate
+	if c.Server.WordPressURLs {
+		// The same key makes build write nginx's include for the tree.
+		s.Pipeline.Pages.WordPress = &pages.WordPress{TagBase: c.Server.WordPressTagBase, CategoryBase: c.Server.WordPressCategoryBase}
+	}
 	if c.IDs == "wordpress" {
 		s.Pipeline.Site.WordPressGUIDBase = c.Site.WordPressGUIDBase
 		if s.Pipeline.Site.WordPressGUIDBase == "" {

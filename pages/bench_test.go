@@ -41,7 +41,7 @@ func BenchmarkPages(b *testing.B) {
 		var docs []*feedgen.Document
 		for b.Loop() {
 			var err error
-			if docs, _, err = New(plan).Build(ctx, nil); err != nil {
+			if docs, _, err = New(plan, Options{}).Build(ctx, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -56,7 +56,7 @@ func BenchmarkPages(b *testing.B) {
 		b.ReportMetric(float64(len(docs)), "documents")
 	})
 	b.Run("one-edit", func(b *testing.B) {
-		docs, _, err := New(plan).Build(ctx, nil)
+		docs, _, err := New(plan, Options{}).Build(ctx, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func BenchmarkPages(b *testing.B) {
 		b.ResetTimer()
 		var made int
 		for b.Loop() {
-			if _, made, err = New(edited).Build(ctx, prev); err != nil {
+			if _, made, err = New(edited, Options{}).Build(ctx, prev); err != nil {
 				b.Fatal(err)
 			}
 		}

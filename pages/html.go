@@ -49,9 +49,11 @@ type formatLink struct {
 	Type                template.HTMLAttr
 }
 
+// altLink is an autodiscovery link; Href is relative to the page, URL
+// absolute.
 type altLink struct {
-	Title, Href string
-	Type        template.HTMLAttr
+	Title, Href, URL string
+	Type             template.HTMLAttr
 }
 
 // typeAttr is the type attribute of a media type, one of mediaTypes'
@@ -234,7 +236,7 @@ func (s *Set) discovery(f *feedgen.Feed, from string) []altLink {
 	var out []altLink
 	title := text(s.plan.Title(f))
 	for _, l := range s.formatLinks(f, from) {
-		out = append(out, altLink{Type: l.Type, Title: title + " (" + l.Name + ")", Href: l.Href})
+		out = append(out, altLink{Type: l.Type, Title: title + " (" + l.Name + ")", Href: l.Href, URL: l.URL})
 	}
 	return out
 }

@@ -1,8 +1,12 @@
 // Package pages makes the documents about the feeds that people and
 // feed readers look for beside them: an index page at the root of the
 // feed tree (index.html) listing every feed, a page per feed
-// (tags/go/index.html) with its addresses and newest posts, and an OPML
-// file (feeds.opml) a reader can import every feed from.
+// (tags/go/index.html) with its addresses and newest posts, an OPML
+// file (feeds.opml) a reader can import every feed from, and in every
+// feed's folder the autodiscovery links a site's theme can put in its
+// pages' <head> (discovery.html). On request (Options.WordPress) it also
+// makes the include that lets nginx answer a WordPress site's feed URLs
+// from the tree (wordpress-urls.nginx.conf).
 //
 // They are documents of the same snapshot and the same output tree as
 // the feeds (feedgen.Document), made from a feedgen.Plan, each with a
@@ -43,15 +47,40 @@ const (
 	IndexName = "index.html"
 	// OPMLName is the OPML file at the root of the feed tree.
 	OPMLName = "feeds.opml"
+	// DiscoveryName is the autodiscovery snippet in each feed's folder.
+	DiscoveryName = "discovery.html"
+	// NginxName is the nginx include at the root of the feed tree
+	// (Options.WordPress).
+	NginxName = "wordpress-urls.nginx.conf"
 
-	// HTML and OPML are the Format of pages and of the OPML file.
-	HTML feedgen.Format = "html"
-	OPML feedgen.Format = "opml"
+	// HTML, Fragment, OPML and Nginx are the Format of pages, of
+	// discovery snippets (HTML fragments), of the OPML file and of the
+	// nginx include.
+	HTML     feedgen.Format = "html"
+	Fragment feedgen.Format = "html-fragment"
+	OPML     feedgen.Format = "opml"
+	Nginx    feedgen.Format = "nginx"
 
-	// HTMLType and OPMLType are their Content-Types.
-	HTMLType = "text/html; charset=utf-8"
-	OPMLType = "text/x-opml; charset=utf-8"
+	// HTMLType, OPMLType and NginxType are their Content-Types.
+	HTMLType  = "text/html; charset=utf-8"
+	OPMLType  = "text/x-opml; charset=utf-8"
+	NginxType = "text/plain; charset=utf-8"
 )
+
+// Options chooses the documents a site asks for beyond those every
+// build makes.
+type Options struct {
+	// WordPress, when set, adds the nginx include (NginxName) that
+	// answers a WordPress site's feed URLs with the tree's documents.
+	WordPress *WordPress
+}
+
+// WordPress describes the WordPress site whose feed URLs the include
+// answers: the first path segments of its tag and category archives
+// ("tag" and "category" unless the site changed them).
+type WordPress struct {
+	TagBase, CategoryBase string
+}
 
 type docKind int
 
@@ -59,37 +88,52 @@ const (
 	indexPage docKind = iota
 	feedPage
 	opmlFile
+	discoverySnippet
+	nginxInclude
 )
 
-// doc is one planned page or the OPML file.
+// doc is one planned page, snippet or file.
 type doc struct {
 	path string
 	kind docKind
-	feed *feedgen.Feed // of a feed page
+	feed *feedgen.Feed // of a feed page or a snippet
 	fp   feedgen.Fingerprint
+}
+
+// format is the document's Format.
+func (d doc) format() feedgen.Format {
+	switch d.kind {
+	case opmlFile:
+		return OPML
+	case nginxInclude:
+		return Nginx
+	case discoverySnippet:
+		return Fragment
+	}
+	return HTML
 }
 
 // planned is the document as an earlier output may hold it.
 func (d doc) planned() feedgen.PlannedDocument {
-	format := HTML
-	if d.kind == opmlFile {
-		format = OPML
-	}
-	return feedgen.PlannedDocument{Path: d.path, Format: format, Fingerprint: d.fp}
+	return feedgen.PlannedDocument{Path: d.path, Format: d.format(), Fingerprint: d.fp}
 }
 
-// Set is the pages and OPML file of one plan, planned (with their
+// Set is the pages, snippets and files of one plan, planned (with their
 // fingerprints) but not yet made.
 type Set struct {
 	plan *feedgen.Plan
+	opts Options
+	site *feedgen.Feed // the plan's site feed
 	docs []doc
 }
 
-// New plans the pages of plan: the index page, one page per feed and
-// the OPML file. Like Plan.Documents it encodes nothing; the plan must
-// not change afterwards.
-func New(plan *feedgen.Plan) *Set {
-	s := &Set{plan: plan}
+// New plans the documents about plan's feeds: the index page, one page
+// per feed, the OPML file, a discovery snippet per feed and what opts
+// asks for. Like Plan.Documents it encodes nothing; the plan must not
+// change afterwards.
+func New(plan *feedgen.Plan, opts Options) *Set {
+	s := &Set{plan: plan, opts: opts}
+	s.site = s.siteFeed()
 	main := plan.Options.Formats[0]
 	feedFP := make(map[*feedgen.Feed]feedgen.Fingerprint, len(plan.Feeds))
 	for _, pd := range plan.Documents() {
@@ -143,6 +187,12 @@ func New(plan *feedgen.Plan) *Set {
 		fp := feedFP[f]
 		h.h.Write(fp[:])
 		s.docs = append(s.docs, doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.sum()})
+	}
+	for _, f := range plan.Feeds {
+		s.docs = append(s.docs, doc{path: f.Dir() + DiscoveryName, kind: discoverySnippet, feed: f, fp: s.discoveryFingerprint(f)})
+	}
+	if opts.WordPress != nil {
+		s.docs = append(s.docs, doc{path: NginxName, kind: nginxInclude, fp: s.nginxFingerprint()})
 	}
 	sort.Slice(s.docs, func(i, j int) bool { return s.docs[i].path < s.docs[j].path })
 	return s
@@ -222,13 +272,18 @@ func (s *Set) document(d doc) (*feedgen.Document, error) {
 	var body []byte
 	var modified time.Time
 	var err error
-	format, ctype := HTML, HTMLType
+	ctype := HTMLType
 	switch d.kind {
 	case indexPage:
 		body, modified, err = s.indexPage()
 	case opmlFile:
-		format, ctype = OPML, OPMLType
+		ctype = OPMLType
 		body, modified, err = s.opml()
+	case discoverySnippet:
+		body, modified, err = s.discoverySnippet(d.feed)
+	case nginxInclude:
+		ctype = NginxType
+		body, modified, err = s.nginxInclude()
 	default:
 		body, modified, err = s.feedPage(d.feed)
 	}
@@ -237,7 +292,7 @@ func (s *Set) document(d doc) (*feedgen.Document, error) {
 	}
 	return &feedgen.Document{
 		Path:        d.path,
-		Format:      format,
+		Format:      d.format(),
 		ContentType: ctype,
 		Body:        body,
 		Size:        int64(len(body)),

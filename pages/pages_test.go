@@ -64,7 +64,7 @@ func newPlan(t *testing.T, posts []*source.Post, formats ...feedgen.Format) *fee
 
 func build(t *testing.T, plan *feedgen.Plan, prev *feedgen.Snapshot) map[string]*feedgen.Document {
 	t.Helper()
-	docs, _, err := New(plan).Build(context.Background(), prev)
+	docs, _, err := New(plan, Options{}).Build(context.Background(), prev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +77,10 @@ func build(t *testing.T, plan *feedgen.Plan, prev *feedgen.Snapshot) map[string]
 
 func TestPaths(t *testing.T) {
 	plan := newPlan(t, testPosts())
-	got := strings.Join(New(plan).Paths(), " ")
-	want := "categories/notes/index.html feeds.opml index.html tags/c-cedb1bac/index.html tags/c/index.html tags/feeds/index.html tags/go/index.html tags/日本語/index.html"
+	got := strings.Join(New(plan, Options{}).Paths(), " ")
+	want := "categories/notes/discovery.html categories/notes/index.html discovery.html feeds.opml index.html " +
+		"tags/c-cedb1bac/discovery.html tags/c-cedb1bac/index.html tags/c/discovery.html tags/c/index.html tags/feeds/discovery.html " +
+		"tags/feeds/index.html tags/go/discovery.html tags/go/index.html tags/日本語/discovery.html tags/日本語/index.html"
 	if got != want {
 		t.Errorf("paths\n got %s\nwant %s", got, want)
 	}
@@ -166,14 +168,14 @@ func TestPageNeedsRenderedPosts(t *testing.T) {
 	posts := testPosts()
 	plan := newPlan(t, posts)
 	posts[0].ReleaseHTML()
-	if _, _, err := New(plan).Build(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "not rendered") {
+	if _, _, err := New(plan, Options{}).Build(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "not rendered") {
 		t.Fatalf("err = %v", err)
 	}
-	lacking := New(plan).Lacking(nil)
+	lacking := New(plan, Options{}).Lacking(nil)
 	if len(lacking) != len(posts) {
 		t.Errorf("lacking %d posts, want %d", len(lacking), len(posts))
 	}
-	if got := New(plan).Lacking(holdsAll{}); len(got) != 0 {
+	if got := New(plan, Options{}).Lacking(holdsAll{}); len(got) != 0 {
 		t.Errorf("lacking %d posts with every page held", len(got))
 	}
 }
@@ -187,7 +189,7 @@ func (holdsAll) Holds(feedgen.PlannedDocument) bool { return true }
 func TestFingerprints(t *testing.T) {
 	fps := func(posts []*source.Post, formats ...feedgen.Format) map[string]feedgen.Fingerprint {
 		out := map[string]feedgen.Fingerprint{}
-		for _, d := range New(newPlan(t, posts, formats...)).docs {
+		for _, d := range New(newPlan(t, posts, formats...), Options{}).docs {
 			out[d.path] = d.fp
 		}
 		return out
@@ -212,14 +214,17 @@ func TestFingerprints(t *testing.T) {
 		}, nil, []string{"tags/go/index.html", "tags/日本語/index.html"}},
 		{"new post in a new tag", func(p []*source.Post) []*source.Post {
 			return append(p, post(0, "Zero", []string{"zero"}, nil))
-		}, nil, []string{"feeds.opml", "index.html", "tags/zero/index.html"}},
+		}, nil, []string{"feeds.opml", "index.html", "tags/zero/discovery.html", "tags/zero/index.html"}},
 		{"formats", func(p []*source.Post) []*source.Post { return p }, []feedgen.Format{feedgen.RSS},
-			[]string{"categories/notes/index.html", "feeds.opml", "index.html", "tags/c-cedb1bac/index.html", "tags/c/index.html", "tags/feeds/index.html", "tags/go/index.html", "tags/日本語/index.html"}},
+			[]string{"categories/notes/discovery.html", "categories/notes/index.html", "discovery.html", "feeds.opml", "index.html",
+				"tags/c-cedb1bac/discovery.html", "tags/c-cedb1bac/index.html", "tags/c/discovery.html", "tags/c/index.html",
+				"tags/feeds/discovery.html", "tags/feeds/index.html", "tags/go/discovery.html", "tags/go/index.html",
+				"tags/日本語/discovery.html", "tags/日本語/index.html"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := fps(tc.edit(testPosts()), tc.formats...)
 			var changed []string
-			for _, p := range New(newPlan(t, tc.edit(testPosts()), tc.formats...)).Paths() {
+			for _, p := range New(newPlan(t, tc.edit(testPosts()), tc.formats...), Options{}).Paths() {
 				if got[p] != base[p] {
 					changed = append(changed, p)
 				}
@@ -238,7 +243,7 @@ func TestBuildReuses(t *testing.T) {
 	prev := &feedgen.Snapshot{Docs: first}
 	posts := testPosts()
 	posts[1].Title = "Edited"
-	docs, made, err := New(newPlan(t, posts)).Build(context.Background(), prev)
+	docs, made, err := New(newPlan(t, posts), Options{}).Build(context.Background(), prev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +279,7 @@ func TestJob(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	plan := newPlan(t, testPosts())
 	ctx := context.Background()
-	if _, err := outtree.Write(ctx, dir, New(plan).Job(), outtree.Options{Workers: 2}); err != nil {
+	if _, err := outtree.Write(ctx, dir, New(plan, Options{}).Job(), outtree.Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
 	for path, d := range build(t, plan, nil) {
@@ -283,7 +288,7 @@ func TestJob(t *testing.T) {
 			t.Errorf("%s: err %v, differs from Build's", path, err)
 		}
 	}
-	st, err := outtree.Write(ctx, dir, New(newPlan(t, testPosts())).Job(), outtree.Options{Workers: 2})
+	st, err := outtree.Write(ctx, dir, New(newPlan(t, testPosts()), Options{}).Job(), outtree.Options{Workers: 2})
 	if err != nil || !st.Unchanged {
 		t.Errorf("second write: %+v, %v", st, err)
 	}
@@ -445,10 +450,16 @@ func TestIcon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := New(newPlan(t, testPosts()))
-	with := New(plan)
+	plain := New(newPlan(t, testPosts()), Options{})
+	with := New(plan, Options{})
 	docs := build(t, plan, nil)
 	for i, d := range with.docs {
+		if d.kind == discoverySnippet {
+			if d.fp != plain.docs[i].fp {
+				t.Errorf("%s: a snippet shows no icon, yet its fingerprint changed", d.path)
+			}
+			continue
+		}
 		if d.fp == plain.docs[i].fp {
 			t.Errorf("%s: fingerprint kept with an icon", d.path)
 		}
@@ -530,7 +541,7 @@ func TestAuthorPages(t *testing.T) {
 	again := authorPlan(t, map[string]feedgen.Author{
 		"jdoe": {Name: "Jane Doe", URL: "https://example.org/about/jane-doe/"},
 	})
-	set := New(again)
+	set := New(again, Options{})
 	for _, path := range []string{IndexName, OPMLName, "authors/jdoe/index.html"} {
 		for _, d := range set.docs {
 			if d.path == path && prev.Holds(d.planned()) {

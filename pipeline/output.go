@@ -10,18 +10,18 @@ import (
 	"github.com/syndicate/syndicate/source"
 )
 
-// Output is where a build's documents go: the plan's feeds and the pages
-// and OPML file about them (package pages). An output that already holds
-// some of a plan's documents (from an earlier build) says so through
-// Lacking, so that only the posts of the others are rendered, and keeps
-// them rather than encode them again.
+// Output is where a build's documents go: the plan's feeds and the
+// documents about them (package pages: pg, made from the plan). An
+// output that already holds some of them (from an earlier build) says so
+// through Lacking, so that only the posts of the others are rendered, and
+// keeps them rather than encode them again.
 type Output interface {
 	// Lacking lists, in the order of plan.Needed, the posts listed by the
-	// plan's documents that this output does not already hold: Write
-	// reads the HTML of these posts only.
-	Lacking(plan *feedgen.Plan) []*source.Post
-	// Write publishes the plan's documents, whole or not at all.
-	Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error)
+	// documents that this output does not already hold: Write reads the
+	// HTML of these posts only.
+	Lacking(plan *feedgen.Plan, pg *pages.Set) []*source.Post
+	// Write publishes the documents, whole or not at all.
+	Write(ctx context.Context, plan *feedgen.Plan, pg *pages.Set) (outtree.Stats, error)
 	// Published describes the documents the last Write published, for
 	// the publication state.
 	Published() ([]outtree.Entry, error)
@@ -49,20 +49,20 @@ func (m *Memory) Snapshot() *feedgen.Snapshot {
 }
 
 // Lacking lists the posts of the documents the last snapshot lacks.
-func (m *Memory) Lacking(plan *feedgen.Plan) []*source.Post {
+func (m *Memory) Lacking(plan *feedgen.Plan, pg *pages.Set) []*source.Post {
 	snap := m.Snapshot()
-	return union(plan, plan.PostsToEncode(snap), pages.New(plan).Lacking(snap))
+	return union(plan, plan.PostsToEncode(snap), pg.Lacking(snap))
 }
 
 // Write encodes the plan's documents that the last snapshot lacks and
 // makes the result the snapshot.
-func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error) {
+func (m *Memory) Write(ctx context.Context, plan *feedgen.Plan, pg *pages.Set) (outtree.Stats, error) {
 	prev := m.Snapshot()
 	snap, err := plan.Build(ctx, prev)
 	if err != nil {
 		return outtree.Stats{}, err
 	}
-	docs, made, err := pages.New(plan).Build(ctx, prev)
+	docs, made, err := pg.Build(ctx, prev)
 	if err != nil {
 		return outtree.Stats{}, err
 	}
@@ -94,14 +94,14 @@ func (m *Memory) Published() ([]outtree.Entry, error) {
 type Dir string
 
 // Lacking lists the posts of the documents the folder does not hold.
-func (d Dir) Lacking(plan *feedgen.Plan) []*source.Post {
+func (d Dir) Lacking(plan *feedgen.Plan, pg *pages.Set) []*source.Post {
 	held := feedgen.ReadTree(string(d))
-	return union(plan, plan.PostsToEncode(held), pages.New(plan).Lacking(held))
+	return union(plan, plan.PostsToEncode(held), pg.Lacking(held))
 }
 
-// Write writes the plan's documents into the folder.
-func (d Dir) Write(ctx context.Context, plan *feedgen.Plan) (outtree.Stats, error) {
-	return plan.WriteTree(ctx, string(d), pages.New(plan).Job())
+// Write writes the documents into the folder.
+func (d Dir) Write(ctx context.Context, plan *feedgen.Plan, pg *pages.Set) (outtree.Stats, error) {
+	return plan.WriteTree(ctx, string(d), pg.Job())
 }
 
 // union is the posts of both lists, each in the order of plan.Needed, in

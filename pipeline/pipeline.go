@@ -21,6 +21,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/outtree"
+	"github.com/syndicate/syndicate/pages"
 	"github.com/syndicate/syndicate/pubstate"
 	"github.com/syndicate/syndicate/source"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	Site feedgen.Site
 	// Feeds chooses what each document holds.
 	Feeds feedgen.Options
+	// Pages chooses the documents made beside the feeds beyond those
+	// every build makes (package pages).
+	Pages pages.Options
 	// Incremental keeps, between builds, what the last build read: the
 	// index of the files, its survey and plan, and, where the kernel can
 	// report changes (Watch), a watch on the folder. A build then reads
@@ -218,6 +222,7 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 	opts.Prev, opts.Incremental = prev, b.cfg.Incremental
 	posts := scanned.Posts
 	var plan *feedgen.Plan
+	var pg *pages.Set
 	var err error
 	for {
 		plan, err = feedgen.NewPlan(site, opts, posts)
@@ -238,8 +243,9 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 		}
 		failed := sc.Render(ctx, todo)
 		if len(failed) == 0 {
+			pg = pages.New(plan, b.cfg.Pages) // fingerprints need the render sums
 			todo = todo[:0]
-			for _, p := range out.Lacking(plan) {
+			for _, p := range out.Lacking(plan, pg) {
 				if !p.Rendered() {
 					todo = append(todo, p)
 				}
@@ -279,7 +285,7 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 	res.Published = len(posts)
 	res.Feeds = len(plan.Feeds)
 	res.Documents = len(plan.Documents())
-	st, err := out.Write(ctx, plan)
+	st, err := out.Write(ctx, plan, pg)
 	if err != nil {
 		return res, err
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/pages"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/rebuild"
 )
@@ -200,9 +201,23 @@ func buildSnapshot(t testing.TB, cfg *config.Config, now time.Time) (*pipeline.R
 // and OPML with encoding/xml in strict mode (one root element, nothing but
 // white space around it, no character XML forbids), JSON Feed with
 // encoding/json (one object with an items array), pages as UTF-8 HTML5
-// (package pages holds them to a strict parser).
+// and discovery snippets as autodiscovery links (package pages holds both
+// to a strict parser), the nginx include as text.
 func checkWellFormed(path string, body []byte) error {
 	switch {
+	case strings.HasSuffix(path, pages.DiscoveryName):
+		text, ok := strings.CutSuffix(string(body), "\n")
+		for _, l := range strings.Split(text, "\n") {
+			if !ok || !utf8.ValidString(l) || !strings.HasPrefix(l, `<link rel="alternate" type="`) || !strings.HasSuffix(l, `">`) {
+				return fmt.Errorf("%s: line %q is not an autodiscovery link", path, l)
+			}
+		}
+		return nil
+	case strings.HasSuffix(path, pages.NginxName):
+		if !utf8.Valid(body) || !bytes.Contains(body, []byte("rewrite ")) {
+			return fmt.Errorf("%s: not an nginx include", path)
+		}
+		return nil
 	case strings.HasSuffix(path, ".html"):
 		if !utf8.Valid(body) || !bytes.HasPrefix(body, []byte("<!DOCTYPE html>\n")) {
 			return fmt.Errorf("%s: not an HTML5 page", path)

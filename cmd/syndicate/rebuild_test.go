@@ -42,8 +42,8 @@ func TestRebuildWithIdenticalInputKeepsDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	set1 := srv.Served()
-	if set1.Len() != 21 {
-		t.Fatalf("%d documents, want 21 (5 feeds × 3 formats, a page per feed but the site's, the index page and the OPML file)", set1.Len())
+	if set1.Len() != 26 {
+		t.Fatalf("%d documents, want 26 (5 feeds × 3 formats, a page per feed but the site's, the index page, the OPML file and a discovery snippet per feed)", set1.Len())
 	}
 	first := handlertest.Do(srv, "GET", "/feed.rss", "Accept-Encoding", "gzip")
 	docs := map[string]any{}
