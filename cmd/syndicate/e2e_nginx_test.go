@@ -29,7 +29,10 @@ const nginxBin = "/usr/sbin/nginx"
 // real nginx configured with deploy/nginx.conf (the README's snippet, only
 // the two ports substituted), fetches every document through the proxy,
 // checks types, validators, 304s and gzip, then runs the project's
-// independent feed checkers against the proxy.
+// independent feed checkers against the proxy. A second nginx serves
+// `syndicate build`'s output as files (deploy/nginx-static.conf) with the
+// WordPress include, and must answer every WordPress feed URL as serve
+// does (testWordPressStatic).
 func TestNginxEndToEnd(t *testing.T) {
 	if _, err := os.Stat(nginxBin); err != nil {
 		t.Skipf("%s not installed (Debian package nginx-light)", nginxBin)
@@ -41,14 +44,15 @@ func TestNginxEndToEnd(t *testing.T) {
 	if _, err := os.Stat(content); err != nil {
 		content = "testdata/content"
 	}
-	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n")
+	const wordpress = "  wordpress_urls: true\n  wordpress_category_base: kategorie\n"
+	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n"+wordpress)
 	svc, _, stop := startServe(t, "--config", cfgPath)
 	waitReady(t, svc+"/feeds/readyz")
 	_, svcPort, _ := net.SplitHostPort(strings.TrimPrefix(svc, "http://"))
 
 	// Builds are deterministic: an identical build tells what must be served.
 	_, snap := buildSnapshot(t, cfg, time.Now())
-	proxy := startNginx(t, svcPort)
+	proxy := startNginx(t, "../../deploy/nginx.conf", map[string]string{"server 127.0.0.1:8080;": "server 127.0.0.1:" + svcPort + ";"})
 
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
 	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
@@ -150,6 +154,18 @@ func TestNginxEndToEnd(t *testing.T) {
 		t.Errorf("readyz through nginx: %d", resp.StatusCode)
 	}
 
+	testWordPressStatic(t, content, "server:\n  path_prefix: /feeds\n"+wordpress, svc, "feed.rss")
+	// A site that publishes no RSS: the forms asking for it get Atom, in
+	// nginx as in serve.
+	noRSS := "feeds:\n  formats: [json, atom]\nserver:\n  path_prefix: /feeds\n" + wordpress
+	_, noRSSPath := writeConfig(t, content, noRSS)
+	svcNoRSS, _, stopNoRSS := startServe(t, "--config", noRSSPath)
+	waitReady(t, svcNoRSS+"/feeds/readyz")
+	testWordPressStatic(t, content, noRSS, svcNoRSS, "feed.atom")
+	if code := stopNoRSS(); code != exitOK {
+		t.Errorf("serve (no RSS) exited with %d", code)
+	}
+
 	runFeedcheck(t, proxy, snap)
 
 	if code := stop(); code != exitOK {
@@ -176,12 +192,13 @@ func checkHeaders(t *testing.T, name string, resp *http.Response, d *feedgen.Doc
 
 func isASCII(s string) bool { return utf8.RuneCountInString(s) == len(s) }
 
-// startNginx runs nginx in the foreground as a child process with
-// deploy/nginx.conf proxying to 127.0.0.1:svcPort, and returns its
-// host:port. Everything nginx writes stays in a temp folder.
-func startNginx(t *testing.T, svcPort string) string {
+// startNginx runs nginx in the foreground as a child process with the
+// server block of file (one of deploy/'s), its "listen 80;" set to a free
+// port and each key of repl replaced (exactly once) by its value, and
+// returns its host:port. Everything nginx writes stays in a temp folder.
+func startNginx(t *testing.T, file string, repl map[string]string) string {
 	t.Helper()
-	site, err := os.ReadFile("../../deploy/nginx.conf")
+	site, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,10 +215,11 @@ func startNginx(t *testing.T, svcPort string) string {
 	var lastErr string
 	for range 3 {
 		port := freePort(t)
-		conf := substituteOnce(t, string(site), map[string]string{
-			"listen 80;":             "listen 127.0.0.1:" + port + ";",
-			"server 127.0.0.1:8080;": "server 127.0.0.1:" + svcPort + ";",
-		})
+		subst := map[string]string{"listen 80;": "listen 127.0.0.1:" + port + ";"}
+		for k, v := range repl {
+			subst[k] = v
+		}
+		conf := substituteOnce(t, file, string(site), subst)
 		os.WriteFile(filepath.Join(dir, "site.conf"), []byte(conf), 0o644)
 		main := fmt.Sprintf(`daemon off;
 master_process off;
@@ -264,13 +282,14 @@ http {
 	return ""
 }
 
-// substituteOnce replaces each key exactly once, so an edit to the shipped
-// config that would make the test check something else fails loudly.
-func substituteOnce(t *testing.T, s string, repl map[string]string) string {
+// substituteOnce replaces each key exactly once in file's text s, so an
+// edit to the shipped config that would make the test check something
+// else fails loudly.
+func substituteOnce(t *testing.T, file, s string, repl map[string]string) string {
 	t.Helper()
 	for old, new := range repl {
 		if n := strings.Count(s, old); n != 1 {
-			t.Fatalf("deploy/nginx.conf: %q occurs %d times, want 1", old, n)
+			t.Fatalf("%s: %q occurs %d times, want 1", file, old, n)
 		}
 		s = strings.Replace(s, old, new, 1)
 	}
@@ -343,4 +362,143 @@ func isFeedDocument(p string) bool {
 		}
 	}
 	return false
+}
+
+// testWordPressStatic builds the site of content with config extra (as
+// serve at svc has it, with a publication state of its own) with
+// `syndicate build` and serves the output as files with a real nginx configured by
+// deploy/nginx-static.conf, which includes the wordpress-urls.nginx.conf
+// the build wrote. Every WordPress feed URL form must answer through it
+// in place (200, no redirect) with the bytes and type of the document
+// nginx serves at its canonical URL, and every URL of the list, those
+// that must be 404 included, must get the same answer from nginx as from
+// serve at svc (the same config: server.WordPress answers at the root).
+// The include and server.WordPress are one behaviour written twice; this
+// holds them together. rss is the document that answers the forms asking
+// for RSS: feed.rss, or a stand-in where the site publishes no RSS.
+func testWordPressStatic(t *testing.T, content, extra, svc, rss string) {
+	t.Helper()
+	_, cfgPath := writeConfig(t, content, extra)
+	out := filepath.Join(t.TempDir(), "public")
+	if code, stderr := runBuildCmd(cfgPath, out); code != exitOK {
+		t.Fatalf("build: exit %d\n%s", code, stderr)
+	}
+	static := "http://" + startNginx(t, "../../deploy/nginx-static.conf", map[string]string{
+		"include /srv/public/": "include " + out + "/",
+		"alias /srv/public/;":  "alias " + out + "/;",
+	})
+	// A feed of each kind: with a non-ASCII slug where the content has
+	// one, or an ASCII one (nginx cannot decode a query argument).
+	pick := func(kind string, ascii bool) string {
+		entries, err := os.ReadDir(filepath.Join(out, kind))
+		if err != nil || len(entries) == 0 {
+			t.Fatalf("no %s in the build: %v", kind, err)
+		}
+		for _, e := range entries {
+			if isASCII(e.Name()) == ascii {
+				return e.Name()
+			}
+		}
+		return entries[0].Name()
+	}
+	tag, cat, author := url.PathEscape(pick("tags", false)), url.PathEscape(pick("categories", false)), url.PathEscape(pick("authors", false))
+	qcat, qauthor := pick("categories", true), pick("authors", true)
+	q := url.QueryEscape
+	// Each URL and the document that answers it, "" for none (404). The
+	// config's category base is kategorie; the tag base is WordPress's.
+	cases := []struct{ target, want string }{
+		{"/feed/", "feed.rss"}, {"/feed", "feed.rss"}, {"/feed/rss2/", "feed.rss"}, {"/feed/rss2", "feed.rss"},
+		{"/feed/rss/", "feed.rss"}, {"/feed/rdf/", "feed.rss"}, {"/feed/rdf", "feed.rss"},
+		{"/feed/atom/", "feed.atom"}, {"/feed/atom", "feed.atom"},
+		{"/tag/go/feed/", "tags/go/feed.rss"}, {"/tag/go/feed", "tags/go/feed.rss"}, {"/tag/go/feed/rss2/", "tags/go/feed.rss"},
+		{"/tag/go/feed/atom/", "tags/go/feed.atom"}, {"/tag/go/feed/atom", "tags/go/feed.atom"},
+		{"/tag/" + tag + "/feed/", "tags/" + tag + "/feed.rss"},
+		{"/kategorie/" + cat + "/feed/", "categories/" + cat + "/feed.rss"},
+		{"/kategorie/parent/" + cat + "/feed/atom/", "categories/" + cat + "/feed.atom"},
+		{"/kategorie/a/b/" + cat + "/feed", "categories/" + cat + "/feed.rss"},
+		{"/author/" + author + "/feed/", "authors/" + author + "/feed.rss"},
+		{"/author/" + author + "/feed/atom/", "authors/" + author + "/feed.atom"},
+		{"/?feed=rss2", "feed.rss"}, {"/?feed=rss", "feed.rss"}, {"/?feed=rdf", "feed.rss"}, {"/?feed=", "feed.rss"},
+		{"/?feed=atom", "feed.atom"}, {"/index.php?feed=rss2", "feed.rss"},
+		{"/?tag=go&feed=rss2", "tags/go/feed.rss"}, {"/?feed=atom&tag=go", "tags/go/feed.atom"},
+		{"/?tag=go&tag=nope&feed=atom&feed=rss2", "tags/go/feed.atom"},
+		{"/?category_name=" + qcat + "&feed=rss2", "categories/" + qcat + "/feed.rss"},
+		{"/?category_name=parent/" + qcat + "/&feed=atom", "categories/" + qcat + "/feed.atom"},
+		{"/?author_name=" + qauthor + "&feed=atom", "authors/" + qauthor + "/feed.atom"},
+		{"/?author_name=" + qauthor + "&category_name=" + qcat + "&feed=rss2", "categories/" + qcat + "/feed.rss"},
+		// Not a feed of this site, or not a WordPress feed URL.
+		{"/feed/foo/", ""}, {"/feed/json/", ""}, {"/feed/feed/", ""}, {"/tag/nope/feed/", ""},
+		{"/category/" + cat + "/feed/", ""}, {"/tag/go/", ""}, {"/tag/go/extra/feed/", ""},
+		{"/author/a/b/feed/", ""}, {"/tags/go/feed/", ""}, {"/feeds/feed/", ""},
+		{"/?feed=json", ""}, {"/?feed=rss2x", ""}, {"/?tag=nope&feed=rss2", ""}, {"/?tag=..&feed=rss2", ""},
+		{"/?tag=a/b&feed=rss2", ""}, {"/?tag=&feed=rss2", ""}, {"/?tag=&category_name=" + cat + "&feed=rss2", ""},
+		{"/?category_name=&feed=rss2", ""}, {"/?tag=go", ""}, {"/other?feed=rss2", ""},
+		{"/?tag=" + q("../go") + "&feed=rss2", ""},
+	}
+	client := &http.Client{
+		Transport:     &http.Transport{DisableCompression: true},
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	type answer struct {
+		code        int
+		ctype, body string
+	}
+	get := func(base, target string) answer {
+		t.Helper()
+		resp, err := client.Get(base + target)
+		if err != nil {
+			t.Fatalf("GET %s%s: %v", base, target, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("GET %s%s: %v", base, target, err)
+		}
+		return answer{resp.StatusCode, resp.Header.Get("Content-Type"), string(b)}
+	}
+	for _, tc := range cases {
+		got, served := get(static, tc.target), get(svc, tc.target)
+		if tc.want == "" {
+			if got.code != 404 || served.code != 404 {
+				t.Errorf("%s: nginx %d, serve %d, want 404 from both", tc.target, got.code, served.code)
+			}
+			continue
+		}
+		want := strings.Replace(tc.want, "feed.rss", rss, 1)
+		canonical := get(static, "/feeds/"+want)
+		if canonical.code != 200 || got != canonical {
+			t.Errorf("%s: nginx %d %q (%d bytes), want %s's 200 %q (%d bytes)", tc.target, got.code, got.ctype, len(got.body), want, canonical.ctype, len(canonical.body))
+		}
+		if served != got {
+			t.Errorf("%s: serve %d %q (%d bytes), nginx %d %q (%d bytes)", tc.target, served.code, served.ctype, len(served.body), got.code, got.ctype, len(got.body))
+		}
+	}
+	// The include is in the tree but not served; serve's types are
+	// nginx's for every document (the shipped types block).
+	if a := get(static, "/feeds/"+pages.NginxName); a.code != 404 {
+		t.Errorf("nginx serves its own include: %d", a.code)
+	}
+	for _, p := range []string{"feed.json", "feeds.opml", "tags/go/" + pages.DiscoveryName, "tags/go/"} {
+		if s, n := get(svc, "/feeds/"+p), get(static, "/feeds/"+p); s != n {
+			t.Errorf("/feeds/%s: serve %d %q, nginx %d %q, or the bodies differ", p, s.code, s.ctype, n.code, n.ctype)
+		}
+	}
+	// What the include cannot do (README): nginx decodes no query
+	// argument, so an escaped slug there is not found; and it merges
+	// slashes before matching where serve does not.
+	for _, tc := range []struct {
+		target             string
+		nginxCode, svcCode int
+	}{
+		{"/?tag=" + q(pick("tags", false)) + "&feed=rss2", 404, 200},
+		{"/tag/go//feed/", 200, 404},
+	} {
+		if isASCII(pick("tags", false)) && strings.HasPrefix(tc.target, "/?tag=") {
+			continue
+		}
+		if n, s := get(static, tc.target).code, get(svc, tc.target).code; n != tc.nginxCode || s != tc.svcCode {
+			t.Errorf("%s: nginx %d, serve %d; the README says %d and %d", tc.target, n, s, tc.nginxCode, tc.svcCode)
+		}
+	}
 }
