@@ -394,7 +394,8 @@ func TestHostileText(t *testing.T) {
 
 // TestStrictHTML: every page, hostile ones included, parses without a
 // single error under html5lib's strict mode, the W3C feed validator's
-// rule for HTML.
+// rule for HTML; so does every discovery snippet put in a page's <head>
+// as a theme would.
 func TestStrictHTML(t *testing.T) {
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
@@ -410,9 +411,14 @@ func TestStrictHTML(t *testing.T) {
 	var files []string
 	add := func(name string, docs map[string]*feedgen.Document) {
 		for path, d := range docs {
-			if d.Format == HTML {
+			body := d.Body
+			if d.Format == Fragment {
+				body = []byte("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>A theme's page</title>\n" +
+					string(d.Body) + "</head>\n<body>\n<p>Text.</p>\n</body>\n</html>\n")
+			}
+			if d.Format == HTML || d.Format == Fragment {
 				f := filepath.Join(dir, fmt.Sprintf("%s-%d.html", name, len(files)))
-				if err := os.WriteFile(f, d.Body, 0o644); err != nil {
+				if err := os.WriteFile(f, body, 0o644); err != nil {
 					t.Fatal(err)
 				}
 				files = append(files, f+"\t"+path)
