@@ -294,6 +294,15 @@ func (c *Config) Validate() error {
 			bad(key, "%q must be one path segment (not feed or author), e.g. tag", v)
 		}
 	}
+	if feeds := c.Site.FeedsURL; c.Server.WordPressURLs && httpURL(c.Site.URL) {
+		if feeds == "" {
+			feeds = withSlash(c.Site.URL) + "feeds/"
+		}
+		// build's nginx include rewrites to the tree's path.
+		if u, err := url.Parse(feeds); err == nil && strings.ContainsAny(u.Path, "$?") {
+			bad("site.feeds_url", "%q: with server.wordpress_urls its path cannot hold $ or an escaped ? (nginx's include rewrites to it)", feeds)
+		}
+	}
 	switch c.Server.BrowserPages {
 	case "off", "negotiate":
 	default:

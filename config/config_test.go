@@ -21,6 +21,9 @@ func TestConfigServerKeys(t *testing.T) {
 		{"server:\n  wordpress_urls: true\n  wordpress_tag_base: schlagwort\n", ""},
 		{"server:\n  wordpress_category_base: a/b\n", "server.wordpress_category_base"},
 		{"server:\n  wordpress_tag_base: \"\"\n", "server.wordpress_tag_base"},
+		{"  feeds_url: https://example.org/f$x/\nserver:\n  wordpress_urls: true\n", "site.feeds_url"}, // under site:
+		{"  feeds_url: https://example.org/f%3Fx/\nserver:\n  wordpress_urls: true\n", "site.feeds_url"},
+		{"  feeds_url: https://example.org/f$x/\n", ""},                          // no include to write
 		{"  icon: /favicon.png\n  logo: https://cdn.example.org/logo.png\n", ""}, // under site:
 		{"  icon: javascript:alert(1)\n", "site.icon"},
 		{"  logo: \"data:image/png;base64,AA\"\n", "site.logo"},
