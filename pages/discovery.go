@@ -2,6 +2,8 @@ package pages
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"html/template"
 	"time"
 
@@ -16,8 +18,7 @@ var discoveryTemplate = template.Must(template.New("discovery").Parse(
 
 // snippetLinks are the links of a feed's discovery snippet: the feed in
 // each format written, the main one first, then the site feed likewise
-// (once, in the site feed's own snippet). They are all the snippet's
-// inputs, so they are its fingerprint's too.
+// (once, in the site feed's own snippet).
 func (s *Set) snippetLinks(f *feedgen.Feed) []altLink {
 	from := f.Dir() + DiscoveryName
 	links := s.discovery(f, from)
@@ -27,17 +28,32 @@ func (s *Set) snippetLinks(f *feedgen.Feed) []altLink {
 	return links
 }
 
-// discoveryFingerprint is the fingerprint of a feed's snippet.
-func (s *Set) discoveryFingerprint(f *feedgen.Feed) feedgen.Fingerprint {
+// snippetBase hashes what every snippet's links depend on: the feeds'
+// address, the formats and the site feed's title.
+func (s *Set) snippetBase() feedgen.Fingerprint {
 	h := newHasher()
 	h.str("syndicate discovery snippet")
 	h.int(Version)
-	for _, l := range s.snippetLinks(f) {
-		h.str(string(l.Type))
-		h.str(l.Title)
-		h.str(l.URL)
+	h.str(s.plan.Site.FeedsURL)
+	for _, f := range s.plan.Options.Formats {
+		h.str(string(f))
 	}
+	h.str(s.plan.Title(s.site))
 	return h.sum()
+}
+
+// discoveryFingerprint is the fingerprint of a feed's snippet: base
+// (snippetBase) and what its own links add, the feed's kind, slug and
+// title, each with its length. It builds no link, and hashes in one call
+// from buf (reused, returned grown), as every rebuild takes every
+// snippet's.
+func (s *Set) discoveryFingerprint(base feedgen.Fingerprint, f *feedgen.Feed, buf []byte) (feedgen.Fingerprint, []byte) {
+	buf = append(buf[:0], base[:]...)
+	for _, v := range []string{string(f.Kind), f.Slug, s.plan.Title(f)} {
+		buf = binary.AppendUvarint(buf, uint64(len(v)))
+		buf = append(buf, v...)
+	}
+	return sha256.Sum256(buf), buf
 }
 
 // discoverySnippet is a feed's snippet; its time is the feed's last

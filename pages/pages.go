@@ -188,8 +188,11 @@ func New(plan *feedgen.Plan, opts Options) *Set {
 		h.h.Write(fp[:])
 		s.docs = append(s.docs, doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.sum()})
 	}
+	snippets, buf := s.snippetBase(), make([]byte, 0, 256)
 	for _, f := range plan.Feeds {
-		s.docs = append(s.docs, doc{path: f.Dir() + DiscoveryName, kind: discoverySnippet, feed: f, fp: s.discoveryFingerprint(f)})
+		var fp feedgen.Fingerprint
+		fp, buf = s.discoveryFingerprint(snippets, f, buf)
+		s.docs = append(s.docs, doc{path: f.Dir() + DiscoveryName, kind: discoverySnippet, feed: f, fp: fp})
 	}
 	if opts.WordPress != nil {
 		s.docs = append(s.docs, doc{path: NginxName, kind: nginxInclude, fp: s.nginxFingerprint()})
