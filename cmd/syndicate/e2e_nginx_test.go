@@ -474,10 +474,15 @@ func testWordPressStatic(t *testing.T, content, extra, svc, rss string) {
 			t.Errorf("%s: serve %d %q (%d bytes), nginx %d %q (%d bytes)", tc.target, served.code, served.ctype, len(served.body), got.code, got.ctype, len(got.body))
 		}
 	}
-	// The include is in the tree but not served; serve's types are
-	// nginx's for every document (the shipped types block).
-	if a := get(static, "/feeds/"+pages.NginxName); a.code != 404 {
-		t.Errorf("nginx serves its own include: %d", a.code)
+	// The include and the marker are in the tree but not served; serve's
+	// types are nginx's for every document (the shipped types block).
+	for _, p := range []string{pages.NginxName, ".syndicate-output"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("the build wrote no %s: %v", p, err)
+		}
+		if a := get(static, "/feeds/"+p); a.code != 404 {
+			t.Errorf("nginx serves %s: %d", p, a.code)
+		}
 	}
 	for _, p := range []string{"feed.json", "feeds.opml", "tags/go/" + pages.DiscoveryName, "tags/go/"} {
 		if s, n := get(svc, "/feeds/"+p), get(static, "/feeds/"+p); s != n {
