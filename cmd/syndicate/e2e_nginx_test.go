@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/syndicate/syndicate/feedgen"
-	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pages"
 )
 
@@ -45,8 +44,8 @@ func TestNginxEndToEnd(t *testing.T) {
 		content = "testdata/content"
 	}
 	const wordpress = "  wordpress_urls: true\n  wordpress_category_base: kategorie\n"
-	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n"+wordpress)
-	svc, _, stop := startServe(t, "--config", cfgPath)
+	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n  access_log: true\n"+wordpress)
+	svc, logs, stop := startServe(t, "--config", cfgPath)
 	waitReady(t, svc+"/feeds/readyz")
 	_, svcPort, _ := net.SplitHostPort(strings.TrimPrefix(svc, "http://"))
 
@@ -54,105 +53,7 @@ func TestNginxEndToEnd(t *testing.T) {
 	_, snap := buildSnapshot(t, cfg, time.Now())
 	proxy := startNginx(t, "../../deploy/nginx.conf", map[string]string{"server 127.0.0.1:8080;": "server 127.0.0.1:" + svcPort + ";"})
 
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
-	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
-		t.Helper()
-		u := (&url.URL{Scheme: "http", Host: proxy, Path: path}).String()
-		req, _ := http.NewRequest(method, u, nil)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, u, err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, u, err)
-		}
-		return resp, b
-	}
-
-	nonASCII, gzipped := 0, 0
-	for _, p := range snap.Paths {
-		d := snap.Docs[p]
-		path := "/feeds/" + p
-		// Bytes and ETags are the build's; Last-Modified is when serve's
-		// publication state saw the bytes first, which only serve knows.
-		if direct, err := http.Head(svc + path); err == nil {
-			direct.Body.Close()
-			if lm, err := http.ParseTime(direct.Header.Get("Last-Modified")); err == nil {
-				dd := *d
-				dd.Modified = lm
-				d = &dd
-			}
-		}
-		if !isASCII(p) {
-			nonASCII++
-		}
-		resp, body := get("GET", path)
-		if resp.StatusCode != 200 {
-			t.Errorf("%s: status %d", p, resp.StatusCode)
-			continue
-		}
-		checkHeaders(t, p, resp, d, d.ETag)
-		if !bytes.Equal(body, docBytes(t, d)) {
-			t.Errorf("%s: body differs from the build's (%d vs %d bytes)", p, len(body), len(docBytes(t, d)))
-		}
-
-		resp, body = get("GET", path, "If-None-Match", d.ETag)
-		if resp.StatusCode != 304 || len(body) != 0 || resp.Header.Get("ETag") != d.ETag {
-			t.Errorf("%s: If-None-Match through nginx: %d, ETag %q, %d bytes", p, resp.StatusCode, resp.Header.Get("ETag"), len(body))
-		}
-
-		resp, body = get("GET", path, "Accept-Encoding", "gzip")
-		etag := d.ETag
-		if resp.Header.Get("Content-Encoding") == "gzip" {
-			gzipped++
-			etag = gzipETag(d.ETag)
-			body = handlertest.Gunzip(t, body)
-		}
-		if resp.StatusCode != 200 || !bytes.Equal(body, docBytes(t, d)) {
-			t.Errorf("%s: gzip through nginx: %d, body equal %v", p, resp.StatusCode, bytes.Equal(body, docBytes(t, d)))
-		}
-		checkHeaders(t, p+" (gzip)", resp, d, etag)
-
-		resp, _ = get("GET", path, "Accept-Encoding", "gzip", "If-None-Match", `"x", `+etag)
-		if resp.StatusCode != 304 || resp.Header.Get("ETag") != etag {
-			t.Errorf("%s: If-None-Match of the gzip variant: %d, ETag %q", p, resp.StatusCode, resp.Header.Get("ETag"))
-		}
-	}
-	if gzipped < len(snap.Paths)/2 {
-		t.Errorf("only %d of %d documents came gzipped through nginx", gzipped, len(snap.Paths))
-	}
-	if content != "testdata/content" && nonASCII == 0 {
-		t.Error("the example content has no non-ASCII feed path")
-	}
-	resp, body := get("HEAD", "/feeds/feed.atom")
-	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != fmt.Sprint(len(docBytes(t, snap.Docs["feed.atom"]))) {
-		t.Errorf("HEAD through nginx: %d, %d bytes, Content-Length %q", resp.StatusCode, len(body), resp.Header.Get("Content-Length"))
-	}
-	// The feed root is the index page, with its policy; the OPML file
-	// has its type (both also among the documents above).
-	for _, p := range []string{"/feeds/", "/feeds/tags/go/"} {
-		resp, body := get("GET", p)
-		want := docBytes(t, snap.Docs[strings.TrimPrefix(p, "/feeds/")+"index.html"])
-		if resp.StatusCode != 200 || !bytes.Equal(body, want) || resp.Header.Get("Content-Security-Policy") != pages.ContentSecurityPolicy {
-			t.Errorf("GET %s through nginx: %d, page %v, policy %q", p, resp.StatusCode, bytes.Equal(body, want), resp.Header.Get("Content-Security-Policy"))
-		}
-	}
-	if resp, _ := get("GET", "/feeds/feeds.opml"); resp.Header.Get("Content-Type") != "text/x-opml; charset=utf-8" {
-		t.Errorf("feeds.opml through nginx: %q", resp.Header.Get("Content-Type"))
-	}
-	for _, p := range []string{"/feeds/tags/", "/feeds/nope.rss", "/feeds/tags/%2e%2e/feed.rss"} {
-		if resp, _ := get("GET", p); resp.StatusCode != 404 {
-			t.Errorf("GET %s through nginx: %d, want 404", p, resp.StatusCode)
-		}
-	}
-	if resp, _ := get("GET", "/feeds/readyz"); resp.StatusCode != 200 {
-		t.Errorf("readyz through nginx: %d", resp.StatusCode)
-	}
+	checkBehindProxy(t, "nginx", proxy, svc, content, logs, snap)
 
 	testWordPressStatic(t, content, "server:\n  path_prefix: /feeds\n"+wordpress, svc, "feed.rss")
 	// A site that publishes no RSS: the forms asking for it get Atom, in
@@ -170,23 +71,6 @@ func TestNginxEndToEnd(t *testing.T) {
 
 	if code := stop(); code != exitOK {
 		t.Errorf("serve exited with %d", code)
-	}
-}
-
-func checkHeaders(t *testing.T, name string, resp *http.Response, d *feedgen.Document, etag string) {
-	t.Helper()
-	h := resp.Header
-	if h.Get("Content-Type") != d.ContentType {
-		t.Errorf("%s: Content-Type %q, want %q", name, h.Get("Content-Type"), d.ContentType)
-	}
-	if h.Get("ETag") != etag {
-		t.Errorf("%s: ETag %q, want %q (nginx must pass it unchanged, not weakened)", name, h.Get("ETag"), etag)
-	}
-	if !d.Modified.IsZero() && d.Modified.Unix() != 0 && h.Get("Last-Modified") != d.Modified.UTC().Format(http.TimeFormat) {
-		t.Errorf("%s: Last-Modified %q", name, h.Get("Last-Modified"))
-	}
-	if !strings.Contains(h.Get("Vary"), "Accept-Encoding") || h.Get("Cache-Control") != "public, max-age=300" {
-		t.Errorf("%s: Vary %q, Cache-Control %q", name, h.Get("Vary"), h.Get("Cache-Control"))
 	}
 }
 
@@ -307,14 +191,19 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// runFeedcheck runs ../shared/feedcheck/feedcheck --strict --url against
-// the proxy: the site's three feeds and every format of one non-ASCII tag
-// and one category (each document costs the checkers about half a second;
-// SYNDICATE_E2E_FEEDCHECK_ALL=1 checks all of them). Only feed documents
-// are checked: the snapshot's pages and OPML are not feeds.
+// runFeedcheck runs ../shared/feedcheck/feedcheck ($FEEDCHECK overrides
+// it) --strict --url against the proxy: the site's three feeds and every
+// format of one non-ASCII tag and one category (each document costs the
+// checkers about half a second; SYNDICATE_E2E_FEEDCHECK_ALL=1 checks all
+// of them). Only feed documents are checked: the snapshot's pages and
+// OPML are not feeds.
 func runFeedcheck(t *testing.T, proxy string, snap *feedgen.Snapshot) {
 	t.Helper()
-	feedcheck, _ := filepath.Abs("../../../shared/feedcheck/feedcheck")
+	feedcheck := os.Getenv("FEEDCHECK") // as in feedgen's TestFeedcheck
+	if feedcheck == "" {
+		feedcheck = "../../../shared/feedcheck/feedcheck"
+	}
+	feedcheck, _ = filepath.Abs(feedcheck)
 	if _, err := os.Stat(feedcheck); err != nil {
 		t.Logf("feedcheck not found at %s; skipping the external checks", feedcheck)
 		return
@@ -349,7 +238,7 @@ func runFeedcheck(t *testing.T, proxy string, snap *feedgen.Snapshot) {
 	if err != nil || m == nil || m[1] == "0" {
 		t.Fatalf("feedcheck %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	t.Logf("feedcheck on %d documents through nginx: %s", len(pick), last)
+	t.Logf("feedcheck on %d documents through %s: %s", len(pick), proxy, last)
 }
 
 // isFeedDocument reports whether a snapshot path names a feed document

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// caddyGlobal is the global options block the test puts before
+// deploy/Caddyfile (which has none): no admin endpoint, no automatic
+// HTTPS, so Caddy opens no port but the site's and asks no CA for
+// anything.
+const caddyGlobal = "{\n\tadmin off\n\tauto_https off\n}\n\n"
+
+// TestCaddyEndToEnd runs `syndicate serve` on the example content behind
+// a real Caddy (Debian's caddy) configured with deploy/Caddyfile, the
+// README's file, with only the site address and the upstream's port
+// substituted, and checks through it what the nginx test checks
+// (checkBehindProxy), then runs the project's feed checkers against it.
+func TestCaddyEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	caddy, err := exec.LookPath("caddy")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("caddy not installed (.ci/run installs Debian's caddy; CI must run the Caddy test)")
+		}
+		t.Skip("caddy not installed (Debian package caddy; .ci/run installs it)")
+	}
+	content := "../../example/content"
+	if _, err := os.Stat(content); err != nil {
+		content = "testdata/content"
+	}
+	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n  access_log: true\n")
+	svc, logs, stop := startServe(t, "--config", cfgPath)
+	waitReady(t, svc+"/feeds/readyz")
+	_, svcPort, _ := net.SplitHostPort(strings.TrimPrefix(svc, "http://"))
+
+	// Builds are deterministic: an identical build tells what must be served.
+	_, snap := buildSnapshot(t, cfg, time.Now())
+	proxy := startCaddy(t, caddy, svcPort)
+	checkBehindProxy(t, "Caddy", proxy, svc, content, logs, snap)
+	runFeedcheck(t, proxy, snap)
+
+	if code := stop(); code != exitOK {
+		t.Errorf("serve exited with %d", code)
+	}
+}
+
+// startCaddy runs caddy in the foreground as a child process, as this
+// user, with deploy/Caddyfile serving http://127.0.0.1:PORT (a free port)
+// and proxying to 127.0.0.1:svcPort, and returns its host:port. HOME and
+// the XDG folders point into a temp folder, so everything Caddy writes
+// (its autosaved config, its storage) stays there.
+func startCaddy(t *testing.T, caddy, svcPort string) string {
+	t.Helper()
+	site, err := os.ReadFile("../../deploy/Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out string
+	for range 3 {
+		port := freePort(t)
+		conf := caddyGlobal + substituteOnce(t, "deploy/Caddyfile", string(site), map[string]string{
+			"\nexample.org {":              "\nhttp://127.0.0.1:" + port + " {",
+			"reverse_proxy 127.0.0.1:8080": "reverse_proxy 127.0.0.1:" + svcPort,
+		})
+		confPath := filepath.Join(dir, "Caddyfile")
+		if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(caddy, "run", "--adapter", "caddyfile", "--config", confPath)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "HOME="+filepath.Join(dir, "home"),
+			"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"))
+		addr := "127.0.0.1:" + port
+		var ok bool
+		if ok, out = startProxy(t, cmd, addr); ok {
+			return addr
+		}
+		if !strings.Contains(out, "address already in use") {
+			break
+		}
+	}
+	t.Fatalf("caddy failed to start:\n%s", out)
+	return ""
+}
