@@ -1,13 +1,11 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // caddyGlobal is the global options block the test puts before
@@ -32,22 +30,12 @@ func TestCaddyEndToEnd(t *testing.T) {
 		}
 		t.Skip("caddy not installed (Debian package caddy; .ci/run installs it)")
 	}
-	content := "../../example/content"
-	if _, err := os.Stat(content); err != nil {
-		content = "testdata/content"
-	}
-	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n  access_log: true\n")
-	svc, logs, stop := startServe(t, "--config", cfgPath)
-	waitReady(t, svc+"/feeds/readyz")
-	_, svcPort, _ := net.SplitHostPort(strings.TrimPrefix(svc, "http://"))
+	svc := startProxiedServe(t, "")
+	proxy := startCaddy(t, caddy, svc.port)
+	checkBehindProxy(t, "Caddy", proxy, svc)
+	runFeedcheck(t, proxy, svc.snap)
 
-	// Builds are deterministic: an identical build tells what must be served.
-	_, snap := buildSnapshot(t, cfg, time.Now())
-	proxy := startCaddy(t, caddy, svcPort)
-	checkBehindProxy(t, "Caddy", proxy, svc, content, logs, snap)
-	runFeedcheck(t, proxy, snap)
-
-	if code := stop(); code != exitOK {
+	if code := svc.stop(); code != exitOK {
 		t.Errorf("serve exited with %d", code)
 	}
 }

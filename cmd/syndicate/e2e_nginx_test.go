@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -39,37 +38,26 @@ func TestNginxEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
-	content := "../../example/content"
-	if _, err := os.Stat(content); err != nil {
-		content = "testdata/content"
-	}
 	const wordpress = "  wordpress_urls: true\n  wordpress_category_base: kategorie\n"
-	cfg, cfgPath := writeConfig(t, content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n  access_log: true\n"+wordpress)
-	svc, logs, stop := startServe(t, "--config", cfgPath)
-	waitReady(t, svc+"/feeds/readyz")
-	_, svcPort, _ := net.SplitHostPort(strings.TrimPrefix(svc, "http://"))
+	svc := startProxiedServe(t, wordpress)
+	proxy := startNginx(t, "../../deploy/nginx.conf", map[string]string{"server 127.0.0.1:8080;": "server 127.0.0.1:" + svc.port + ";"})
+	checkBehindProxy(t, "nginx", proxy, svc)
 
-	// Builds are deterministic: an identical build tells what must be served.
-	_, snap := buildSnapshot(t, cfg, time.Now())
-	proxy := startNginx(t, "../../deploy/nginx.conf", map[string]string{"server 127.0.0.1:8080;": "server 127.0.0.1:" + svcPort + ";"})
-
-	checkBehindProxy(t, "nginx", proxy, svc, content, logs, snap)
-
-	testWordPressStatic(t, content, "server:\n  path_prefix: /feeds\n"+wordpress, svc, "feed.rss")
+	testWordPressStatic(t, svc.content, "server:\n  path_prefix: /feeds\n"+wordpress, svc.base, "feed.rss")
 	// A site that publishes no RSS: the forms asking for it get Atom, in
 	// nginx as in serve.
 	noRSS := "feeds:\n  formats: [json, atom]\nserver:\n  path_prefix: /feeds\n" + wordpress
-	_, noRSSPath := writeConfig(t, content, noRSS)
+	_, noRSSPath := writeConfig(t, svc.content, noRSS)
 	svcNoRSS, _, stopNoRSS := startServe(t, "--config", noRSSPath)
 	waitReady(t, svcNoRSS+"/feeds/readyz")
-	testWordPressStatic(t, content, noRSS, svcNoRSS, "feed.atom")
+	testWordPressStatic(t, svc.content, noRSS, svcNoRSS, "feed.atom")
 	if code := stopNoRSS(); code != exitOK {
 		t.Errorf("serve (no RSS) exited with %d", code)
 	}
 
-	runFeedcheck(t, proxy, snap)
+	runFeedcheck(t, proxy, svc.snap)
 
-	if code := stop(); code != exitOK {
+	if code := svc.stop(); code != exitOK {
 		t.Errorf("serve exited with %d", code)
 	}
 }
@@ -119,45 +107,14 @@ http {
 		confPath := filepath.Join(dir, "nginx.conf")
 		os.WriteFile(confPath, []byte(main), 0o644)
 
-		var out bytes.Buffer
 		cmd := exec.Command(nginxBin, "-p", dir+"/", "-e", filepath.Join(dir, "error.log"), "-c", confPath)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
 		addr := "127.0.0.1:" + port
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			select {
-			case <-exited:
-				log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-				lastErr = out.String() + string(log)
-				deadline = time.Time{}
-				continue
-			default:
-			}
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				t.Cleanup(func() {
-					cmd.Process.Signal(syscall.SIGTERM)
-					select {
-					case <-exited:
-					case <-time.After(5 * time.Second):
-						cmd.Process.Kill()
-						<-exited
-					}
-				})
-				return addr
-			}
-			time.Sleep(10 * time.Millisecond)
+		ok, out := startProxy(t, cmd, addr)
+		if ok {
+			return addr
 		}
-		if !deadline.IsZero() {
-			cmd.Process.Kill()
-			<-exited
-			t.Fatalf("nginx did not listen on %s", addr)
-		}
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		lastErr = out + string(log)
 		if !strings.Contains(lastErr, "Address already in use") {
 			break
 		}

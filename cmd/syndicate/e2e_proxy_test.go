@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -19,16 +20,45 @@ import (
 	"github.com/syndicate/syndicate/pages"
 )
 
+// proxiedServe is `syndicate serve` as the proxy tests run it, behind the
+// proxy they start.
+type proxiedServe struct {
+	base    string // its base URL, http://127.0.0.1:PORT
+	port    string
+	content string            // the content folder it serves
+	logs    *syncBuffer       // its log, with an access log line per request
+	snap    *feedgen.Snapshot // an identical build: what it must serve
+	stop    func() int        // stops it and returns its exit status
+}
+
+// startProxiedServe starts serve on the example content (testdata/content
+// where the repository has none) with path_prefix /feeds, cache_control
+// "public, max-age=300", the access log on and the lines of server
+// (indented as keys of server:), and waits until it is ready.
+func startProxiedServe(t *testing.T, server string) proxiedServe {
+	t.Helper()
+	s := proxiedServe{content: "../../example/content"}
+	if _, err := os.Stat(s.content); err != nil {
+		s.content = "testdata/content"
+	}
+	cfg, cfgPath := writeConfig(t, s.content, "schedule: \"@every 1h\"\nserver:\n  path_prefix: /feeds\n  cache_control: \"public, max-age=300\"\n  access_log: true\n"+server)
+	s.base, s.logs, s.stop = startServe(t, "--config", cfgPath)
+	waitReady(t, s.base+"/feeds/readyz")
+	_, s.port, _ = net.SplitHostPort(strings.TrimPrefix(s.base, "http://"))
+	// Builds are deterministic: an identical build tells what must be served.
+	_, s.snap = buildSnapshot(t, cfg, time.Now())
+	return s
+}
+
 // checkBehindProxy checks, through the reverse proxy name (as failures
-// call it) at host:port proxy, what subscribers rely on from serve at svc
-// (path_prefix /feeds, cache_control "public, max-age=300", access_log
-// on, logging to logs) publishing snap, a build of content: every
-// document 200 with the build's bytes and headers, its strong ETag
-// passed unchanged, If-None-Match answered 304, the gzip variant with its
-// own ETag and compressed once, HEAD, the index pages with their policy,
-// the OPML type, 404s, /readyz, self links that no forwarded header
-// reaches, and the proxy's X-Forwarded-For naming the client.
-func checkBehindProxy(t *testing.T, name, proxy, svc, content string, logs *syncBuffer, snap *feedgen.Snapshot) {
+// call it) at host:port proxy, what subscribers rely on from svc behind
+// it: every document 200 with the build's bytes and headers, its strong
+// ETag passed unchanged, If-None-Match answered 304, the gzip variant
+// with its own ETag and compressed once, no compression of the proxy's
+// own, HEAD, the index pages with their policy, the OPML type, 404s,
+// /readyz, self links that no forwarded header reaches, and the proxy's
+// X-Forwarded-For naming the client.
+func checkBehindProxy(t *testing.T, name, proxy string, svc proxiedServe) {
 	t.Helper()
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
 	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
@@ -50,13 +80,14 @@ func checkBehindProxy(t *testing.T, name, proxy, svc, content string, logs *sync
 		return resp, b
 	}
 
+	snap := svc.snap
 	nonASCII, gzipped := 0, 0
 	for _, p := range snap.Paths {
 		d := snap.Docs[p]
 		path := "/feeds/" + p
 		// Bytes and ETags are the build's; Last-Modified is when serve's
 		// publication state saw the bytes first, which only serve knows.
-		if direct, err := http.Head(svc + path); err == nil {
+		if direct, err := http.Head(svc.base + path); err == nil {
 			direct.Body.Close()
 			if lm, err := http.ParseTime(direct.Header.Get("Last-Modified")); err == nil {
 				dd := *d
@@ -112,7 +143,7 @@ func checkBehindProxy(t *testing.T, name, proxy, svc, content string, logs *sync
 	if gzipped < len(snap.Paths)/2 {
 		t.Errorf("only %d of %d documents came gzipped through %s", gzipped, len(snap.Paths), name)
 	}
-	if content != "testdata/content" && nonASCII == 0 {
+	if svc.content != "testdata/content" && nonASCII == 0 {
 		t.Error("the example content has no non-ASCII feed path")
 	}
 	resp, body := get("HEAD", "/feeds/feed.atom")
@@ -139,7 +170,7 @@ func checkBehindProxy(t *testing.T, name, proxy, svc, content string, logs *sync
 	if resp, _ := get("GET", "/feeds/readyz"); resp.StatusCode != 200 {
 		t.Errorf("readyz through %s: %d", name, resp.StatusCode)
 	}
-	checkForwarded(t, name, logs, get, snap)
+	checkForwarded(t, name, svc.logs, get, snap)
 }
 
 // checkForwarded sends a feed request with forwarded headers of its own
