@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,7 @@ const caddyGlobal = "{\n\tadmin off\n\tauto_https off\n}\n\n"
 // README's file, with only the site address and the upstream's port
 // substituted, and checks through it what the nginx test checks
 // (checkBehindProxy), then runs the project's feed checkers against it.
+// The README's copy of the file must say the same (checkReadmeCaddyfile).
 func TestCaddyEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -30,6 +32,7 @@ func TestCaddyEndToEnd(t *testing.T) {
 		}
 		t.Skip("caddy not installed (Debian package caddy; .ci/run installs it)")
 	}
+	checkReadmeCaddyfile(t, caddy)
 	svc := startProxiedServe(t, "")
 	proxy := startCaddy(t, caddy, svc.port)
 	checkBehindProxy(t, "Caddy", proxy, svc)
@@ -37,6 +40,39 @@ func TestCaddyEndToEnd(t *testing.T) {
 
 	if code := svc.stop(); code != exitOK {
 		t.Errorf("serve exited with %d", code)
+	}
+}
+
+// checkReadmeCaddyfile checks that the README's Caddyfile (its comments
+// and layout its own) is deploy/Caddyfile: Caddy adapts both to the same
+// JSON config.
+func checkReadmeCaddyfile(t *testing.T, caddy string) {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```caddyfile\n(.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no caddyfile block")
+	}
+	dir := t.TempDir()
+	snippet := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(snippet, m[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	adapt := func(path string) string {
+		t.Helper()
+		cmd := exec.Command(caddy, "adapt", "--adapter", "caddyfile", "--config", path)
+		cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("caddy adapt %s: %v\n%s", path, err, out)
+		}
+		return string(out)
+	}
+	if readmeJSON, shipped := adapt(snippet), adapt("../../deploy/Caddyfile"); readmeJSON != shipped {
+		t.Errorf("README.md's Caddyfile is not deploy/Caddyfile: Caddy adapts them to\n%s\nand\n%s", readmeJSON, shipped)
 	}
 }
 
