@@ -53,11 +53,11 @@ func startProxiedServe(t *testing.T, server string) proxiedServe {
 // checkBehindProxy checks, through the reverse proxy name (as failures
 // call it) at host:port proxy, what subscribers rely on from svc behind
 // it: every document 200 with the build's bytes and headers, its strong
-// ETag passed unchanged, If-None-Match answered 304, the gzip variant
-// with its own ETag and compressed once, no compression of the proxy's
-// own, HEAD, the index pages with their policy, the OPML type, 404s,
-// /readyz, self links that no forwarded header reaches, and the proxy's
-// X-Forwarded-For naming the client.
+// ETag passed unchanged, If-None-Match and If-Modified-Since answered
+// 304, the gzip variant with its own ETag and compressed once, no
+// compression of the proxy's own, HEAD, the index pages with their
+// policy, the OPML type, 404s, /readyz, self links that no forwarded
+// header reaches, and the proxy's X-Forwarded-For naming the client.
 func checkBehindProxy(t *testing.T, name, proxy string, svc proxiedServe) {
 	t.Helper()
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
@@ -111,6 +111,12 @@ func checkBehindProxy(t *testing.T, name, proxy string, svc proxiedServe) {
 		resp, body = get("GET", path, "If-None-Match", d.ETag)
 		if resp.StatusCode != 304 || len(body) != 0 || resp.Header.Get("ETag") != d.ETag {
 			t.Errorf("%s: If-None-Match through %s: %d, ETag %q, %d bytes", p, name, resp.StatusCode, resp.Header.Get("ETag"), len(body))
+		}
+		if !d.Modified.IsZero() && d.Modified.Unix() != 0 {
+			resp, body = get("GET", path, "If-Modified-Since", d.Modified.UTC().Format(http.TimeFormat))
+			if resp.StatusCode != 304 || len(body) != 0 {
+				t.Errorf("%s: If-Modified-Since through %s: %d, %d bytes", p, name, resp.StatusCode, len(body))
+			}
 		}
 
 		resp, body = get("GET", path, "Accept-Encoding", "gzip")
