@@ -9,6 +9,9 @@ import (
 	"testing"
 )
 
+// caddyfile is the shipped Caddyfile the test runs Caddy with.
+const caddyfile = "../../deploy/Caddyfile"
+
 // caddyGlobal is the global options block the test puts before
 // deploy/Caddyfile (which has none): no admin endpoint, no automatic
 // HTTPS, so Caddy opens no port but the site's and asks no CA for
@@ -71,7 +74,7 @@ func checkReadmeCaddyfile(t *testing.T, caddy string) {
 		}
 		return string(out)
 	}
-	if readmeJSON, shipped := adapt(snippet), adapt("../../deploy/Caddyfile"); readmeJSON != shipped {
+	if readmeJSON, shipped := adapt(snippet), adapt(caddyfile); readmeJSON != shipped {
 		t.Errorf("README.md's Caddyfile is not deploy/Caddyfile: Caddy adapts them to\n%s\nand\n%s", readmeJSON, shipped)
 	}
 }
@@ -83,7 +86,7 @@ func checkReadmeCaddyfile(t *testing.T, caddy string) {
 // (its autosaved config, its storage) stays there.
 func startCaddy(t *testing.T, caddy, svcPort string) string {
 	t.Helper()
-	site, err := os.ReadFile("../../deploy/Caddyfile")
+	site, err := os.ReadFile(caddyfile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +94,7 @@ func startCaddy(t *testing.T, caddy, svcPort string) string {
 	var out string
 	for range 3 {
 		port := freePort(t)
-		conf := caddyGlobal + substituteOnce(t, "deploy/Caddyfile", string(site), map[string]string{
+		conf := caddyGlobal + substituteOnce(t, caddyfile, string(site), map[string]string{
 			"\nexample.org {":              "\nhttp://127.0.0.1:" + port + " {",
 			"reverse_proxy 127.0.0.1:8080": "reverse_proxy 127.0.0.1:" + svcPort,
 		})
