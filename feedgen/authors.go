@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/syndicate/syndicate/feedtext"
+	"github.com/syndicate/syndicate/fingerprint"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -63,8 +64,8 @@ func NewAuthors(people map[string]Author) (*Authors, error) {
 	d := &Authors{byName: map[string]*Author{}, byEmail: map[string]*Author{}}
 	var errs []error
 	keyOf := map[*Author]string{}
-	h := newHasher()
-	h.str("authors")
+	h := fingerprint.New()
+	h.Str("authors")
 	for _, key := range slices.Sorted(maps.Keys(people)) {
 		e := people[key]
 		e.Name = strings.TrimSpace(source.PlainText(e.Name))
@@ -104,14 +105,14 @@ func NewAuthors(people map[string]Author) (*Authors, error) {
 			d.byEmail[addr] = entry
 		}
 		for _, v := range []string{key, e.Name, e.URL, e.Email} {
-			h.str(v)
+			h.Str(v)
 		}
-		h.bool(e.EmailPublic)
+		h.Bool(e.EmailPublic)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	d.sum = h.sum()
+	d.sum = h.Sum()
 	return d, nil
 }
 

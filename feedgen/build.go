@@ -31,7 +31,7 @@ type Document struct {
 	Gzip []byte
 	// Size is the length of Body, held or not.
 	Size int64
-	// ETag is a strong validator of Body, quoted.
+	// ETag is ETag(Body), a strong validator of Body, quoted.
 	ETag string
 	// Modified is the newest update of the document's items; zero for a
 	// feed without items.
@@ -469,7 +469,7 @@ func (d *Document) Bytes() ([]byte, error) {
 }
 
 func (p *Plan) newDocument(pd PlannedDocument, body []byte, modified time.Time) *Document {
-	etag := etagOf(body)
+	etag := ETag(body)
 	return &Document{
 		Path:        pd.Path,
 		Format:      pd.Format,
@@ -482,8 +482,11 @@ func (p *Plan) newDocument(pd PlannedDocument, body []byte, modified time.Time) 
 	}
 }
 
-// etagOf is a strong validator of a document's bytes.
-func etagOf(body []byte) string {
+// ETag is the strong validator every Document carries in its ETag field:
+// the first 16 bytes of body's SHA-256 in hex, quoted. Other makers of
+// documents (package pages) use it so that equal bytes always have equal
+// ETags, whichever package made them.
+func ETag(body []byte) string {
 	sum := sha256.Sum256(body)
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }

@@ -1,16 +1,13 @@
 package feedgen
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"hash"
 	"runtime"
 	"sort"
 	"sync"
 	"time"
-	"unsafe"
 
+	"github.com/syndicate/syndicate/fingerprint"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -35,116 +32,72 @@ func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
 
 func (f Fingerprint) String() string { return hex.EncodeToString(f[:]) }
 
-// hasher writes values unambiguously: every string and list carries its
-// length, so ("ab","c") and ("a","bc") hash apart.
-type hasher struct {
-	h   hash.Hash
-	buf [16]byte
-}
-
-func newHasher() *hasher { return &hasher{h: sha256.New()} }
-
-func (h *hasher) int(n int64) {
-	binary.LittleEndian.PutUint64(h.buf[:8], uint64(n))
-	h.h.Write(h.buf[:8])
-}
-
-func (h *hasher) bool(b bool) {
-	if b {
-		h.int(1)
-	} else {
-		h.int(0)
-	}
-}
-
-func (h *hasher) str(s string) {
-	h.int(int64(len(s)))
-	// Writers must neither modify nor keep what they are given, so the
-	// string's bytes are hashed in place rather than copied.
-	h.h.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
-}
-
-// time hashes an instant and the offset of its zone, which the formats
-// print; the zone's name appears in none of them.
-func (h *hasher) time(t time.Time) {
-	_, off := t.Zone()
-	h.int(t.Unix())
-	h.int(int64(t.Nanosecond()))
-	h.int(int64(off))
-}
-
-func (h *hasher) sum() (f Fingerprint) {
-	h.h.Sum(f[:0])
-	return f
-}
-
 // postFingerprint covers every field of a post that the encoders read.
 // Path, ID (its part is the plan's id, hashed with the document), Slug,
 // SiteName, Draft and Page are not read by them.
 func postFingerprint(x *source.Post) Fingerprint {
-	h := newHasher()
-	h.str("post")
+	h := fingerprint.New()
+	h.Str("post")
 	x.WriteFields(postFields{h})
 	if x.RenderSum != ([16]byte{}) {
 		// The source's own sum of the three fields below, made once
 		// per render rather than on every build.
-		h.str("rendered")
-		h.h.Write(x.RenderSum[:])
-		return h.sum()
+		h.Str("rendered")
+		h.Sum16(x.RenderSum)
+		return h.Sum()
 	}
-	h.str(x.ContentHTML)
-	h.str(x.SummaryHTML)
-	h.str(x.SummaryText)
-	return h.sum()
+	h.Str(x.ContentHTML)
+	h.Str(x.SummaryHTML)
+	h.Str(x.SummaryText)
+	return h.Sum()
 }
 
 // postFields hashes the fields source.Post.WriteFields hands it.
-type postFields struct{ h *hasher }
+type postFields struct{ h *fingerprint.Hasher }
 
-func (f postFields) Len(n int)        { f.h.int(int64(n)) }
-func (f postFields) Str(s string)     { f.h.str(s) }
-func (f postFields) Time(t time.Time) { f.h.time(t) }
+func (f postFields) Len(n int)        { f.h.Int(int64(n)) }
+func (f postFields) Str(s string)     { f.h.Str(s) }
+func (f postFields) Time(t time.Time) { f.h.Time(t) }
 
 // siteHash covers everything common to all documents of a plan: the
 // encoder version, the site and the options that change how items are
 // written. Limit and Formats are not hashed: they decide which posts and
 // which documents there are, and those are hashed with each document.
-func (p *Plan) siteHash() *hasher {
-	h := newHasher()
-	h.str("syndicate feedgen")
-	h.int(EncoderVersion)
+func (p *Plan) siteHash() Fingerprint {
+	h := fingerprint.New()
+	h.Str("syndicate feedgen")
+	h.Int(EncoderVersion)
 	s := p.Site
 	for _, v := range []string{s.Title, s.Description, s.URL, s.FeedsURL, s.Language, s.Author,
 		s.TagURL, s.CategoryURL, s.Icon, s.Logo, s.WordPressGUIDBase, s.Generator, s.GeneratorVersion, s.GeneratorURI} {
-		h.str(v)
+		h.Str(v)
 	}
 	if s.Authors != nil {
-		h.h.Write(s.Authors.sum[:])
+		h.Sum32(s.Authors.sum)
 	}
-	h.bool(p.Options.SummaryOnly)
-	return h
+	h.Bool(p.Options.SummaryOnly)
+	return h.Sum()
 }
 
 // docFingerprint is a document's fingerprint from the site's part and
 // its posts' fingerprints.
 func (p *Plan) docFingerprint(site Fingerprint, f *Feed, format Format, posts map[*source.Post]Fingerprint) Fingerprint {
-	h := newHasher()
-	h.h.Write(site[:])
-	h.str(string(format))
-	h.str(string(f.Kind))
-	h.str(f.Name)
-	h.str(f.Slug)
-	h.str(f.HomePage)
-	h.int(int64(len(f.Posts)))
+	h := fingerprint.New()
+	h.Sum32(site)
+	h.Str(string(format))
+	h.Str(string(f.Kind))
+	h.Str(f.Name)
+	h.Str(f.Slug)
+	h.Str(f.HomePage)
+	h.Int(int64(len(f.Posts)))
 	if len(f.Posts) == 0 {
-		h.time(f.LastPost)
+		h.Time(f.LastPost)
 	}
 	for _, x := range f.Posts {
-		h.str(p.IDs[x])
-		fp := posts[x]
-		h.h.Write(fp[:])
+		h.Str(p.IDs[x])
+		h.Sum32(posts[x])
 	}
-	return h.sum()
+	return h.Sum()
 }
 
 // PlannedDocument is a document the plan will produce, known before it
@@ -167,7 +120,7 @@ func (p *Plan) Documents() []PlannedDocument {
 func (p *Plan) planDocuments() {
 	prev := p.prev
 	p.prev = nil // no chain of plans stays reachable
-	p.site = p.siteHash().sum()
+	p.site = p.siteHash()
 	var prevDocs map[string]*PlannedDocument
 	if prev != nil && prev.Documents() != nil && prev.site == p.site {
 		prevDocs = make(map[string]*PlannedDocument, len(prev.docs))

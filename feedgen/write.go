@@ -153,7 +153,7 @@ func (j *planJob) Write(_ context.Context, i int, full string) (outtree.Entry, e
 	if err := j.size.take(int64(len(body)), pd.Path); err != nil {
 		return outtree.Entry{}, err // before the file is written
 	}
-	etag := etagOf(body)
+	etag := ETag(body)
 	modified = j.p.modifiedOf(pd.Path, etag, modified)
 	if err := outtree.WriteFile(full, body, modified); err != nil {
 		return outtree.Entry{}, err

@@ -530,7 +530,7 @@ func TestSnapshotWriteTreeReuse(t *testing.T) {
 	}
 	d := *snap.Docs["feed.json"]
 	d.Body = []byte(`{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[]}` + "\n")
-	d.ETag, d.Fingerprint = etagOf(d.Body), Fingerprint{}
+	d.ETag, d.Fingerprint = ETag(d.Body), Fingerprint{}
 	changed.Docs["feed.json"] = &d
 	if st, err = changed.WriteTree(ctx, dir); err != nil || st.Unchanged || st.Written != 1 || st.Linked != st.Documents-1 {
 		t.Errorf("one document changed: %+v %v", st, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/fingerprint"
 )
 
 // discoveryTemplate is a discovery snippet: one autodiscovery link a
@@ -31,15 +32,15 @@ func (s *Set) snippetLinks(f *feedgen.Feed) []altLink {
 // snippetBase hashes what every snippet's links depend on: the feeds'
 // address, the formats and the site feed's title.
 func (s *Set) snippetBase() feedgen.Fingerprint {
-	h := newHasher()
-	h.str("syndicate discovery snippet")
-	h.int(Version)
-	h.str(s.plan.Site.FeedsURL)
+	h := fingerprint.New()
+	h.Str("syndicate discovery snippet")
+	h.Int(Version)
+	h.Str(s.plan.Site.FeedsURL)
 	for _, f := range s.plan.Options.Formats {
-		h.str(string(f))
+		h.Str(string(f))
 	}
-	h.str(s.plan.Title(s.site))
-	return h.sum()
+	h.Str(s.plan.Title(s.site))
+	return h.Sum()
 }
 
 // discoveryFingerprint is the fingerprint of a feed's snippet: base

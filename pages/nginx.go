@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/fingerprint"
 )
 
 // The include answers WordPress's feed URLs as serve's server.WordPress
@@ -135,14 +136,14 @@ func nginxQuote(s string) string {
 
 // nginxFingerprint covers everything the include depends on.
 func (s *Set) nginxFingerprint() feedgen.Fingerprint {
-	h := newHasher()
-	h.str("syndicate nginx include")
-	h.int(Version)
-	h.str(s.plan.Site.FeedsURL)
-	h.str(s.opts.WordPress.TagBase)
-	h.str(s.opts.WordPress.CategoryBase)
+	h := fingerprint.New()
+	h.Str("syndicate nginx include")
+	h.Int(Version)
+	h.Str(s.plan.Site.FeedsURL)
+	h.Str(s.opts.WordPress.TagBase)
+	h.Str(s.opts.WordPress.CategoryBase)
 	for _, f := range s.plan.Options.Formats {
-		h.str(string(f))
+		h.Str(string(f))
 	}
-	return h.sum()
+	return h.Sum()
 }

@@ -19,11 +19,7 @@ package pages
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"runtime"
 	"sort"
 	"time"
@@ -31,6 +27,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/fingerprint"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
@@ -145,34 +142,34 @@ func New(plan *feedgen.Plan, opts Options) *Set {
 	for i, f := range plan.Options.Formats {
 		formats[i] = string(f)
 	}
-	site := newHasher()
-	site.str("syndicate pages")
-	site.int(Version)
+	site := fingerprint.New()
+	site.Str("syndicate pages")
+	site.Int(Version)
 	st := plan.Site
 	for _, v := range []string{st.Title, st.Description, st.URL, st.FeedsURL, st.Language, st.TagURL, st.CategoryURL, st.Icon} {
-		site.str(v)
+		site.Str(v)
 	}
-	site.strs(formats)
+	site.Strs(formats)
 	// The index and the OPML file list every feed: its name, folder,
 	// item count and last update.
 	for _, f := range plan.Feeds {
-		site.str(string(f.Kind))
-		site.str(f.Name)
-		site.str(f.Slug)
-		site.str(f.HomePage) // the OPML file's htmlUrl
-		site.int(int64(len(f.Posts)))
-		site.time(f.Updated())
+		site.Str(string(f.Kind))
+		site.Str(f.Name)
+		site.Str(f.Slug)
+		site.Str(f.HomePage) // the OPML file's htmlUrl
+		site.Int(int64(len(f.Posts)))
+		site.Time(f.Updated())
 	}
-	all := site.sum()
+	all := site.Sum()
 	for _, k := range []docKind{indexPage, opmlFile} {
-		h := newHasher()
-		h.int(int64(k))
-		h.h.Write(all[:])
+		h := fingerprint.New()
+		h.Int(int64(k))
+		h.Sum32(all)
 		path := IndexName
 		if k == opmlFile {
 			path = OPMLName
 		}
-		s.docs = append(s.docs, doc{path: path, kind: k, fp: h.sum()})
+		s.docs = append(s.docs, doc{path: path, kind: k, fp: h.Sum()})
 	}
 	for _, f := range plan.Feeds {
 		if f.Kind == feedgen.SiteFeed {
@@ -180,13 +177,12 @@ func New(plan *feedgen.Plan, opts Options) *Set {
 		}
 		// A feed's document fingerprint covers the site, the feed and
 		// every field of its posts; the page adds the formats it links.
-		h := newHasher()
-		h.str("syndicate feed page")
-		h.int(Version)
-		h.strs(formats)
-		fp := feedFP[f]
-		h.h.Write(fp[:])
-		s.docs = append(s.docs, doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.sum()})
+		h := fingerprint.New()
+		h.Str("syndicate feed page")
+		h.Int(Version)
+		h.Strs(formats)
+		h.Sum32(feedFP[f])
+		s.docs = append(s.docs, doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.Sum()})
 	}
 	snippets, buf := s.snippetBase(), make([]byte, 0, 256)
 	for _, f := range plan.Feeds {
@@ -299,7 +295,7 @@ func (s *Set) document(d doc) (*feedgen.Document, error) {
 		ContentType: ctype,
 		Body:        body,
 		Size:        int64(len(body)),
-		ETag:        etagOf(body),
+		ETag:        feedgen.ETag(body),
 		Modified:    modified,
 		Fingerprint: d.fp,
 	}, nil
@@ -327,50 +323,4 @@ func (j job) Write(_ context.Context, i int, full string) (outtree.Entry, error)
 		return outtree.Entry{}, err
 	}
 	return outtree.Entry{Path: d.Path, Key: d.Fingerprint, ETag: d.ETag, Size: d.Size, Modified: d.Modified}, nil
-}
-
-// etagOf is a strong validator of a document's bytes, made as feedgen
-// makes the feeds'.
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
-// hasher writes values unambiguously: every string and list carries its
-// length.
-type hasher struct {
-	h   hash.Hash
-	buf [8]byte
-}
-
-func newHasher() *hasher { return &hasher{h: sha256.New()} }
-
-func (h *hasher) int(n int64) {
-	binary.LittleEndian.PutUint64(h.buf[:], uint64(n))
-	h.h.Write(h.buf[:])
-}
-
-func (h *hasher) str(s string) {
-	h.int(int64(len(s)))
-	h.h.Write([]byte(s))
-}
-
-func (h *hasher) strs(list []string) {
-	h.int(int64(len(list)))
-	for _, s := range list {
-		h.str(s)
-	}
-}
-
-// time hashes an instant and its zone's offset, which pages print.
-func (h *hasher) time(t time.Time) {
-	_, off := t.Zone()
-	h.int(t.Unix())
-	h.int(int64(t.Nanosecond()))
-	h.int(int64(off))
-}
-
-func (h *hasher) sum() (f feedgen.Fingerprint) {
-	h.h.Sum(f[:0])
-	return f
 }

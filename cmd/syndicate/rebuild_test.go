@@ -1011,7 +1011,7 @@ func hammerRequest(client *http.Client, base, p string, useGzip, conditional boo
 			return fmt.Errorf("gzip: %w", err)
 		}
 	}
-	if got := bodyETag(body); got != id {
+	if got := feedgen.ETag(body); got != id {
 		return fmt.Errorf("ETag %s is not the body's (%s): mixed builds", etag, got)
 	}
 	if _, ok := ledger.parsed.Load(id); !ok {
