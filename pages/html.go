@@ -268,8 +268,53 @@ func (s *Set) siteFeed() *feedgen.Feed {
 	return &feedgen.Feed{Kind: feedgen.SiteFeed}
 }
 
-// kindTitles name the sections of the index page.
+// kindTitles name the sections of the index page and the folders of the
+// OPML file.
 var kindTitles = map[feedgen.Kind]string{feedgen.TagFeed: "Tags", feedgen.CategoryFeed: "Categories", feedgen.AuthorFeed: "Authors"}
+
+// kindGroup is the feeds of one kind, under the kind's title.
+type kindGroup struct {
+	kind  feedgen.Kind
+	title string
+	feeds []*feedgen.Feed
+}
+
+// byKind groups the plan's feeds, all but the site feed, by kind: kinds
+// in the order the plan first lists them, feeds in the plan's order. The
+// OPML file lists them so; the index page sorts them for people.
+func (s *Set) byKind() []kindGroup {
+	var groups []kindGroup
+	at := map[feedgen.Kind]int{}
+	for _, f := range s.plan.Feeds {
+		if f.Kind == feedgen.SiteFeed {
+			continue
+		}
+		i, ok := at[f.Kind]
+		if !ok {
+			i = len(groups)
+			at[f.Kind] = i
+			title := kindTitles[f.Kind]
+			if title == "" {
+				title = strings.ToUpper(string(f.Kind[:1])) + string(f.Kind[1:])
+			}
+			groups = append(groups, kindGroup{kind: f.Kind, title: title})
+		}
+		groups[i].feeds = append(groups[i].feeds, f)
+	}
+	return groups
+}
+
+// modified is the newest update of any feed: the time of the index page
+// and of the OPML file, which list them all.
+func (s *Set) modified() time.Time {
+	var m time.Time
+	for _, f := range s.plan.Feeds {
+		if u := f.Updated(); u.After(m) {
+			m = u
+		}
+	}
+	return m
+}
 
 // kindOrder is the order of the index page's sections; kinds not listed
 // follow in the order of their names.
@@ -294,21 +339,7 @@ func (s *Set) indexPage() ([]byte, time.Time, error) {
 		OPML:      OPMLName,
 	}
 	p.Discovery = append(p.Discovery, altLink{Type: typeAttr("text/x-opml"), Title: "Every feed of " + title + " (OPML)", Href: OPMLName})
-	modified := site.Updated()
-	byKind := map[feedgen.Kind][]*feedgen.Feed{}
-	var kinds []feedgen.Kind
-	for _, f := range s.plan.Feeds {
-		if f.Kind == feedgen.SiteFeed {
-			continue
-		}
-		if byKind[f.Kind] == nil {
-			kinds = append(kinds, f.Kind)
-		}
-		byKind[f.Kind] = append(byKind[f.Kind], f)
-		if u := f.Updated(); u.After(modified) {
-			modified = u
-		}
-	}
+	groups := s.byKind()
 	rank := func(k feedgen.Kind) int {
 		for i, x := range kindOrder {
 			if x == k {
@@ -317,26 +348,22 @@ func (s *Set) indexPage() ([]byte, time.Time, error) {
 		}
 		return len(kindOrder)
 	}
-	sortStable(kinds, func(a, b feedgen.Kind) bool {
-		if ra, rb := rank(a), rank(b); ra != rb {
+	sortStable(groups, func(a, b kindGroup) bool {
+		if ra, rb := rank(a.kind), rank(b.kind); ra != rb {
 			return ra < rb
 		}
-		return a < b
+		return a.kind < b.kind
 	})
 	coll := collate.New(language.Und, collate.IgnoreCase)
 	seen := map[string]bool{}
-	for _, k := range kinds {
-		feeds := byKind[k]
+	for _, g := range groups {
+		k, name, feeds := g.kind, g.title, g.feeds
 		sortStable(feeds, func(a, b *feedgen.Feed) bool {
 			if c := coll.CompareString(a.Name, b.Name); c != 0 {
 				return c < 0
 			}
 			return a.Slug < b.Slug
 		})
-		name := kindTitles[k]
-		if name == "" {
-			name = strings.ToUpper(string(k[:1])) + string(k[1:])
-		}
 		sec := section{Title: name, ID: string(k), Count: len(feeds)}
 		for _, f := range feeds {
 			n := text(f.Name)
@@ -358,7 +385,7 @@ func (s *Set) indexPage() ([]byte, time.Time, error) {
 		p.Sections = append(p.Sections, sec)
 	}
 	body, err := execute(p)
-	return body, modified, err
+	return body, s.modified(), err
 }
 
 // initial is the letter a name is listed under: its first letter or

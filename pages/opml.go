@@ -17,13 +17,7 @@ var opmlVersions = map[feedgen.Format]string{feedgen.RSS: "RSS2", feedgen.Atom: 
 // first, then a folder per kind, each feed once, in its main format.
 func (s *Set) opml() ([]byte, time.Time, error) {
 	format := s.plan.Options.Formats[0]
-	site := s.siteFeed()
-	modified := site.Updated()
-	for _, f := range s.plan.Feeds {
-		if u := f.Updated(); u.After(modified) {
-			modified = u
-		}
-	}
+	modified := s.modified()
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<opml version="2.0">` + "\n<head>\n<title>")
 	xmlText(&b, "Feeds of "+text(s.plan.Site.Title))
@@ -44,29 +38,14 @@ func (s *Set) opml() ([]byte, time.Time, error) {
 		xmlText(&b, s.plan.AlternateURL(f))
 		b.WriteString(`" version="` + opmlVersions[format] + "\"/>\n")
 	}
-	outline(site, "")
-	var kinds []feedgen.Kind
-	byKind := map[feedgen.Kind][]*feedgen.Feed{}
-	for _, f := range s.plan.Feeds {
-		if f.Kind == feedgen.SiteFeed {
-			continue
-		}
-		if byKind[f.Kind] == nil {
-			kinds = append(kinds, f.Kind)
-		}
-		byKind[f.Kind] = append(byKind[f.Kind], f)
-	}
-	for _, k := range kinds {
-		name := kindTitles[k]
-		if name == "" {
-			name = string(k)
-		}
+	outline(s.siteFeed(), "")
+	for _, g := range s.byKind() {
 		b.WriteString(`<outline text="`)
-		xmlText(&b, name)
+		xmlText(&b, g.title)
 		b.WriteString(`" title="`)
-		xmlText(&b, name)
+		xmlText(&b, g.title)
 		b.WriteString("\">\n")
-		for _, f := range byKind[k] {
+		for _, f := range g.feeds {
 			outline(f, "  ")
 		}
 		b.WriteString("</outline>\n")
