@@ -134,25 +134,33 @@ func planAll(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 	p.Feeds = append(p.Feeds, authors...)
 	p.keepFeeds()
 
-	seen := make(map[*source.Post]bool)
-	for _, f := range p.Feeds {
-		for _, x := range f.Posts {
-			seen[x] = true
-		}
-	}
-	p.IDs = make(map[*source.Post]string, len(seen))
-	for i, x := range posts {
-		if seen[x] {
-			p.Needed = append(p.Needed, x)
-			p.IDs[x] = ids[i]
-		}
-	}
+	p.setListed(posts, func(i int, _ *source.Post) string { return ids[i] })
 	p.keepIDs(input, &p.Notices)
 	sort.SliceStable(p.Notices, func(i, j int) bool { return p.Notices[i].String() < p.Notices[j].String() })
 	if err := p.checkFeeds(posts); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// setListed sets Needed to the posts of pub (in pub's order) that some
+// feed of p lists, and IDs to their ids: idOf(i, x) is the id of pub[i],
+// x. NewPlan and NewPlanFrom call it once the feeds are made.
+func (p *Plan) setListed(pub []*source.Post, idOf func(i int, x *source.Post) string) {
+	listed := make(map[*source.Post]bool)
+	for _, f := range p.Feeds {
+		for _, x := range f.Posts {
+			listed[x] = true
+		}
+	}
+	p.IDs = make(map[*source.Post]string, len(listed))
+	p.Needed = make([]*source.Post, 0, len(listed))
+	for i, x := range pub {
+		if listed[x] {
+			p.Needed = append(p.Needed, x)
+			p.IDs[x] = idOf(i, x)
+		}
+	}
 }
 
 // authorNames lists, for a post, the names it credits its authors under

@@ -252,24 +252,12 @@ func (st *planState) plan(p *Plan) {
 	}
 	p.keepFeeds()
 
-	seen := make(map[*source.Post]bool)
-	for _, f := range p.Feeds {
-		for _, x := range f.Posts {
-			seen[x] = true
+	p.setListed(st.pub, func(_ int, x *source.Post) string {
+		if id, ok := dups[x]; ok {
+			return id
 		}
-	}
-	p.IDs = make(map[*source.Post]string, len(seen))
-	p.Needed = make([]*source.Post, 0, len(seen))
-	for _, x := range st.pub {
-		if seen[x] {
-			p.Needed = append(p.Needed, x)
-			id, ok := dups[x]
-			if !ok {
-				id = st.ids[x]
-			}
-			p.IDs[x] = id
-		}
-	}
+		return st.ids[x]
+	})
 	p.keepIDs(st.input, &notices)
 	sort.SliceStable(notices, func(i, j int) bool { return notices[i].String() < notices[j].String() })
 	p.Notices = notices
