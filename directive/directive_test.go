@@ -1,15 +1,15 @@
 package directive
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/syndicate/syndicate/internal/casefile"
 )
 
 var (
@@ -17,75 +17,13 @@ var (
 	caseNum = flag.Int("case", 0, "run only this case")
 )
 
-// dirCase is one case of a testdata/*.txt file:
+// The cases of testdata/*.txt (casefile.Case) have these sections:
 //
-//	### N: name
 //	--- env        (optional: "template: true", "page.KEY: value",
 //	                "site.KEY: value", "link KIND TARGET: url" lines)
 //	--- input      (the body)
 //	--- output     (what Expand makes of it)
 //	--- problems   (one "LINE: message" a line)
-type dirCase struct {
-	num      int
-	name     string
-	order    []string
-	sections map[string]string
-}
-
-func readCases(t *testing.T, file string) []dirCase {
-	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var cases []dirCase
-	var cur *dirCase
-	section := ""
-	var buf []string
-	flush := func() {
-		if cur != nil && section != "" {
-			cur.sections[section] = strings.Join(buf, "\n")
-			cur.order = append(cur.order, section)
-		}
-		buf, section = nil, ""
-	}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "### "):
-			flush()
-			num, name, ok := strings.Cut(strings.TrimPrefix(line, "### "), ": ")
-			n, err := strconv.Atoi(num)
-			if !ok || err != nil {
-				t.Fatalf("%s: bad case header %q", file, line)
-			}
-			cases = append(cases, dirCase{num: n, name: name, sections: map[string]string{}})
-			cur = &cases[len(cases)-1]
-		case strings.HasPrefix(line, "--- "):
-			flush()
-			section = strings.TrimPrefix(line, "--- ")
-		default:
-			buf = append(buf, line)
-		}
-	}
-	flush()
-	return cases
-}
-
-func writeCases(t *testing.T, file string, cases []dirCase) {
-	var b strings.Builder
-	for _, c := range cases {
-		fmt.Fprintf(&b, "### %d: %s\n", c.num, c.name)
-		for _, s := range c.order {
-			fmt.Fprintf(&b, "--- %s\n%s\n", s, c.sections[s])
-		}
-	}
-	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // testEnv builds an Env from a case's env section; files come from
 // testdata/files.
@@ -130,38 +68,38 @@ func TestExpand(t *testing.T) {
 		t.Fatal("no case files")
 	}
 	for _, file := range files {
-		cases := readCases(t, file)
+		cases := casefile.Read(t, file)
 		for i, c := range cases {
-			if *caseNum != 0 && c.num != *caseNum {
+			if *caseNum != 0 && c.Num != *caseNum {
 				continue
 			}
-			t.Run(fmt.Sprintf("%s/%d_%s", filepath.Base(file), c.num, c.name), func(t *testing.T) {
-				out, probs := Expand([]byte(c.sections["input"]), testEnv(t, c.sections["env"]))
+			t.Run(fmt.Sprintf("%s/%d_%s", filepath.Base(file), c.Num, c.Name), func(t *testing.T) {
+				out, probs := Expand([]byte(c.Sections["input"]), testEnv(t, c.Sections["env"]))
 				var ps []string
 				for _, p := range probs {
 					ps = append(ps, fmt.Sprintf("%d: %s", p.Line, p.Msg))
 				}
 				gotProbs := strings.Join(ps, "\n")
 				if *update {
-					cases[i].sections["output"], cases[i].sections["problems"] = string(out), gotProbs
-					cases[i].order = []string{}
+					cases[i].Sections["output"], cases[i].Sections["problems"] = string(out), gotProbs
+					cases[i].Order = []string{}
 					for _, s := range []string{"env", "input", "output", "problems"} {
-						if _, ok := cases[i].sections[s]; ok {
-							cases[i].order = append(cases[i].order, s)
+						if _, ok := cases[i].Sections[s]; ok {
+							cases[i].Order = append(cases[i].Order, s)
 						}
 					}
 					return
 				}
-				if string(out) != c.sections["output"] {
-					t.Errorf("output:\n%s\nwant:\n%s", out, c.sections["output"])
+				if string(out) != c.Sections["output"] {
+					t.Errorf("output:\n%s\nwant:\n%s", out, c.Sections["output"])
 				}
-				if gotProbs != c.sections["problems"] {
-					t.Errorf("problems:\n%s\nwant:\n%s", gotProbs, c.sections["problems"])
+				if gotProbs != c.Sections["problems"] {
+					t.Errorf("problems:\n%s\nwant:\n%s", gotProbs, c.Sections["problems"])
 				}
 			})
 		}
 		if *update {
-			writeCases(t, file, cases)
+			casefile.Write(t, file, cases)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/syndicate/syndicate/feedtext"
+	"github.com/syndicate/syndicate/internal/casefile"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -123,10 +124,10 @@ func renderInputs(t *testing.T) map[string][]byte {
 			t.Fatal(err)
 		}
 	}
-	for _, c := range readSummaryCases(t, filepath.Join("testdata", "summary.txt")) {
-		in["summary.txt body "+c.name] = []byte(c.sections["body"])
-		if s, ok := c.sections["summary"]; ok {
-			in["summary.txt summary "+c.name] = []byte(s)
+	for _, c := range casefile.Read(t, filepath.Join("testdata", "summary.txt")) {
+		in["summary.txt body "+c.Name] = []byte(c.Sections["body"])
+		if s, ok := c.Sections["summary"]; ok {
+			in["summary.txt summary "+c.Name] = []byte(s)
 		}
 	}
 	return in
