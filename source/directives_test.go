@@ -199,19 +199,7 @@ func TestRescanRendersReferrersAgain(t *testing.T) {
 		"c.md": "---\ntitle: C\ndate: 2024-01-03\n---\nC.\n",
 	})
 	ageFiles(t, root)
-	sc, err := NewScanner(root, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := sc.Survey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := new(Index)
-	res, err := sc.Scan(t.Context(), ScanOptions{Survey: sv, Index: ix})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, res, ix := indexFolder(t, root, testConfig())
 	if errs := sc.Render(t.Context(), res.Posts); len(errs) > 0 {
 		t.Fatal(errs)
 	}

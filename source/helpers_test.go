@@ -47,6 +47,33 @@ func writeTree(t testing.TB, files map[string]string) string {
 	return dir
 }
 
+// surveyNow makes a Scanner of root with cfg and takes a survey with it.
+func surveyNow(t testing.TB, root string, cfg Config) (*Scanner, *Survey) {
+	t.Helper()
+	sc, err := NewScanner(root, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := sc.Survey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc, sv
+}
+
+// indexFolder scans root after a survey, keeping the index; the scanner
+// is returned for later scans and renders.
+func indexFolder(t testing.TB, root string, cfg Config) (*Scanner, *Result, *Index) {
+	t.Helper()
+	sc, sv := surveyNow(t, root, cfg)
+	ix := new(Index)
+	res, err := sc.Scan(context.Background(), ScanOptions{Survey: sv, Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc, res, ix
+}
+
 func scanWith(t *testing.T, root string, cfg Config) *Result {
 	t.Helper()
 	sc, err := NewScanner(root, cfg)

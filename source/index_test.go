@@ -60,14 +60,14 @@ func testRescan(t *testing.T, surveyed bool) {
 	cfg := testConfig()
 	cfg.Now = func() time.Time { return now }
 	cfg.Cache = NewCache()
-	res, ix := indexFolder(t, root, cfg)
+	_, res, ix := indexFolder(t, root, cfg)
 	check := func(step string, got *Result) {
 		t.Helper()
 		ref := cfg
 		ref.Cache = nil
 		want := scanWith(t, root, ref)
 		sameResult(t, step, got, want)
-		fresh := survey(t, root)
+		_, fresh := surveyNow(t, root, testConfig())
 		if ix.Stamp() != fresh.Stamp {
 			t.Errorf("%s: index stamp differs from a fresh survey's", step)
 		}
@@ -128,25 +128,6 @@ func testRescan(t *testing.T, surveyed bool) {
 		}
 		check(s.name, got)
 	}
-}
-
-// indexFolder scans root after a survey, keeping the index.
-func indexFolder(t testing.TB, root string, cfg Config) (*Result, *Index) {
-	t.Helper()
-	sc, err := NewScanner(root, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := sc.Survey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := new(Index)
-	res, err := sc.Scan(context.Background(), ScanOptions{Survey: sv, Index: ix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, ix
 }
 
 // rescan brings ix up to date with a new Scanner, told the changed files
@@ -218,7 +199,7 @@ func FuzzRescan(f *testing.F) {
 		root := writeTree(t, map[string]string{"a.md": texts[0], "sub/c.md": texts[5], ".hidden/h.md": texts[0]})
 		cfg := testConfig()
 		cfg.Cache = NewCache()
-		_, ix := indexFolder(t, root, cfg)
+		_, _, ix := indexFolder(t, root, cfg)
 		p := func(name string) string { return filepath.Join(root, filepath.FromSlash(name)) }
 		for i := 0; i+1 < len(ops); i += 2 {
 			op, arg := ops[i]%4, int(ops[i+1])

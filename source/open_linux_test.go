@@ -204,18 +204,12 @@ func TestHostileSwapBeforeRead(t *testing.T) {
 		for _, victim := range []string{"victim.md", "sub/deep.md"} {
 			t.Run(kind.name+"/"+victim+"/scan", func(t *testing.T) {
 				h := newHostileSite(t)
-				sc, err := NewScanner(h.root, testConfig())
-				if err != nil {
-					t.Fatal(err)
-				}
-				sv, err := sc.Survey()
-				if err != nil {
-					t.Fatal(err)
-				}
+				sc, sv := surveyNow(t, h.root, testConfig())
 				if err := kind.apply(h, victim); err != nil {
 					t.Skipf("cannot make a %s here: %v", kind.name, err)
 				}
 				var res *Result
+				var err error
 				finish(t, "Scan", func() { res, err = sc.Scan(context.Background(), ScanOptions{Survey: sv}) })
 				if err != nil {
 					t.Fatal(err)

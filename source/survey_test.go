@@ -8,19 +8,6 @@ import (
 	"time"
 )
 
-func survey(t testing.TB, root string) *Survey {
-	t.Helper()
-	sc, err := NewScanner(root, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := sc.Survey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sv
-}
-
 // TestSurveyStamp: every change a scan could see moves the stamp, and
 // nothing else does.
 func TestSurveyStamp(t *testing.T) {
@@ -29,11 +16,11 @@ func TestSurveyStamp(t *testing.T) {
 		"notes.txt": "not a post", ".hidden/c.md": "hidden",
 	})
 	ageFiles(t, root)
-	base := survey(t, root)
+	_, base := surveyNow(t, root, testConfig())
 	if !base.Settled || len(base.files)+len(base.skipped) != 2 {
 		t.Fatalf("survey of aged files: settled %v, %d files; want true, 2", base.Settled, len(base.files)+len(base.skipped))
 	}
-	if again := survey(t, root); again.Stamp != base.Stamp {
+	if _, again := surveyNow(t, root, testConfig()); again.Stamp != base.Stamp {
 		t.Fatal("two surveys of an untouched folder differ")
 	}
 	old := time.Now().Add(-time.Hour)
@@ -64,7 +51,7 @@ func TestSurveyStamp(t *testing.T) {
 		if err := c.do(); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		sv := survey(t, root)
+		_, sv := surveyNow(t, root, testConfig())
 		if moved := sv.Stamp != prev.Stamp; moved != c.moves {
 			t.Errorf("%s: stamp moved %v, want %v", c.name, moved, c.moves)
 		}
@@ -88,7 +75,7 @@ func BenchmarkSurvey(b *testing.B) {
 	}
 	var n int
 	for b.Loop() {
-		sv := survey(b, root)
+		_, sv := surveyNow(b, root, testConfig())
 		n = len(sv.files) + len(sv.skipped)
 	}
 	b.ReportMetric(float64(n), "files")
