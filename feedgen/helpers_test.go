@@ -6,9 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -308,24 +306,6 @@ func (c change) apply(t testing.TB, posts []*source.Post) *Plan {
 		ps = c.posts(ps)
 	}
 	return mustPlan(t, site, opts, ps)
-}
-
-// inodes maps each file under dir to its inode number.
-func inodes(t *testing.T, dir string) map[string]uint64 {
-	t.Helper()
-	out := map[string]uint64{}
-	for _, rel := range tree(t, dir) {
-		info, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !ok {
-			t.Skip("no inode numbers here")
-		}
-		out[rel] = st.Ino
-	}
-	return out
 }
 
 // checkManifest: the folder's manifest lists exactly the snapshot's

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/internal/dirtest"
 	"github.com/syndicate/syndicate/source"
 )
 
@@ -30,14 +31,14 @@ func outputTree(t *testing.T) (dir string, before []string) {
 	if _, err := s.WriteTree(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
-	return dir, tree(t, dir)
+	return dir, dirtest.Paths(t, dir)
 }
 
 // checkUntouched: a failed build left the previous tree as it was and
 // nothing beside it.
 func checkUntouched(t *testing.T, dir string, before []string) {
 	t.Helper()
-	if got := tree(t, dir); strings.Join(got, "\n") != strings.Join(before, "\n") {
+	if got := dirtest.Paths(t, dir); strings.Join(got, "\n") != strings.Join(before, "\n") {
 		t.Errorf("the previous tree changed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
 	}
 	checkNoLeftovers(t, dir)
@@ -155,7 +156,7 @@ func TestOutputLimit(t *testing.T) {
 		if _, err := mustPlan(t, testSite(), Options{Limit: 20}, posts).WriteTree(context.Background(), dir); err != nil {
 			t.Fatal(err)
 		}
-		before := tree(t, dir)
+		before := dirtest.Paths(t, dir)
 		changed := append([]*source.Post{simplePost("new.md", t0.Add(-time.Hour), "new")}, posts...)
 		_, err := mustPlan(t, testSite(), Options{Limit: 20, MaxOutputBytes: total - 1}, changed).WriteTree(context.Background(), dir)
 		checkLimitErr(t, "WriteTree", err, "limits.output_bytes")

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/internal/dirtest"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
@@ -31,32 +32,11 @@ func snapshotWithTags(t *testing.T, title string, tags ...string) *Snapshot {
 	return s
 }
 
-// tree lists the files under dir, relative, with forward slashes.
-func tree(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func checkTree(t *testing.T, dir string, s *Snapshot) {
 	t.Helper()
 	want := append(append([]string(nil), s.Paths...), outtree.MarkerName)
 	sort.Strings(want)
-	if got := tree(t, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got := dirtest.Paths(t, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, p := range s.Paths {
@@ -162,7 +142,7 @@ func TestSnapshotWriteTreeRefusesForeignFolder(t *testing.T) {
 		if b, err := os.ReadFile(precious); err != nil || string(b) != "mine" {
 			t.Errorf("the folder's own file was touched: %q %v", b, err)
 		}
-		if got := tree(t, dir); len(got) != 1 {
+		if got := dirtest.Paths(t, dir); len(got) != 1 {
 			t.Errorf("files written into a foreign folder: %q", got)
 		}
 		checkNoLeftovers(t, dir)
@@ -202,7 +182,7 @@ func TestSnapshotWriteTreeRefusesPathsOutside(t *testing.T) {
 			t.Errorf("wrote %q", bad)
 		}
 	}
-	if got := tree(t, root); len(got) != 0 {
+	if got := dirtest.Paths(t, root); len(got) != 0 {
 		t.Errorf("files written: %q", got)
 	}
 }
@@ -340,7 +320,7 @@ func TestPlanWriteTree(t *testing.T) {
 			}
 			checkTree(t, dir, firstSnap)
 			checkManifest(t, dir, firstSnap)
-			before := inodes(t, dir)
+			before := dirtest.Inodes(t, dir)
 			dirInfo, _ := os.Stat(dir)
 
 			plan := c.apply(t, posts)
@@ -357,7 +337,7 @@ func TestPlanWriteTree(t *testing.T) {
 			checkTree(t, dir, want)
 			checkManifest(t, dir, want)
 			checkNoLeftovers(t, dir)
-			after := inodes(t, dir)
+			after := dirtest.Inodes(t, dir)
 
 			same := 0
 			for _, p := range want.Paths {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/syndicate/syndicate/internal/dirtest"
 )
 
 // preparingJob is a filesJob that records what Prepare was given and
@@ -35,7 +37,7 @@ func TestJoin(t *testing.T) {
 	if err != nil || st.Written != 5 {
 		t.Fatalf("%+v, %v", st, err)
 	}
-	if got := fmt.Sprint(files(t, dir)); got != "map[a.opml:o feed.rss:r index.html:i tags/go/feed.rss:g tags/go/index.html:p]" {
+	if got := fmt.Sprint(dirtest.Files(t, dir, MarkerName)); got != "map[a.opml:o feed.rss:r index.html:i tags/go/feed.rss:g tags/go/index.html:p]" {
 		t.Errorf("tree %s", got)
 	}
 	if fmt.Sprint(a.prepared) != "[0 1]" {
@@ -48,7 +50,7 @@ func TestJoin(t *testing.T) {
 	if err != nil || st.Written != 1 || st.Linked != 4 || b2.written.Load() != 1 || len(a2.prepared) != 0 {
 		t.Fatalf("%+v, %v; b wrote %d, a prepared %v", st, err, b2.written.Load(), a2.prepared)
 	}
-	if files(t, dir)["index.html"] != "i2" {
+	if dirtest.Files(t, dir, MarkerName)["index.html"] != "i2" {
 		t.Error("changed file not written")
 	}
 	// A job that refuses in Prepare stops the write; the tree stays.
@@ -56,7 +58,7 @@ func TestJoin(t *testing.T) {
 	if _, err := Write(ctx, dir, Join(a3, b2), Options{Workers: 2}); err == nil || err.Error() != "over a limit" {
 		t.Errorf("a refusing job: %v", err)
 	}
-	if files(t, dir)["feed.rss"] != "r" {
+	if dirtest.Files(t, dir, MarkerName)["feed.rss"] != "r" {
 		t.Error("a refused write changed the tree")
 	}
 	// Jobs claiming one path are refused.

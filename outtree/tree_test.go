@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/syndicate/syndicate/internal/dirtest"
 )
 
 // filesJob writes files from memory; a file whose bytes and time match
@@ -48,42 +49,6 @@ func (j *filesJob) Write(_ context.Context, i int, full string) (Entry, error) {
 	return Entry{Path: p, Key: sha256.Sum256([]byte(body)), ETag: `"x"`, Size: int64(len(body)), Modified: j.modified}, nil
 }
 
-// files reads the tree at dir, marker aside.
-func files(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == MarkerName {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func inodes(t *testing.T, dir string) map[string]uint64 {
-	t.Helper()
-	out := map[string]uint64{}
-	for rel := range files(t, dir) {
-		info, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !ok {
-			t.Skip("no inode numbers here")
-		}
-		out[rel] = st.Ino
-	}
-	return out
-}
-
 func manyFiles(label string) map[string]string {
 	m := map[string]string{}
 	for i := range 20 {
@@ -106,7 +71,7 @@ func TestWrite(t *testing.T) {
 	if m, err := ReadManifest(dir); err != nil || m.Version != 7 || len(m.Entries) != 20 {
 		t.Fatalf("manifest %+v, %v", m, err)
 	}
-	before := inodes(t, dir)
+	before := dirtest.Inodes(t, dir, MarkerName)
 	if st, err := Write(ctx, dir, newFilesJob(bodies), Options{Workers: 2}); err != nil || !st.Unchanged || st.Written != 0 {
 		t.Fatalf("unchanged write: %+v, %v", st, err)
 	}
@@ -115,13 +80,13 @@ func TestWrite(t *testing.T) {
 	if err != nil || st.Written != 1 || st.Linked != 19 {
 		t.Fatalf("one change: %+v, %v", st, err)
 	}
-	got := files(t, dir)
+	got := dirtest.Files(t, dir, MarkerName)
 	for p, b := range bodies {
 		if got[p] != b {
 			t.Errorf("%s holds %q, want %q", p, got[p], b)
 		}
 	}
-	after := inodes(t, dir)
+	after := dirtest.Inodes(t, dir, MarkerName)
 	for p, ino := range before {
 		if (after[p] == ino) != (p != "d1/f01.txt") {
 			t.Errorf("%s: inode kept %v", p, after[p] == ino)
@@ -145,13 +110,13 @@ func TestWriteCopiesWhereLinksFail(t *testing.T) {
 	if _, err := Write(ctx, dir, newFilesJob(bodies), Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	before := inodes(t, dir)
+	before := dirtest.Inodes(t, dir, MarkerName)
 	bodies["d0/f00.txt"] = "edited"
 	st, err := Write(ctx, dir, newFilesJob(bodies), Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := files(t, dir)
+	got := dirtest.Files(t, dir, MarkerName)
 	for p, b := range bodies {
 		if got[p] != b {
 			t.Errorf("%s holds %q, want %q", p, got[p], b)
@@ -166,7 +131,7 @@ func TestWriteCopiesWhereLinksFail(t *testing.T) {
 	if n := tries.Load(); n > 8 {
 		t.Errorf("%d links tried after the first failed", n)
 	}
-	for p, ino := range inodes(t, dir) {
+	for p, ino := range dirtest.Inodes(t, dir, MarkerName) {
 		if before[p] == ino {
 			t.Errorf("%s shares its inode with the previous tree", p)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/server"
 
+	"github.com/syndicate/syndicate/internal/dirtest"
 	"github.com/syndicate/syndicate/internal/handlertest"
 )
 
@@ -92,7 +93,7 @@ func TestOutputOnReadOnlyMount(t *testing.T) {
 	if code, stderr := runCmd(t, "build", "--config", cfgPath); code != exitOK {
 		t.Fatalf("first build: exit %d: %s", code, stderr)
 	}
-	before := treeFiles(t, out)
+	before := dirtest.Files(t, out)
 	if err := unix.Mount("", mnt, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
 		t.Fatalf("remount read-only: %v", err)
 	}
@@ -103,7 +104,7 @@ func TestOutputOnReadOnlyMount(t *testing.T) {
 		t.Errorf("build on a read-only output: exit %d, stderr %q; want %d and one line saying read-only", code, stderr, exitFailed)
 	}
 	t.Logf("read-only build: %s", stderr)
-	if !equalMaps(treeFiles(t, out), before) {
+	if !equalMaps(dirtest.Files(t, out), before) {
 		t.Error("the output changed")
 	}
 

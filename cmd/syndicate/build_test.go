@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syndicate/syndicate/internal/dirtest"
+	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pages"
 )
 
@@ -187,7 +189,7 @@ type treeState struct {
 
 func snapshotTree(t *testing.T, dir string) treeState {
 	t.Helper()
-	st := treeState{files: treeFiles(t, dir), times: map[string]time.Time{}}
+	st := treeState{files: dirtest.Files(t, dir), times: map[string]time.Time{}}
 	for p := range st.files {
 		info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
 		mustDo(t, err)
@@ -436,7 +438,7 @@ func TestCachedBuildsMatchUncached(t *testing.T) {
 		if code, stderr := runCmd(t, "build", "--config", cfgPath, "--out", ref, "--no-cache"); code != 0 {
 			t.Fatalf("%s: uncached build: %d\n%s", s.name, code, stderr)
 		}
-		got, want := readTree(t, out), readTree(t, ref)
+		got, want := dirtest.Files(t, out, outtree.MarkerName), dirtest.Files(t, ref, outtree.MarkerName)
 		if len(got) != len(want) {
 			t.Fatalf("%s: %d documents, uncached %d", s.name, len(got), len(want))
 		}
@@ -446,14 +448,6 @@ func TestCachedBuildsMatchUncached(t *testing.T) {
 			}
 		}
 	}
-}
-
-// readTree maps every document under dir (not the marker) to its text.
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := treeFiles(t, dir)
-	delete(m, ".syndicate-output")
-	return m
 }
 
 // directiveSyntax is what no document may hold once its HTML is decoded:
@@ -789,7 +783,7 @@ func TestBuildAuthors(t *testing.T) {
 		if code, stderr := runCmd(t, "build", "--config", cfgPath, "--out", out, "--no-cache"); code != 0 {
 			t.Fatalf("build: exit %d\n%s", code, stderr)
 		}
-		return readTree(t, out)
+		return dirtest.Files(t, out, outtree.MarkerName)
 	}
 	atomID := regexp.MustCompile(`<id>([^<]*)</id>`)
 

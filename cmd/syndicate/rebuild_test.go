@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/syndicate/syndicate/config"
 	"github.com/syndicate/syndicate/feedgen"
+	"github.com/syndicate/syndicate/internal/dirtest"
 	"github.com/syndicate/syndicate/internal/handlertest"
 	"github.com/syndicate/syndicate/pipeline"
 	"github.com/syndicate/syndicate/rebuild"
@@ -393,36 +393,11 @@ func escapePath(p string) string {
 	return strings.Join(segs, "/")
 }
 
-// treeFiles reads every file under dir, by slash path.
-func treeFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // checkDiskMatchesServed: the output folder holds exactly the served
 // documents (and the ownership marker).
 func (e *faultEnv) checkDiskMatchesServed(t *testing.T) {
 	t.Helper()
-	files := treeFiles(t, e.out)
+	files := dirtest.Files(t, e.out)
 	set := e.srv.Served()
 	for p, d := range set.All() {
 		if files[p] != string(docBytes(t, d)) {
@@ -531,7 +506,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			mustDo(t, e.rb.Rebuild(ctx, "start"))
 			before := e.etags(t)
 			set := e.srv.Served()
-			disk := treeFiles(t, e.out)
+			disk := dirtest.Files(t, e.out)
 			e.checkDiskMatchesServed(t)
 
 			f.break_(t, e)
@@ -545,7 +520,7 @@ func TestRebuildFaultsInContent(t *testing.T) {
 			if got := e.etags(t); !equalMaps(got, before) {
 				t.Errorf("ETags changed after a failed rebuild:\n%v\n%v", before, got)
 			}
-			if got := treeFiles(t, e.out); !equalMaps(got, disk) {
+			if got := dirtest.Files(t, e.out); !equalMaps(got, disk) {
 				t.Error("the output folder changed after a failed rebuild")
 			}
 			code, r, body := e.readyz(t)
@@ -651,7 +626,7 @@ func TestRebuildFaultsInOutput(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			e := newFaultEnv(t)
 			mustDo(t, e.rb.Rebuild(ctx, "start"))
-			disk := treeFiles(t, e.out)
+			disk := dirtest.Files(t, e.out)
 			e.checkDiskMatchesServed(t)
 			before := e.etags(t)
 
@@ -666,7 +641,7 @@ func TestRebuildFaultsInOutput(t *testing.T) {
 			if now["feed.rss"] == before["feed.rss"] {
 				t.Error("the good build was not served")
 			}
-			if got := treeFiles(t, e.out); !equalMaps(got, disk) {
+			if got := dirtest.Files(t, e.out); !equalMaps(got, disk) {
 				t.Error("the output folder changed after a failed write")
 			}
 			checkNoStaging(t, e.realParent)
