@@ -111,15 +111,7 @@ func TestBuildIncremental(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range incrementalChanges() {
 		t.Run(c.name, func(t *testing.T) {
-			prev, err := mustPlan(t, benchSite(), Options{Limit: 10}, clonePosts(posts)).Build(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			full, err := c.apply(t, posts).Build(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := c.apply(t, posts)
+			prev, plan, full := c.builds(t, posts)
 			n := itemsEncoded.Load()
 			inc, err := plan.Build(ctx, prev)
 			if err != nil {
@@ -137,7 +129,7 @@ func TestBuildIncremental(t *testing.T) {
 				if !bytes.Equal(d.Body, f.Body) || d.ETag != f.ETag || !d.Modified.Equal(f.Modified) || d.Fingerprint != f.Fingerprint {
 					t.Errorf("%s differs from a build from scratch", pd.Path)
 				}
-				if old := prev.Docs[pd.Path]; old != nil && old.Fingerprint == pd.Fingerprint {
+				if old := prev.Docs[pd.Path]; kept(prev, pd.Path, pd.Fingerprint) {
 					if d != old {
 						t.Errorf("%s: unchanged, but not the previous snapshot's document", pd.Path)
 					}

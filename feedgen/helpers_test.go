@@ -308,6 +308,29 @@ func (c change) apply(t testing.TB, posts []*source.Post) *Plan {
 	return mustPlan(t, site, opts, ps)
 }
 
+// builds makes from scratch the snapshot of posts before the change and
+// the one after it, and returns between them a fresh plan after the
+// change, for the build under test.
+func (c change) builds(t testing.TB, posts []*source.Post) (before *Snapshot, plan *Plan, after *Snapshot) {
+	t.Helper()
+	before, err := change{}.apply(t, posts).Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err = c.apply(t, posts).Build(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return before, c.apply(t, posts), after
+}
+
+// kept reports whether before holds a document at path with the
+// fingerprint fp: one a build after a change may keep rather than make.
+func kept(before *Snapshot, path string, fp Fingerprint) bool {
+	old := before.Docs[path]
+	return old != nil && old.Fingerprint == fp
+}
+
 // checkManifest: the folder's manifest lists exactly the snapshot's
 // documents with their fingerprints, ETags, sizes and times.
 func checkManifest(t *testing.T, dir string, s *Snapshot) {
