@@ -145,7 +145,8 @@ func planAll(site Site, opts Options, posts []*source.Post) (*Plan, error) {
 
 // setListed sets Needed to the posts of pub (in pub's order) that some
 // feed of p lists, and IDs to their ids: idOf(i, x) is the id of pub[i],
-// x. NewPlan and NewPlanFrom call it once the feeds are made.
+// x. Planning from scratch and again (Options.Incremental) call it once the
+// feeds are made.
 func (p *Plan) setListed(pub []*source.Post, idOf func(i int, x *source.Post) string) {
 	listed := make(map[*source.Post]bool)
 	for _, f := range p.Feeds {
