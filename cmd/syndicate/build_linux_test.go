@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/syndicate/syndicate/internal/dirtest"
 	"github.com/syndicate/syndicate/internal/handlertest"
+	"github.com/syndicate/syndicate/internal/logtest"
 )
 
 // mountNSEnv marks a test process started by inMountNamespace.
@@ -104,14 +106,14 @@ func TestOutputOnReadOnlyMount(t *testing.T) {
 		t.Errorf("build on a read-only output: exit %d, stderr %q; want %d and one line saying read-only", code, stderr, exitFailed)
 	}
 	t.Logf("read-only build: %s", stderr)
-	if !equalMaps(dirtest.Files(t, out), before) {
+	if !maps.Equal(dirtest.Files(t, out), before) {
 		t.Error("the output changed")
 	}
 
 	st := testSettings(t, cfg)
 	st.Server.WriteOutput = true
 	srv := server.New("", "", nil)
-	rb, _ := newServeRebuilder(st, "", srv, testLogger(io.Discard))
+	rb, _ := newServeRebuilder(st, "", srv, logtest.New(io.Discard))
 	t.Cleanup(rb.Close)
 	if err := rb.Rebuild(context.Background(), "start"); err != nil {
 		t.Fatalf("serve's first build with a read-only output: %v", err)

@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/syndicate/syndicate/internal/dirtest"
+	"github.com/syndicate/syndicate/internal/logtest"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/pages"
 )
@@ -38,7 +40,7 @@ var buildTitle = regexp.MustCompile(`Build (\d+)`)
 // runBuildCmd runs `syndicate build` in-process and returns its exit code
 // and stderr.
 func runBuildCmd(cfgPath, out string) (int, string) {
-	var stderr syncBuffer
+	var stderr logtest.Buffer
 	code := run(context.Background(), []string{"build", "--config", cfgPath, "--out", out}, io.Discard, &stderr)
 	return code, stderr.String()
 }
@@ -207,7 +209,7 @@ func (st treeState) same(t *testing.T, dir string) error {
 	if !os.SameFile(st.info, now.info) {
 		return errors.New("the output folder was replaced")
 	}
-	if !equalMaps(st.files, now.files) {
+	if !maps.Equal(st.files, now.files) {
 		return errors.New("files changed")
 	}
 	for p, tm := range st.times {
@@ -662,7 +664,7 @@ func TestBuildPublicationState(t *testing.T) {
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 	began := time.Now().Truncate(time.Second)
 	post("2024-08-19")
-	var stderr syncBuffer
+	var stderr logtest.Buffer
 	if code := run(context.Background(), []string{"build", "--no-cache", "--config", cfgPath, "--out", out}, io.Discard, &stderr); code != exitOK {
 		t.Fatalf("build --no-cache: %d\n%s", code, stderr.String())
 	}

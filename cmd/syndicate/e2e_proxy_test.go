@@ -17,6 +17,7 @@ import (
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/internal/handlertest"
+	"github.com/syndicate/syndicate/internal/logtest"
 	"github.com/syndicate/syndicate/pages"
 )
 
@@ -26,7 +27,7 @@ type proxiedServe struct {
 	base    string // its base URL, http://127.0.0.1:PORT
 	port    string
 	content string            // the content folder it serves
-	logs    *syncBuffer       // its log, with an access log line per request
+	logs    *logtest.Buffer   // its log, with an access log line per request
 	snap    *feedgen.Snapshot // an identical build: what it must serve
 	stop    func() int        // stops it and returns its exit status
 }
@@ -185,7 +186,7 @@ func checkBehindProxy(t *testing.T, name, proxy string, svc proxiedServe) {
 // X-Forwarded-For the proxy set ending in the client's address (nginx
 // appends it to what the client sent; Caddy, trusting no client,
 // replaces it).
-func checkForwarded(t *testing.T, name string, logs *syncBuffer, get func(method, path string, hdr ...string) (*http.Response, []byte), snap *feedgen.Snapshot) {
+func checkForwarded(t *testing.T, name string, logs *logtest.Buffer, get func(method, path string, hdr ...string) (*http.Response, []byte), snap *feedgen.Snapshot) {
 	t.Helper()
 	const agent = "syndicate-e2e-forwarded"
 	resp, body := get("GET", "/feeds/feed.atom", "User-Agent", agent, "X-Forwarded-For", "203.0.113.9",
@@ -242,7 +243,7 @@ func checkHeaders(t *testing.T, proxy, name string, resp *http.Response, d *feed
 // when another process took addr first).
 func startProxy(t *testing.T, cmd *exec.Cmd, addr string) (ok bool, out string) {
 	t.Helper()
-	var buf syncBuffer
+	var buf logtest.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/syndicate/syndicate/config"
+	"github.com/syndicate/syndicate/internal/logtest"
 )
 
 func TestNewLogger(t *testing.T) {
-	var buf syncBuffer
+	var buf logtest.Buffer
 	log := newLogger(config.Log{Format: "json", Level: "warn"}, &buf)
 	log.Info("hidden")
 	log.Warn("shown", "k", 1)
@@ -19,7 +20,7 @@ func TestNewLogger(t *testing.T) {
 		t.Errorf("json/warn logger wrote %q (%v)", out, err)
 	}
 
-	buf = syncBuffer{}
+	buf = logtest.Buffer{}
 	newLogger(config.Log{Format: "text", Level: "debug"}, &buf).Debug("dbg")
 	if !strings.Contains(buf.String(), "level=DEBUG msg=dbg") {
 		t.Errorf("text/debug logger wrote %q", buf.String())

@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -39,18 +37,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// stubSnapshot is a snapshot of one compressible RSS document, for
-// rebuilds and requests whose documents do not matter.
-func stubSnapshot() *feedgen.Snapshot {
-	body := []byte("<rss>" + strings.Repeat("<item>stub</item>\n", 50) + "</rss>")
-	d := &feedgen.Document{
-		Path: "feed.rss", Format: feedgen.RSS, ContentType: feedgen.RSS.ContentType(), Body: body, Size: int64(len(body)),
-		ETag: feedgen.ETag(body), Modified: time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC),
-	}
-	return &feedgen.Snapshot{Docs: map[string]*feedgen.Document{d.Path: d}, Paths: []string{d.Path}}
-}
-
-// do serves one request with h.
 // docBytes is a document's body, held compressed or not.
 func docBytes(t testing.TB, d *feedgen.Document) []byte {
 	t.Helper()
@@ -111,28 +97,6 @@ func TestRunExitStatus(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func testLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // writeConfig writes a config.yaml for contentDir into a temp folder and

@@ -1,7 +1,7 @@
 // Package handlertest drives an http.Handler in tests: one request in,
 // its recorded response out, and a gzip-encoded body read back. It is the
 // one copy of these helpers for the packages whose tests serve documents
-// (server, cmd/syndicate); production code does not import it.
+// (server, rebuild, cmd/syndicate); production code does not import it.
 package handlertest
 
 import (
