@@ -162,22 +162,14 @@ func (e *atomEntry) appendTo(dst []byte) ([]byte, error) {
 	dst = xmlElem(dst, nl, "updated", e.Updated)
 	dst = xmlElem(dst, nl, "id", e.Id)
 	if c := e.Content; c != nil {
-		dst = append(dst, nl+"<content"...)
-		dst = xmlAttr(dst, "type", c.Type)
-		dst = append(dst, '>')
-		dst = appendXMLText(dst, c.Content)
-		dst = append(dst, "</content>"...)
+		dst = appendAtomText(dst, nl, "content", c.Type, c.Content)
 	}
 	if e.Published != "" {
 		dst = xmlElem(dst, nl, "published", e.Published)
 	}
 	dst = appendAtomLinks(dst, nl, e.Links)
 	if s := e.Summary; s != nil {
-		dst = append(dst, nl+"<summary"...)
-		dst = xmlAttr(dst, "type", s.Type)
-		dst = append(dst, '>')
-		dst = appendXMLText(dst, s.Content)
-		dst = append(dst, "</summary>"...)
+		dst = appendAtomText(dst, nl, "summary", s.Type, s.Content)
 	}
 	for _, a := range e.Author {
 		if a != nil {
@@ -193,6 +185,17 @@ func (e *atomEntry) appendTo(dst []byte) ([]byte, error) {
 		dst = append(dst, "></category>"...)
 	}
 	return append(dst, "\n  </entry>"...), nil
+}
+
+// appendAtomText appends an Atom text construct at the indentation nl:
+// <name type="typ">text</name>.
+func appendAtomText(dst []byte, nl, name, typ, text string) []byte {
+	dst = append(dst, nl...)
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = xmlAttr(dst, "type", typ)
+	dst = append(dst, '>')
+	return xmlClose(appendXMLText(dst, text), name)
 }
 
 // marshalRef is the reference encoding of the document.
