@@ -462,14 +462,7 @@ func (s *Store) index(it Item) {
 	if old, ok := s.byPath[it.Path]; !ok || s.newer(it, s.items[old]) {
 		s.byPath[it.Path] = it.ID
 	}
-	if it.PostID != "" {
-		s.byPostID[it.PostID] = insertID(s.byPostID[it.PostID], it.ID)
-	}
-	k := titleDate{it.Title, it.Published.UnixNano()}
-	s.byTitleDate[k] = insertID(s.byTitleDate[k], it.ID)
-	if it.BodyHash != "" {
-		s.byBody[it.BodyHash] = insertID(s.byBody[it.BodyHash], it.ID)
-	}
+	s.keyed(it, insertID)
 }
 
 // unindex takes an item out of the indexes before it changes to next; a
@@ -488,13 +481,20 @@ func (s *Store) unindex(it, next Item) {
 			s.byPath[it.Path] = best.ID
 		}
 	}
+	s.keyed(it, removeID)
+}
+
+// keyed applies edit (insertID or removeID) to the item's id under each
+// of its keys in the indexes that may hold several items a key (post id,
+// title and date, body), so that index and unindex name them in one place.
+func (s *Store) keyed(it Item, edit func(ids []string, id string) []string) {
 	if it.PostID != "" {
-		s.byPostID[it.PostID] = removeID(s.byPostID[it.PostID], it.ID)
+		s.byPostID[it.PostID] = edit(s.byPostID[it.PostID], it.ID)
 	}
 	k := titleDate{it.Title, it.Published.UnixNano()}
-	s.byTitleDate[k] = removeID(s.byTitleDate[k], it.ID)
+	s.byTitleDate[k] = edit(s.byTitleDate[k], it.ID)
 	if it.BodyHash != "" {
-		s.byBody[it.BodyHash] = removeID(s.byBody[it.BodyHash], it.ID)
+		s.byBody[it.BodyHash] = edit(s.byBody[it.BodyHash], it.ID)
 	}
 }
 
