@@ -74,6 +74,16 @@ func appendEscaped[S ~string | ~[]byte](dst []byte, s S) []byte {
 	return append(dst, s[last:]...)
 }
 
+// appendAttr appends ` name="value"`, the value escaped as appendEscaped
+// does.
+func appendAttr(dst []byte, name, value string) []byte {
+	dst = append(dst, ' ')
+	dst = append(dst, name...)
+	dst = append(dst, `="`...)
+	dst = appendEscaped(dst, value)
+	return append(dst, '"')
+}
+
 // appendMarkdownText appends the characters goldmark's default writer
 // would produce for Markdown text (backslash escapes removed, entity and
 // numeric references resolved, NUL replaced), escaped when escape is set.
@@ -424,9 +434,7 @@ func (safeRenderer) renderHeading(w util.BufWriter, source []byte, node ast.Node
 		o.buf = append(o.buf, "<h"...)
 		o.buf = append(o.buf, "0123456"[n.Level])
 		if id := attrValue(attrs[0].Value); policyID(id) {
-			o.buf = append(o.buf, ` id="`...)
-			o.buf = appendEscaped(o.buf, id)
-			o.buf = append(o.buf, '"')
+			o.buf = appendAttr(o.buf, "id", id)
 		}
 		o.buf = append(o.buf, '>')
 		return ast.WalkContinue, nil
@@ -539,14 +547,10 @@ func (safeRenderer) renderLink(w util.BufWriter, source []byte, node ast.Node, e
 	}
 	o.buf = append(o.buf, "<a"...)
 	if hrefOK {
-		o.buf = append(o.buf, ` href="`...)
-		o.buf = appendEscaped(o.buf, href)
-		o.buf = append(o.buf, '"')
+		o.buf = appendAttr(o.buf, "href", href)
 	}
 	if titleOK {
-		o.buf = append(o.buf, ` title="`...)
-		o.buf = appendEscaped(o.buf, title)
-		o.buf = append(o.buf, '"')
+		o.buf = appendAttr(o.buf, "title", title)
 	}
 	if hrefOK {
 		o.buf = append(o.buf, ` rel="nofollow"`...)
@@ -603,19 +607,13 @@ func (safeRenderer) renderImage(w util.BufWriter, source []byte, node ast.Node, 
 	}
 	o.buf = append(o.buf, "<img"...)
 	if srcOK {
-		o.buf = append(o.buf, ` src="`...)
-		o.buf = appendEscaped(o.buf, src)
-		o.buf = append(o.buf, '"')
+		o.buf = appendAttr(o.buf, "src", src)
 	}
 	if altOK {
-		o.buf = append(o.buf, ` alt="`...)
-		o.buf = appendEscaped(o.buf, alt)
-		o.buf = append(o.buf, '"')
+		o.buf = appendAttr(o.buf, "alt", alt)
 	}
 	if titleOK {
-		o.buf = append(o.buf, ` title="`...)
-		o.buf = appendEscaped(o.buf, title)
-		o.buf = append(o.buf, '"')
+		o.buf = appendAttr(o.buf, "title", title)
 	}
 	o.buf = append(o.buf, '>')
 	return ast.WalkSkipChildren, nil
