@@ -60,14 +60,21 @@ var jekyllTags = map[string]bool{
 // liquidObjects are the variables whose output marks a body as Liquid.
 var liquidObjects = []string{"site.", "page.", "post."}
 
-// codeRegions lists the spans of b's Markdown code: fenced blocks, lines
-// indented four columns after a blank line, and code spans within a line.
+// codeRegions lists the spans of b's Markdown code: fenced blocks
+// (FencedBlocks), lines indented four columns after a blank line, and
+// code spans within a line.
 func codeRegions(b []byte) [][2]int {
 	var out [][2]int
-	fence := []byte(nil)
-	fenceStart := 0
+	fences := FencedBlocks(b)
 	blank, indented := true, false
 	for off := 0; off < len(b); {
+		if len(fences) > 0 && fences[0][0] == off {
+			// A fenced block, its opening and closing lines included;
+			// the line after it follows a line that is not blank.
+			out = append(out, fences[0])
+			off, fences, blank = fences[0][1]+1, fences[1:], false
+			continue
+		}
 		end := bytes.IndexByte(b[off:], '\n')
 		if end < 0 {
 			end = len(b)
@@ -75,19 +82,7 @@ func codeRegions(b []byte) [][2]int {
 			end += off
 		}
 		line := b[off:end]
-		trimmed := bytes.TrimLeft(line, " ")
 		switch {
-		case fence != nil:
-			if bytes.HasPrefix(trimmed, fence) && len(bytes.TrimSpace(trimmed[len(fence):])) == 0 {
-				out = append(out, [2]int{fenceStart, end})
-				fence = nil
-			}
-		case bytes.HasPrefix(trimmed, []byte("```")) || bytes.HasPrefix(trimmed, []byte("~~~")):
-			n := 0
-			for n < len(trimmed) && trimmed[n] == trimmed[0] {
-				n++
-			}
-			fence, fenceStart = trimmed[:n], off
 		case (blank || indented) && (bytes.HasPrefix(line, []byte("    ")) || bytes.HasPrefix(line, []byte("\t"))):
 			out = append(out, [2]int{off, end})
 			indented = true
@@ -112,13 +107,50 @@ func codeRegions(b []byte) [][2]int {
 				k += n + closeAt + n
 			}
 		}
-		if fence == nil {
-			blank = len(bytes.TrimSpace(line)) == 0
+		blank = len(bytes.TrimSpace(line)) == 0
+		off = end + 1
+	}
+	return out
+}
+
+// FencedBlocks lists the spans of b's fenced code blocks, in order: from
+// a line that starts (after spaces) with a run of three or more ` or ~
+// to the end of a line holding that run and nothing else, or to the end
+// of b when none does. The span ends where the closing line's newline
+// stands. It is the one reading of fences for the template directives
+// (which code keeps as it is) and for source's links to other posts
+// (which code leaves alone).
+func FencedBlocks(b []byte) [][2]int {
+	if !bytes.Contains(b, []byte("```")) && !bytes.Contains(b, []byte("~~~")) {
+		return nil
+	}
+	var out [][2]int
+	open := -1
+	var fence []byte
+	for off := 0; off < len(b); {
+		end := bytes.IndexByte(b[off:], '\n')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += off
+		}
+		line := bytes.TrimLeft(b[off:end], " ")
+		if open < 0 {
+			if bytes.HasPrefix(line, []byte("```")) || bytes.HasPrefix(line, []byte("~~~")) {
+				n := 0
+				for n < len(line) && line[n] == line[0] {
+					n++
+				}
+				open, fence = off, line[:n]
+			}
+		} else if bytes.HasPrefix(line, fence) && len(bytes.TrimSpace(line[len(fence):])) == 0 {
+			out = append(out, [2]int{open, end})
+			open = -1
 		}
 		off = end + 1
 	}
-	if fence != nil {
-		out = append(out, [2]int{fenceStart, len(b)})
+	if open >= 0 {
+		out = append(out, [2]int{open, len(b)})
 	}
 	return out
 }

@@ -459,7 +459,7 @@ func rewriteLinks(body []byte, resolve func(off int, target string) (string, boo
 	if ts == nil {
 		return body
 	}
-	fences := fencedBlocks(body)
+	fences := directive.FencedBlocks(body)
 	var out []byte
 	done := 0
 	for _, t := range ts {
@@ -485,42 +485,6 @@ func rewriteLinks(body []byte, resolve func(off int, target string) (string, boo
 		return body
 	}
 	return append(out, body[done:]...)
-}
-
-// fencedBlocks lists the spans of body's fenced code blocks.
-func fencedBlocks(body []byte) [][2]int {
-	if !bytes.Contains(body, []byte("```")) && !bytes.Contains(body, []byte("~~~")) {
-		return nil
-	}
-	var out [][2]int
-	open := -1
-	var fence []byte
-	for off := 0; off < len(body); {
-		end := bytes.IndexByte(body[off:], '\n')
-		if end < 0 {
-			end = len(body)
-		} else {
-			end += off
-		}
-		line := bytes.TrimLeft(body[off:end], " ")
-		if open < 0 {
-			if bytes.HasPrefix(line, []byte("```")) || bytes.HasPrefix(line, []byte("~~~")) {
-				n := 0
-				for n < len(line) && line[n] == line[0] {
-					n++
-				}
-				open, fence = off, line[:n]
-			}
-		} else if bytes.HasPrefix(line, fence) && len(bytes.TrimSpace(line[len(fence):])) == 0 {
-			out = append(out, [2]int{open, end})
-			open = -1
-		}
-		off = end + 1
-	}
-	if open >= 0 {
-		out = append(out, [2]int{open, len(body)})
-	}
-	return out
 }
 
 func inFence(fences [][2]int, off int) bool {
