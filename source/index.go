@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // ErrRescan says the changes cannot be taken into an Index file by file (a
@@ -199,20 +197,12 @@ func (s *Scanner) rescan(ctx context.Context, ix *Index, changed []string) (*Res
 		}
 		ups = append(ups, &update{rel: rel, x: indexed{st: st}})
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Workers)
-	for _, u := range ups {
-		if !u.gone {
-			g.Go(func() error {
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				u.x.outcome = s.readOutcome(gctx, u.rel, u.x.st)
-				return nil
-			})
+	err := s.parallel(ctx, len(ups), func(ctx context.Context, i int) {
+		if u := ups[i]; !u.gone {
+			u.x.outcome = s.readOutcome(ctx, u.rel, u.x.st)
 		}
-	}
-	if err := g.Wait(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 

@@ -25,7 +25,6 @@ import (
 	ghtml "github.com/yuin/goldmark/renderer/html"
 	gtext "github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
-	"golang.org/x/sync/errgroup"
 )
 
 // markdown is built once: goldmark converters are safe for concurrent use.
@@ -132,20 +131,12 @@ const summaryTarget = 300
 // and left unrendered; the rest are done.
 func (s *Scanner) Render(ctx context.Context, posts []*Post) []*FileError {
 	errs := make([]*FileError, len(posts))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Workers)
-	for i, p := range posts {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := s.render(ctx, p); err != nil {
-				errs[i] = fileError(p.Path, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := s.parallel(ctx, len(posts), func(ctx context.Context, i int) {
+		if err := s.render(ctx, posts[i]); err != nil {
+			errs[i] = fileError(posts[i].Path, err)
+		}
+	})
+	if err != nil {
 		return []*FileError{{Path: ".", Err: err}}
 	}
 	var out []*FileError

@@ -273,24 +273,35 @@ type outcome struct {
 // it then prunes of files not surveyed.
 func (s *Scanner) readAll(ctx context.Context, files []surveyed) ([]outcome, error) {
 	outs := make([]outcome, len(files))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Workers)
-	for i, f := range files {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			outs[i] = s.readOutcome(ctx, f.rel, f.st)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := s.parallel(ctx, len(files), func(ctx context.Context, i int) {
+		outs[i] = s.readOutcome(ctx, files[i].rel, files[i].st)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if s.cfg.Cache != nil {
 		s.cfg.Cache.prune()
 	}
 	return outs, nil
+}
+
+// parallel calls f(ctx, i) for every i from 0 to n-1 on at most
+// Config.Workers goroutines at once, and returns once all calls have
+// returned. When ctx is done first, the calls not yet started are not
+// made and its error is returned.
+func (s *Scanner) parallel(ctx context.Context, n int, f func(ctx context.Context, i int)) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Workers)
+	for i := range n {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			f(ctx, i)
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (s *Scanner) readOutcome(ctx context.Context, rel string, st fileStamp) outcome {
