@@ -75,12 +75,7 @@ func codeRegions(b []byte) [][2]int {
 			off, fences, blank = fences[0][1]+1, fences[1:], false
 			continue
 		}
-		end := bytes.IndexByte(b[off:], '\n')
-		if end < 0 {
-			end = len(b)
-		} else {
-			end += off
-		}
+		end := lineEnd(b, off)
 		line := b[off:end]
 		switch {
 		case (blank || indented) && (bytes.HasPrefix(line, []byte("    ")) || bytes.HasPrefix(line, []byte("\t"))):
@@ -128,12 +123,7 @@ func FencedBlocks(b []byte) [][2]int {
 	open := -1
 	var fence []byte
 	for off := 0; off < len(b); {
-		end := bytes.IndexByte(b[off:], '\n')
-		if end < 0 {
-			end = len(b)
-		} else {
-			end += off
-		}
+		end := lineEnd(b, off)
 		line := bytes.TrimLeft(b[off:end], " ")
 		if open < 0 {
 			if bytes.HasPrefix(line, []byte("```")) || bytes.HasPrefix(line, []byte("~~~")) {
@@ -153,6 +143,15 @@ func FencedBlocks(b []byte) [][2]int {
 		out = append(out, [2]int{open, len(b)})
 	}
 	return out
+}
+
+// lineEnd is the offset of the newline that ends the line starting at
+// off, or len(b) for a last line without one.
+func lineEnd(b []byte, off int) int {
+	if i := bytes.IndexByte(b[off:], '\n'); i >= 0 {
+		return off + i
+	}
+	return len(b)
 }
 
 // within says whether off lies in one of the spans, which are in order
