@@ -304,13 +304,7 @@ func evalAddr(data []byte, addr string, at int) (lo, hi int, err error) {
 			}
 			dir, addr = 0, addr[k:]
 		case c == '/':
-			k := 1
-			for k < len(addr) && addr[k] != '/' {
-				if addr[k] == '\\' {
-					k++
-				}
-				k++
-			}
+			k := closer(addr, '/')
 			pattern := addr[1:min(k, len(addr))]
 			addr = addr[min(k+1, len(addr)):]
 			if dir == '-' {
@@ -433,6 +427,20 @@ func splitArgs(s string) ([]arg, error) {
 	}
 }
 
+// closer is the index of the byte q that closes what s's first byte
+// opens, a backslash escaping the byte after it; len(s) or more when no
+// q does.
+func closer(s string, q byte) int {
+	k := 1
+	for k < len(s) && s[k] != q {
+		if s[k] == '\\' {
+			k++
+		}
+		k++
+	}
+	return k
+}
+
 // word reads one argument off s.
 func word(s string) (text string, quoted bool, rest string, err error) {
 	if s == "" {
@@ -440,13 +448,7 @@ func word(s string) (text string, quoted bool, rest string, err error) {
 	}
 	switch q := s[0]; q {
 	case '"':
-		k := 1
-		for k < len(s) && s[k] != '"' {
-			if s[k] == '\\' {
-				k++
-			}
-			k++
-		}
+		k := closer(s, '"')
 		if k >= len(s) {
 			return "", false, "", fmt.Errorf("unclosed string")
 		}
