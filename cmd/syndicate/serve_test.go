@@ -989,6 +989,16 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	return e
 }
 
+// start runs the good first build and returns the served documents'
+// ETags and the output folder's files, having checked that the folder
+// holds the served documents.
+func (e *faultEnv) start(t *testing.T) (etags, disk map[string]string) {
+	t.Helper()
+	mustDo(t, e.rb.Rebuild(context.Background(), "start"))
+	e.checkDiskMatchesServed(t)
+	return e.etags(t), dirtest.Files(t, e.out)
+}
+
 // editPost rewrites second.md's body so the next build changes the
 // documents that list it.
 func (e *faultEnv) editPost(t *testing.T, words string) {
@@ -1084,14 +1094,16 @@ func canDeny(t *testing.T) bool {
 	return err != nil
 }
 
-type contentFault struct {
+// fault is something that goes wrong between two rebuilds (break_) and
+// is put right again (fix).
+type fault struct {
 	name        string
 	break_, fix func(t *testing.T, e *faultEnv)
 	reason      string // in the error /readyz shows
 }
 
-func contentFaults() []contentFault {
-	return []contentFault{
+func contentFaults() []fault {
+	return []fault{
 		{
 			name: "content folder renamed away",
 			break_: func(t *testing.T, e *faultEnv) {
@@ -1136,11 +1148,8 @@ func TestRebuildFaultsInContent(t *testing.T) {
 	for _, f := range contentFaults() {
 		t.Run(f.name, func(t *testing.T) {
 			e := newFaultEnv(t)
-			mustDo(t, e.rb.Rebuild(ctx, "start"))
-			before := e.etags(t)
+			before, disk := e.start(t)
 			set := e.srv.Served()
-			disk := dirtest.Files(t, e.out)
-			e.checkDiskMatchesServed(t)
 
 			f.break_(t, e)
 			err := e.rb.Rebuild(ctx, "schedule")
@@ -1189,14 +1198,8 @@ func TestRebuildFaultsInContent(t *testing.T) {
 	}
 }
 
-type outputFault struct {
-	name        string
-	break_, fix func(t *testing.T, e *faultEnv)
-	reason      string
-}
-
-func outputFaults() []outputFault {
-	return []outputFault{
+func outputFaults() []fault {
+	return []fault{
 		{
 			// Works as root: MkdirAll cannot make a folder under a file.
 			name: "output folder's parent is a file",
@@ -1258,10 +1261,7 @@ func TestRebuildFaultsInOutput(t *testing.T) {
 	for _, f := range outputFaults() {
 		t.Run(f.name, func(t *testing.T) {
 			e := newFaultEnv(t)
-			mustDo(t, e.rb.Rebuild(ctx, "start"))
-			disk := dirtest.Files(t, e.out)
-			e.checkDiskMatchesServed(t)
-			before := e.etags(t)
+			before, disk := e.start(t)
 
 			e.editPost(t, "during the fault")
 			f.break_(t, e)
