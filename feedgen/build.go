@@ -92,21 +92,30 @@ func (s *Snapshot) Holds(pd PlannedDocument) bool {
 // between builds renders these first. Fingerprints need, for every post
 // in Needed, its HTML or its RenderSum.
 func (p *Plan) PostsToEncode(held Holder) []*source.Post {
-	return p.postsListedBy(func(pd PlannedDocument) bool { return held == nil || !held.Holds(pd) })
-}
-
-// postsListedBy lists, in the order of Needed, the posts that the planned
-// documents chosen by encode list.
-func (p *Plan) postsListedBy(encode func(PlannedDocument) bool) []*source.Post {
-	in := map[*source.Post]bool{}
+	var lists [][]*source.Post
 	for _, pd := range p.Documents() {
-		if encode(pd) {
-			for _, x := range pd.Feed.Posts {
-				in[x] = true
-			}
+		if held == nil || !held.Holds(pd) {
+			lists = append(lists, pd.Feed.Posts)
 		}
 	}
-	var out []*source.Post
+	return p.Listed(lists...)
+}
+
+// Listed returns the posts of Needed that any of lists holds, in the
+// order of Needed: the posts some documents list, in the order a build
+// renders them (PostsToEncode, and the pages' own posts to render).
+func (p *Plan) Listed(lists ...[]*source.Post) []*source.Post {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	in := make(map[*source.Post]bool, min(n, len(p.Needed)))
+	for _, l := range lists {
+		for _, x := range l {
+			in[x] = true
+		}
+	}
+	out := make([]*source.Post, 0, len(in))
 	for _, x := range p.Needed {
 		if in[x] {
 			out = append(out, x)

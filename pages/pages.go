@@ -210,21 +210,13 @@ func (s *Set) Paths() []string {
 // the pages that held (an earlier output; nil holds nothing) lacks: the
 // posts whose rendered summaries making them needs.
 func (s *Set) Lacking(held feedgen.Holder) []*source.Post {
-	in := map[*source.Post]bool{}
+	var lists [][]*source.Post
 	for _, d := range s.docs {
 		if d.kind == feedPage && (held == nil || !held.Holds(d.planned())) {
-			for _, x := range d.feed.Posts {
-				in[x] = true
-			}
+			lists = append(lists, d.feed.Posts)
 		}
 	}
-	var out []*source.Post
-	for _, x := range s.plan.Needed {
-		if in[x] {
-			out = append(out, x)
-		}
-	}
-	return out
+	return s.plan.Listed(lists...)
 }
 
 // Build makes the documents in memory. A document prev (an earlier

@@ -110,20 +110,7 @@ func union(plan *feedgen.Plan, a, b []*source.Post) []*source.Post {
 	if len(b) == 0 {
 		return a
 	}
-	in := make(map[*source.Post]bool, len(a)+len(b))
-	for _, x := range a {
-		in[x] = true
-	}
-	for _, x := range b {
-		in[x] = true
-	}
-	out := make([]*source.Post, 0, len(in))
-	for _, x := range plan.Needed {
-		if in[x] {
-			out = append(out, x)
-		}
-	}
-	return out
+	return plan.Listed(a, b)
 }
 
 // Published describes the documents in the folder, from its manifest.
