@@ -141,17 +141,13 @@ func appendAtomAuthor(dst []byte, nl string, a *feeds.AtomAuthor) []byte {
 // marshalRef is the reference encoding of the entry.
 func (e *atomEntry) marshalRef() ([]byte, error) { return xml.MarshalIndent(e, "  ", "  ") }
 
-// fast reports whether appendTo writes every field the entry sets.
+// fast reports whether appendFast writes every field the entry sets.
 func (e *atomEntry) fast() bool {
 	return e.Xmlns == "" && e.Rights == "" && e.Source == "" && e.Contributor == nil
 }
 
-// appendTo appends the entry's encoding.
-func (e *atomEntry) appendTo(dst []byte) ([]byte, error) {
-	if !e.fast() {
-		b, err := e.marshalRef()
-		return append(dst, b...), err
-	}
+// appendFast appends the entry's encoding (see wire).
+func (e *atomEntry) appendFast(dst []byte) ([]byte, error) {
 	const nl = "\n    "
 	dst = append(dst, "  <entry"...)
 	if e.Lang != "" {
@@ -201,18 +197,14 @@ func appendAtomText(dst []byte, nl, name, typ, text string) []byte {
 // marshalRef is the reference encoding of the document.
 func (a *atomFeed) marshalRef() ([]byte, error) { return xml.MarshalIndent(a, "", "  ") }
 
-// fast reports whether appendTo writes every field the document sets.
+// fast reports whether appendFast writes every field the document sets.
 func (a *atomFeed) fast() bool {
 	return a.AtomFeed.Category == "" && a.Icon == "" && a.Logo == "" && a.Rights == "" &&
 		a.Contributor == nil && len(a.Entries) == 0
 }
 
-// appendTo appends the document's encoding.
-func (a *atomFeed) appendTo(dst []byte) ([]byte, error) {
-	if !a.fast() {
-		b, err := a.marshalRef()
-		return append(dst, b...), err
-	}
+// appendFast appends the document's encoding (see wire).
+func (a *atomFeed) appendFast(dst []byte) ([]byte, error) {
 	const nl = "\n  "
 	dst = append(dst, "<feed"...)
 	dst = xmlAttr(dst, "xmlns", a.Xmlns)

@@ -269,7 +269,7 @@ var itemsEncoded atomic.Int64
 // postText cleans it.
 func (p *Plan) encodeText(x *source.Post, t *postText, f Format) ([]byte, error) {
 	itemsEncoded.Add(1)
-	return encodeExact(p.wireItem(x, t, f).appendTo)
+	return encodeExact(p.wireItem(x, t, f))
 }
 
 // wireItem is the post's item in the format, not yet encoded.
@@ -315,7 +315,7 @@ func (p *Plan) frame(f *Feed, format Format) (*frame, error) {
 		buf = append(buf, xmlHeader...)
 	}
 	n0 := len(buf)
-	buf, err := head.appendTo(buf)
+	buf, err := appendWire(buf, head)
 	if err != nil {
 		return nil, err
 	}

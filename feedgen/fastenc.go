@@ -13,20 +13,30 @@ import (
 // the items get in their documents) and encoding/json (without HTML
 // escaping) write for the same wire structs, items and document heads.
 // The reflection encoders stay the reference: each wire struct's
-// marshalRef is what its appendTo must equal, TestFastEncoding,
+// marshalRef is what its appendFast must equal, TestFastEncoding,
 // TestFastHeads and FuzzFastEncoding compare them, and a struct using a
 // field the fast encoder does not write falls back to marshalRef.
 
 // wire is a wire struct (an item or a document head) that encodes
-// itself.
+// itself; appendWire encodes one.
 type wire interface {
-	// appendTo appends the encoding.
-	appendTo(dst []byte) ([]byte, error)
-	// marshalRef is the reference encoding, which appendTo equals.
+	// appendFast appends the encoding the fast way; only called when
+	// fast says it writes every field set.
+	appendFast(dst []byte) ([]byte, error)
+	// marshalRef is the reference encoding, which appendFast equals.
 	marshalRef() ([]byte, error)
-	// fast reports whether appendTo writes every field set; when not, it
-	// falls back to marshalRef.
+	// fast reports whether appendFast writes every field set.
 	fast() bool
+}
+
+// appendWire appends w's encoding: appendFast's when it writes every
+// field w sets, else the reference's.
+func appendWire(dst []byte, w wire) ([]byte, error) {
+	if !w.fast() {
+		b, err := w.marshalRef()
+		return append(dst, b...), err
+	}
+	return w.appendFast(dst)
 }
 
 // xmlEscapes is what encoding/xml writes for each ASCII byte it escapes
@@ -241,12 +251,12 @@ func appendJSONTime(dst []byte, t time.Time) (_ []byte, ok bool) {
 // listing them is written, and a generous capacity would be kept too.
 var encBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// encodeExact runs enc on a scratch buffer and returns a copy of what it
-// appended.
-func encodeExact(enc func([]byte) ([]byte, error)) ([]byte, error) {
+// encodeExact encodes w (appendWire) on a scratch buffer and returns a
+// copy of what it appended.
+func encodeExact(w wire) ([]byte, error) {
 	buf := encBufs.Get().(*[]byte)
 	defer encBufs.Put(buf)
-	b, err := enc((*buf)[:0])
+	b, err := appendWire((*buf)[:0], w)
 	if err != nil {
 		return nil, err
 	}

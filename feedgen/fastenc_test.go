@@ -20,7 +20,7 @@ func checkSame(t *testing.T, name string, w wire) {
 	t.Helper()
 	want, werr := w.marshalRef()
 	// Something before the item must be kept as it is.
-	got, gerr := w.appendTo([]byte("prefix"))
+	got, gerr := appendWire([]byte("prefix"), w)
 	if (werr != nil) != (gerr != nil) {
 		t.Fatalf("%s: reference error %v, fast error %v", name, werr, gerr)
 	}

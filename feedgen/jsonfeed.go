@@ -118,18 +118,14 @@ func appendJSONAuthors(dst []byte, authors []*feeds.JSONAuthor) []byte {
 // marshalRef is the reference encoding of the item.
 func (it *jsonItem) marshalRef() ([]byte, error) { return marshalJSON(it) }
 
-// fast reports whether appendTo writes every field the item sets.
+// fast reports whether appendFast writes every field the item sets.
 func (it *jsonItem) fast() bool {
 	return it.ExternalUrl == "" && it.ContentText == "" && it.Image == "" && it.BannerImage == "" &&
 		it.JSONItem.Author == nil && len(it.Attachments) == 0
 }
 
-// appendTo appends the item's encoding.
-func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
-	if !it.fast() {
-		b, err := it.marshalRef()
-		return append(dst, b...), err
-	}
+// appendFast appends the item's encoding (see wire).
+func (it *jsonItem) appendFast(dst []byte) ([]byte, error) {
 	n0 := len(dst)
 	dst = append(dst, `{"id":`...)
 	dst = appendJSONString(dst, it.Id)
@@ -172,18 +168,14 @@ func (it *jsonItem) appendTo(dst []byte) ([]byte, error) {
 // marshalRef is the reference encoding of the document.
 func (j *jsonFeed) marshalRef() ([]byte, error) { return marshalJSON(j) }
 
-// fast reports whether appendTo writes every field the document sets.
+// fast reports whether appendFast writes every field the document sets.
 func (j *jsonFeed) fast() bool {
 	return j.UserComment == "" && j.NextUrl == "" && j.Icon == "" && j.Favicon == "" &&
 		j.JSONFeed.Author == nil && j.Expired == nil && len(j.Hubs) == 0 && len(j.Items) == 0
 }
 
-// appendTo appends the document's encoding.
-func (j *jsonFeed) appendTo(dst []byte) ([]byte, error) {
-	if !j.fast() {
-		b, err := j.marshalRef()
-		return append(dst, b...), err
-	}
+// appendFast appends the document's encoding (see wire).
+func (j *jsonFeed) appendFast(dst []byte) ([]byte, error) {
 	dst = append(dst, `{"version":`...)
 	dst = appendJSONString(dst, j.Version)
 	dst = append(dst, `,"title":`...)

@@ -183,17 +183,13 @@ func rssElem(dst []byte, nl, name string, text rssText) []byte {
 // marshalRef is the reference encoding of the item.
 func (it *rssItem) marshalRef() ([]byte, error) { return xml.MarshalIndent(it, "    ", "  ") }
 
-// fast reports whether appendTo writes every field the item sets.
+// fast reports whether appendFast writes every field the item sets.
 func (it *rssItem) fast() bool {
 	return it.Comments == "" && it.Enclosure == nil && it.Source == ""
 }
 
-// appendTo appends the item's encoding.
-func (it *rssItem) appendTo(dst []byte) ([]byte, error) {
-	if !it.fast() {
-		b, err := it.marshalRef()
-		return append(dst, b...), err
-	}
+// appendFast appends the item's encoding (see wire).
+func (it *rssItem) appendFast(dst []byte) ([]byte, error) {
 	const nl = "\n      "
 	dst = append(dst, "    <item>"...)
 	dst = rssElem(dst, nl, "title", it.Title)
@@ -238,7 +234,7 @@ func (it *rssItem) appendTo(dst []byte) ([]byte, error) {
 // marshalRef is the reference encoding of the document.
 func (d *rssDocument) marshalRef() ([]byte, error) { return xml.MarshalIndent(d, "", "  ") }
 
-// fast reports whether appendTo writes every field the document sets.
+// fast reports whether appendFast writes every field the document sets.
 func (d *rssDocument) fast() bool {
 	c := d.Channel
 	return c != nil && c.Copyright == "" && c.ManagingEditor == "" && c.WebMaster == "" && c.RssFeed.Category == "" &&
@@ -246,12 +242,8 @@ func (d *rssDocument) fast() bool {
 		c.Image == nil && c.TextInput == nil && len(c.Items) == 0
 }
 
-// appendTo appends the document's encoding.
-func (d *rssDocument) appendTo(dst []byte) ([]byte, error) {
-	if !d.fast() {
-		b, err := d.marshalRef()
-		return append(dst, b...), err
-	}
+// appendFast appends the document's encoding (see wire).
+func (d *rssDocument) appendFast(dst []byte) ([]byte, error) {
 	dst = append(dst, "<rss"...)
 	dst = xmlAttr(dst, "version", d.Version)
 	dst = xmlAttr(dst, "xmlns:content", d.NSContent)
