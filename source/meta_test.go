@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -558,4 +559,261 @@ func TestWordpressPostID(t *testing.T) {
 			t.Errorf("wordpressPostID(%#v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestPlainText: whatever isPlainText lets through, text's general case
+// leaves unchanged, and the cases it must refuse are refused.
+func TestPlainText(t *testing.T) {
+	plain := 0
+	for _, s := range plainTextCases {
+		if isPlainText(s) {
+			plain++
+			if got := stripText(s); got != s {
+				t.Errorf("isPlainText(%q) but stripText gives %q", s, got)
+			}
+		}
+	}
+	if plain < 5 || plain == len(plainTextCases) {
+		t.Errorf("%d of %d cases plain; the list should hold both kinds", plain, len(plainTextCases))
+	}
+}
+
+func FuzzPlainText(f *testing.F) {
+	for _, s := range plainTextCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if isPlainText(s) && stripText(s) != s {
+			t.Errorf("isPlainText(%q) but stripText gives %q", s, stripText(s))
+		}
+	})
+}
+
+func TestPlainTextFieldsLoseMarkup(t *testing.T) {
+	cases := []struct {
+		name, frontMatter string
+		check             func(*Post) string
+	}{
+		{"script title", `title: "<script>alert(3)</script>Hello"`, func(p *Post) string { return p.Title }},
+		{"svg title", `title: "<svg/onload=alert(2)>Click"`, func(p *Post) string { return p.Title }},
+		{"entity-encoded title", `title: "&lt;img src=x onerror=alert(1)&gt;Pic"`, func(p *Post) string { return p.Title }},
+		{"unclosed tag", `title: "Hi <img src=x onerror=alert(1)"`, func(p *Post) string { return p.Title }},
+		{"tag name", "title: T\ntags: [\"<script>x</script>go\"]", func(p *Post) string { return strings.Join(p.Tags, ",") }},
+		{"author", "title: T\nauthor: {name: \"<b onmouseover=x>Eve</b>\"}", func(p *Post) string { return p.Authors[0].Name }},
+		{"site name", "title: T\nsite_name: \"<script>alert(1)</script>Evil & co\"", func(p *Post) string { return p.SiteName }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fm := c.frontMatter
+			if !strings.Contains(fm, "date:") {
+				fm += "\ndate: 2024-01-01"
+			}
+			p := scanOne(t, "p.md", "---\n"+fm+"\n---\nbody\n")
+			got := c.check(p)
+			if strings.ContainsAny(got, "<>") || strings.Contains(got, "onerror") || strings.Contains(got, "onload") {
+				t.Errorf("markup survived in a plain-text field: %q", got)
+			}
+		})
+	}
+	// Text that merely mentions a comparison stays.
+	p := scanOne(t, "p.md", "---\ntitle: \"1 < 2 and 3 > 2\"\ndate: 2024-01-01\n---\n")
+	if p.Title != "1 < 2 and 3 > 2" {
+		t.Errorf("title = %q", p.Title)
+	}
+	// A title that is nothing but markup leaves no title: the file is skipped.
+	if fe := scanErr(t, "p.md", "---\ntitle: \"<img src=x onerror=alert(1)>\"\ndate: 2024-01-01\n---\n"); !errors.Is(fe, ErrNoTitle) {
+		t.Errorf("markup-only title: %v", fe)
+	}
+}
+
+// postWant lists the fields a dialect fixture must produce; dates are
+// RFC 3339 strings so the zone is compared too.
+type postWant struct {
+	Path, ID, Link, Slug, Title string
+	ExplicitID                  bool
+	PostID                      string
+	Published, Updated          string
+	Authors                     []Author
+	Tags, Categories            []string
+	Language, SiteName          string
+	frontSummary                string
+}
+
+func viewOf(p *Post) postWant {
+	return postWant{
+		Path: p.Path, ID: p.ID, ExplicitID: p.ExplicitID, PostID: p.PostID, Link: p.Link, Slug: p.Slug, Title: p.Title,
+		Published: rfc(p.Published), Updated: rfc(p.Updated),
+		Authors: p.Authors, Tags: p.Tags, Categories: p.Categories,
+		Language: p.Language, SiteName: p.SiteName, frontSummary: p.frontSummary,
+	}
+}
+
+func TestDialects(t *testing.T) {
+	tests := []struct {
+		name string
+		want []postWant // newest first
+	}{
+		{"easypress", []postWant{{
+			Path:       "2023/07/us-officials-hold-back-channel-ukraine-talks-with-russia.md",
+			ID:         "https://pennyforyourthoughts2.ca/2023/07/07/us-officials-hold-back-channel-ukraine-talks-with-russia/",
+			ExplicitID: true,
+			PostID:     "4569",
+			Link:       "https://pennyforyourthoughts2.ca/2023/07/07/us-officials-hold-back-channel-ukraine-talks-with-russia/",
+			Slug:       "us-officials-hold-back-channel-ukraine-talks-with-russia",
+			Title:      "US Officials Hold Back Channel Ukraine Talks With Russia",
+			Published:  "2023-07-07T12:21:44Z",
+			Updated:    "2023-07-07T12:21:44Z",
+			Authors:    []Author{{Name: "penny2"}},
+			Tags:       []string{"perception management", "Russia", "state sponsored terrorism", "Ukraine", "US"},
+			Categories: []string{"Uncategorized"},
+			Language:   "en-US",
+			SiteName:   "PFYT2",
+		}}},
+		{"hugo-toml", []postWant{{
+			Path:      "posts/date-only.md",
+			ID:        "https://example.org/blog/2024/03/05/date-only/",
+			Link:      "https://example.org/blog/2024/03/05/date-only/",
+			Slug:      "date-only",
+			Title:     "2024",
+			Published: "2024-03-05T00:00:00-07:00",
+			Updated:   "2024-03-05T00:00:00-07:00",
+			Authors:   siteAuthor,
+			Tags:      []string{}, Categories: []string{},
+			Language: "de",
+		}, {
+			Path:      "posts/local.md",
+			ID:        "https://example.org/blog/2024/03/03/local/",
+			Link:      "https://example.org/blog/2024/03/03/local/",
+			Slug:      "local",
+			Title:     "Hugo TOML local datetime",
+			Published: "2024-03-03T08:00:00-07:00",
+			Updated:   "2024-03-04T00:00:00-07:00",
+			Authors:   siteAuthor,
+			Tags:      []string{"alpha", "beta"}, Categories: []string{},
+			Language: "en",
+		}, {
+			Path:         "posts/offset.md",
+			ID:           "https://example.org/blog/2024/03/01/toml-offset/",
+			Link:         "https://example.org/blog/2024/03/01/toml-offset/",
+			Slug:         "toml-offset",
+			Title:        "Hugo – TOML with offset",
+			Published:    "2024-03-01T09:30:00+02:00",
+			Updated:      "2024-03-02T10:00:00Z",
+			Authors:      []Author{{Name: "Ana"}, {Name: "Ben"}},
+			Tags:         []string{"Go", "hugo"},
+			Categories:   []string{"Dev"},
+			Language:     "en",
+			frontSummary: "A *short* description.",
+		}}},
+		{"hugo-yaml", []postWant{{
+			Path:      "posts/my-bundle/index.md",
+			ID:        "https://example.org/blog/2024/04/01/my-bundle/",
+			Link:      "https://example.org/blog/2024/04/01/my-bundle/",
+			Slug:      "my-bundle",
+			Title:     "A page bundle",
+			Published: "2024-04-01T12:00:00-05:00",
+			Updated:   "2024-04-01T12:00:00-05:00",
+			Authors:   []Author{{Name: "Carla", Email: "carla@example.org"}},
+			Tags:      []string{"bundles"}, Categories: []string{},
+			Language: "en",
+		}}},
+		{"jekyll", []postWant{{
+			Path:      "_posts/2024-05-06-jekyll-post.md",
+			ID:        "https://example.org/blog/2024/05/06/jekyll-post/",
+			Link:      "https://example.org/blog/2024/05/06/jekyll-post/",
+			Slug:      "jekyll-post",
+			Title:     "Jekyll post",
+			Published: "2024-05-06T00:00:00-07:00",
+			Updated:   "2024-05-06T00:00:00-07:00",
+			Authors:   []Author{{Name: "Dana"}},
+			Tags:      []string{"ruby", "jekyll"}, Categories: []string{"Notes"},
+			Language: "en",
+		}}},
+		{"eleventy", []postWant{{
+			Path:      "posts/eleventy-post.md",
+			ID:        "https://example.org/blog/notes/eleventy-post/",
+			Link:      "https://example.org/blog/notes/eleventy-post/",
+			Slug:      "eleventy-post",
+			Title:     "Eleventy post",
+			Published: "2024-06-07T00:00:00-07:00",
+			Updated:   "2024-06-08T10:11:12-07:00",
+			Authors:   siteAuthor,
+			Tags:      []string{"post", "eleventy"}, Categories: []string{},
+			Language:     "en",
+			frontSummary: "Custom excerpt.",
+		}}},
+		{"zola", []postWant{{
+			Path:         "blog/zola-post.md",
+			ID:           "https://example.org/blog/2024/07/08/zola-post/",
+			Link:         "https://example.org/blog/2024/07/08/zola-post/",
+			Slug:         "zola-post",
+			Title:        "Zola post",
+			Published:    "2024-07-08T00:00:00-07:00",
+			Updated:      "2024-07-09T10:00:00+01:00",
+			Authors:      siteAuthor,
+			Tags:         []string{"rust", "zola"},
+			Categories:   []string{"Static sites"},
+			Language:     "en",
+			frontSummary: "Zola description",
+		}}},
+		{"json", []postWant{{
+			Path:       "one-line.md",
+			ID:         "https://example.org/blog/2024/08/10/one-line/",
+			Link:       "https://example.org/blog/2024/08/10/one-line/",
+			Slug:       "one-line",
+			Title:      "One-line JSON",
+			Published:  "2024-08-10T00:00:00-07:00",
+			Updated:    "2024-08-10T00:00:00-07:00",
+			Authors:    siteAuthor,
+			Tags:       []string{},
+			Categories: []string{"x", "y"},
+			Language:   "en",
+		}, {
+			Path:      "json-post.md",
+			ID:        "https://example.org/blog/2024/08/09/json-post/",
+			Link:      "https://example.org/blog/2024/08/09/json-post/",
+			Slug:      "json-post",
+			Title:     "JSON post",
+			Published: "2024-08-09T10:00:00Z",
+			Updated:   "2024-08-09T10:00:00Z",
+			Authors:   []Author{{Name: "Eve"}},
+			Tags:      []string{"json", "front matter"}, Categories: []string{},
+			Language: "en",
+		}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scan(t, filepath.Join("testdata", "dialects", tt.name))
+			for _, e := range res.Skipped {
+				t.Errorf("skipped: %v", e)
+			}
+			for _, w := range res.Warnings {
+				t.Errorf("warning: %v", w)
+			}
+			if len(res.Posts) != len(tt.want) {
+				t.Fatalf("got %d posts, want %d", len(res.Posts), len(tt.want))
+			}
+			for i, p := range res.Posts {
+				got := viewOf(p)
+				if got.Tags == nil {
+					got.Tags = []string{}
+				}
+				if got.Categories == nil {
+					got.Categories = []string{}
+				}
+				equal(t, p.Path, got, tt.want[i])
+				if p.Draft || p.Page {
+					t.Errorf("%s: Draft %v, Page %v; want a post", p.Path, p.Draft, p.Page)
+				}
+			}
+		})
+	}
+}
+
+var siteAuthor = []Author{{Name: "Site Author", Email: "site@example.org"}}
+
+var plainTextCases = []string{
+	"", " ", "a", "a b", "a  b", " a", "a ", "Héllo «wörld»", "日本語", "a\u00a0b", "a\u2003b",
+	"a\tb", "a\nb", "x &amp; y", "a<b", "<b>x</b>", "\u0085", "a\ufffdb", "a\ufffeb", "\x7f", "tab\x01",
+	"Ünïcödé tïtle – with dash", "emoji 🎉 ok", "a\xffb",
 }

@@ -1,9 +1,12 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/syndicate/syndicate/internal/casefile"
 	"github.com/syndicate/syndicate/stricthtml"
 	"golang.org/x/net/html"
 )
@@ -459,5 +463,132 @@ func TestRenderSum(t *testing.T) {
 	first, again := sum("Hello *world*."), sum("Hello *world*.")
 	if first != again || first == sum("Hello *World*.") {
 		t.Error("RenderSum does not follow the rendered HTML")
+	}
+}
+
+// TestSampleIsVerbatim guards the fixture: it must stay a byte-identical
+// copy of the real export, quirks included.
+func TestSampleIsVerbatim(t *testing.T) {
+	const name = "2023/07/us-officials-hold-back-channel-ukraine-talks-with-russia.md"
+	orig, err := os.ReadFile(filepath.Join("..", "..", "shared", "content-sample", filepath.FromSlash(name)))
+	if err != nil {
+		t.Skipf("shared sample not available: %v", err)
+	}
+	copied, err := os.ReadFile(filepath.Join("testdata", "dialects", "easypress", filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(orig, copied) {
+		t.Errorf("testdata copy of %s differs from ../shared/content-sample", name)
+	}
+}
+
+func TestSampleRender(t *testing.T) {
+	root := filepath.Join("testdata", "dialects", "easypress")
+	res := scan(t, root)
+	if len(res.Posts) != 1 {
+		t.Fatalf("got %d posts", len(res.Posts))
+	}
+	p := res.Posts[0]
+	renderPost(t, root, p)
+	checkGolden(t, "sample.html", []byte(p.ContentHTML))
+	checkGolden(t, "sample.summary.txt", []byte(p.SummaryText+"\n"))
+	for _, want := range []string{
+		`<a href="https://www.nbcnews.com/news/world/former-us-officials-secret-ukraine-talks-russians-war-ukraine-rcna92610" rel="nofollow">NBCnews</a>`,
+		"<blockquote>",
+		"<code>&lt;strong&gt;&lt;mark",
+	} {
+		if !bytes.Contains([]byte(p.ContentHTML), []byte(want)) {
+			t.Errorf("content lacks %q", want)
+		}
+	}
+}
+
+func TestDialectRender(t *testing.T) {
+	tests := []struct {
+		dir, path string
+		summary   string
+		content   []string
+	}{
+		{"jekyll", "_posts/2024-05-06-jekyll-post.md", "Jekyll body.", []string{"<p>After the fold.</p>"}},
+		{"hugo-toml", "posts/offset.md", "A short description.", []string{"<p>Body of the <strong>TOML</strong> post.</p>"}},
+		{"hugo-toml", "posts/date-only.md", "Date only.", nil},
+		{"hugo-yaml", "posts/my-bundle/index.md", "See the other post and notes.", []string{
+			`<img src="https://example.org/blog/2024/04/01/my-bundle/cover.jpg" alt="cover" title="Cover">`,
+			`<a href="https://example.org/blog/2024/04/01/other/" rel="nofollow">the other post</a>`,
+			`<a href="https://example.org/blog/2024/04/01/my-bundle/#notes" rel="nofollow">notes</a>`,
+		}},
+		{"eleventy", "posts/eleventy-post.md", "Custom excerpt.", nil},
+		{"zola", "blog/zola-post.md", "Zola description", []string{"<p>Zola body.</p>"}},
+		{"json", "json-post.md", "JSON body.", nil},
+		{"json", "one-line.md", "One-line JSON body.", []string{"<p>One-line JSON body.</p>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			root := filepath.Join("testdata", "dialects", tt.dir)
+			var p *Post
+			for _, x := range scan(t, root).Posts {
+				if x.Path == tt.path {
+					p = x
+				}
+			}
+			if p == nil {
+				t.Fatalf("%s not published", tt.path)
+			}
+			renderPost(t, root, p)
+			if p.SummaryText != tt.summary {
+				t.Errorf("SummaryText = %q, want %q", p.SummaryText, tt.summary)
+			}
+			for _, w := range tt.content {
+				if !strings.Contains(p.ContentHTML, w) {
+					t.Errorf("content lacks %s\ngot: %s", w, p.ContentHTML)
+				}
+			}
+			assertSafe(t, p.ContentHTML)
+		})
+	}
+}
+
+var caseNum = flag.Int("case", 0, "run only this case of testdata/summary.txt")
+
+// The cases of testdata/summary.txt (casefile.Case) have these sections:
+//
+//	--- title      (optional; default "The title")
+//	--- summary    (optional front matter summary)
+//	--- body       (Markdown)
+//	--- text       (expected SummaryText)
+//	--- html       (optional expected SummaryHTML)
+
+// TestSummaries runs the Markdown -> summary cases of testdata/summary.txt;
+// go test -run TestSummaries -case N runs one.
+func TestSummaries(t *testing.T) {
+	cases := casefile.Read(t, filepath.Join("testdata", "summary.txt"))
+	if len(cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range cases {
+		if *caseNum != 0 && c.Num != *caseNum {
+			continue
+		}
+		t.Run(fmt.Sprintf("%d %s", c.Num, c.Name), func(t *testing.T) {
+			title, ok := c.Sections["title"]
+			if !ok {
+				title = "The title"
+			}
+			p := &Post{Title: title, Link: testLink, frontSummary: c.Sections["summary"]}
+			renderBody(p, []byte(c.Sections["body"]), p.frontSummary)
+			if want := c.Sections["text"]; p.SummaryText != want {
+				t.Errorf("SummaryText\n got: %q\nwant: %q", p.SummaryText, want)
+			}
+			if want, ok := c.Sections["html"]; ok && p.SummaryHTML != want {
+				t.Errorf("SummaryHTML\n got: %q\nwant: %q", p.SummaryHTML, want)
+			}
+			if n := len([]rune(p.SummaryText)); n > summaryTarget+summaryTarget/5+1 {
+				t.Errorf("summary is %d characters long", n)
+			}
+			assertSafe(t, p.SummaryHTML)
+			checkXMLText(t, p.SummaryHTML, true)
+			checkXMLText(t, p.SummaryText, false)
+		})
 	}
 }
