@@ -114,20 +114,28 @@ func BenchmarkStrictCheck(b *testing.B) {
 	}
 }
 
+// benchFolder is the -corpus folder, else 300 posts gencontent writes
+// to a folder of b's.
+func benchFolder(b *testing.B) string {
+	b.Helper()
+	if *benchCorpus != "" {
+		return *benchCorpus
+	}
+	dir := b.TempDir()
+	cmd := exec.Command("go", "run", "../cmd/gencontent", "-out", dir, "-n", "300", "-seed", "7")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
 // BenchmarkScanRender scans a generated corpus of plain posts (no
 // template directives) with a fresh Scanner and renders every post from
 // disk per operation: Scanner.Render's whole path, the template step
 // included, which such posts must not pay for.
 func BenchmarkScanRender(b *testing.B) {
-	dir := *benchCorpus
-	if dir == "" {
-		dir = b.TempDir()
-		cmd := exec.Command("go", "run", "../cmd/gencontent", "-out", dir, "-n", "300", "-seed", "7")
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir := benchFolder(b)
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
