@@ -43,6 +43,23 @@ type Cache struct {
 	// gone). A field of the entry rather than a set of paths saves a map
 	// of every path.
 	scan uint64
+	// read holds, in a sharing cache, the files read since the last
+	// scan began that gave a post and no warning, in place of entries:
+	// their posts hold the path, size and modification time, and a record
+	// here the rest, with no object or map slot of its own, which a build
+	// that fills an empty cache would otherwise keep live beside its
+	// posts (some 20 MB at 100,000 posts; BENCHMARKS.md). Each scan first
+	// moves them into entries (settle), where it looks files up.
+	read []readFile
+}
+
+// readFile is what a sharing cache keeps of a file a scan read into a
+// post with no warning, besides the post (see Cache.read).
+type readFile struct {
+	post    *Post
+	ctime   int64
+	hash    uint64
+	trusted bool
 }
 
 type cacheEntry struct {
@@ -95,16 +112,6 @@ func (c *Cache) ShareScanned() {
 	c.share = true
 }
 
-// keep is what an entry holds of p, a post a scan has just read.
-func (c *Cache) keep(p *Post) *Post {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.share {
-		return p
-	}
-	return clonePost(p)
-}
-
 // postOf gives a scan its own copy of an entry's post.
 func (c *Cache) postOf(e *cacheEntry) *Post {
 	c.mu.Lock()
@@ -121,7 +128,7 @@ func (c *Cache) postOf(e *cacheEntry) *Post {
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.entries)
+	return len(c.entries) + len(c.read)
 }
 
 // reset empties the cache unless it was made for key.
@@ -131,9 +138,29 @@ func (c *Cache) reset(key string) {
 	if c.key != key {
 		c.key = key
 		c.entries = map[string]*cacheEntry{}
+		c.read = nil
 		c.dirty = true
 	}
 	c.scan++
+}
+
+// settle moves the files earlier scans read into entries, where a scan
+// looks files up; a scan calls it first. Like every entry, they are
+// pruned at the end of the scan unless it looks at their files.
+func (c *Cache) settle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.read {
+		e := r.entry()
+		c.entries[r.post.Path] = &e
+	}
+	c.read = nil
+}
+
+// entry is the cache entry r stands for.
+func (r *readFile) entry() cacheEntry {
+	return cacheEntry{size: r.post.size, mtime: r.post.modTime.UnixNano(), ctime: r.ctime,
+		hash: r.hash, trusted: r.trusted, post: r.post}
 }
 
 func (c *Cache) get(rel string) *cacheEntry {
@@ -149,12 +176,23 @@ func (c *Cache) get(rel string) *cacheEntry {
 // has says whether the cache knows the file, and marks it seen.
 func (c *Cache) has(rel string) bool { return c.get(rel) != nil }
 
-func (c *Cache) put(rel string, e *cacheEntry) {
+// add records what a scan has just read of a file. The entry keeps
+// e.post itself or a copy of it, as ShareScanned says.
+func (c *Cache) add(rel string, e cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e.seen = c.scan
-	c.entries[rel] = e
 	c.dirty = true
+	if p := e.post; p != nil && c.share && e.err == nil && len(e.warns) == 0 &&
+		p.Path == rel && p.size == e.size && p.modTime.UnixNano() == e.mtime {
+		c.read = append(c.read, readFile{post: p, ctime: e.ctime, hash: e.hash, trusted: e.trusted})
+		delete(c.entries, rel) // an entry for the file as it was
+		return
+	}
+	if e.post != nil && !c.share {
+		e.post = clonePost(e.post)
+	}
+	e.seen = c.scan
+	c.entries[rel] = &e
 }
 
 // forget drops a file that is gone.
@@ -185,11 +223,13 @@ func (c *Cache) storeRendered(p *Post) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[p.Path]
-	if e == nil || e.post == nil || e.size != p.size || e.mtime != p.modTime.UnixNano() {
+	if e == nil && c.share || e != nil && e.post == p {
+		// Shared (ShareScanned), in read or in entries: the post holds
+		// its render already.
+		c.dirty = true
 		return
 	}
-	if e.post == p { // shared (ShareScanned): it holds the render already
-		c.dirty = true
+	if e == nil || e.post == nil || e.size != p.size || e.mtime != p.modTime.UnixNano() {
 		return
 	}
 	cp := *e.post
@@ -275,20 +315,13 @@ func (c *Cache) Save(path string) error {
 	w.raw([]byte(cacheMagic))
 	w.uvarint(cacheFormat)
 	w.str(c.key)
-	w.uvarint(uint64(len(c.entries)))
+	w.uvarint(uint64(len(c.entries) + len(c.read)))
 	for rel, e := range c.entries {
-		w.str(rel)
-		w.varint(e.size)
-		w.varint(e.mtime)
-		w.varint(e.ctime)
-		w.u64(e.hash)
-		w.bool(e.trusted)
-		w.fileErrors([]*FileError{e.err})
-		w.fileErrors(e.warns)
-		w.bool(e.post != nil)
-		if e.post != nil {
-			w.post(e.post)
-		}
+		w.entry(rel, e)
+	}
+	for i := range c.read {
+		e := c.read[i].entry()
+		w.entry(e.post.Path, &e)
 	}
 	if err := bw.Flush(); err != nil {
 		tmp.Close()
@@ -414,6 +447,25 @@ func (w *cacheWriter) fileErrors(errs []*FileError) {
 			w.uvarint(uint64(e.Line))
 			w.str(e.Err.Error())
 		}
+	}
+}
+
+func (w *cacheWriter) entry(rel string, e *cacheEntry) {
+	w.str(rel)
+	w.varint(e.size)
+	w.varint(e.mtime)
+	w.varint(e.ctime)
+	w.u64(e.hash)
+	w.bool(e.trusted)
+	if e.err != nil {
+		w.fileErrors([]*FileError{e.err})
+	} else {
+		w.uvarint(0)
+	}
+	w.fileErrors(e.warns)
+	w.bool(e.post != nil)
+	if e.post != nil {
+		w.post(e.post)
 	}
 }
 

@@ -185,6 +185,9 @@ type ScanOptions struct {
 // result; the error is only for problems with the folder itself,
 // cancellation, and ErrRescan (see ScanOptions.Index).
 func (s *Scanner) Scan(ctx context.Context, opts ScanOptions) (*Result, error) {
+	if s.cfg.Cache != nil {
+		s.cfg.Cache.settle() // a scanner's earlier scan's files, to look up
+	}
 	ix, sv := opts.Index, opts.Survey
 	if ix != nil && ix.files != nil {
 		changed := opts.Changed
@@ -510,10 +513,10 @@ func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Po
 	if info == nil {
 		return p, warns, ferr, true // unreadable: ask again next time
 	}
-	e := &cacheEntry{
+	e := cacheEntry{
 		size: info.Size(), mtime: info.ModTime().UnixNano(), ctime: stampOf(info).ctime,
 		trusted: time.Since(info.ModTime()) > racyWindow,
-		err:     ferr, warns: warns,
+		err:     ferr, warns: warns, post: p,
 	}
 	if !e.trusted {
 		// The mtime may not change with the next edit: keep a hash of the
@@ -527,10 +530,7 @@ func (s *Scanner) readPost(ctx context.Context, rel string, st fileStamp) (p *Po
 		}
 		e.hash = crc64.Checksum(data, crcTable)
 	}
-	if p != nil {
-		e.post = c.keep(p)
-	}
-	c.put(rel, e)
+	c.add(rel, e)
 	return p, warns, ferr, false
 }
 
