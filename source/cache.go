@@ -192,7 +192,9 @@ func (c *Cache) add(rel string, e cacheEntry) {
 		e.post = clonePost(e.post)
 	}
 	e.seen = c.scan
-	c.entries[rel] = &e
+	ep := new(cacheEntry) // not &e, which would put every e on the heap
+	*ep = e
+	c.entries[rel] = ep
 }
 
 // forget drops a file that is gone.

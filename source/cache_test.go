@@ -27,7 +27,7 @@ func ageFiles(t testing.TB, root string) {
 	})
 }
 
-func scanRender(t *testing.T, root string, cfg Config) (*Scanner, *Result) {
+func scanRender(t testing.TB, root string, cfg Config) (*Scanner, *Result) {
 	t.Helper()
 	sc, err := NewScanner(root, cfg)
 	if err != nil {
@@ -456,17 +456,7 @@ func BenchmarkCacheFill(b *testing.B) {
 					cfg.Cache.KeepSumsOnly()
 					cfg.Cache.ShareScanned()
 				}
-				sc, err := NewScanner(dir, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				res, err := sc.Scan(context.Background(), ScanOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if errs := sc.Render(context.Background(), res.Posts); len(errs) > 0 {
-					b.Fatal(errs[0])
-				}
+				_, res := scanRender(b, dir, cfg)
 				return res, cfg.Cache
 			}
 			// The heap only the cache holds: live with it, less live
