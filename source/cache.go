@@ -48,8 +48,9 @@ type Cache struct {
 	// their posts hold the path, size and modification time, and a record
 	// here the rest, with no object or map slot of its own, which a build
 	// that fills an empty cache would otherwise keep live beside its
-	// posts (some 20 MB at 100,000 posts; BENCHMARKS.md). Each scan first
-	// moves them into entries (settle), where it looks files up.
+	// posts, making the collector run more often (BENCHMARKS.md). Each
+	// scan first moves them into entries (settle), where it looks files
+	// up.
 	read []readFile
 }
 
@@ -145,8 +146,8 @@ func (c *Cache) reset(key string) {
 }
 
 // settle moves the files earlier scans read into entries, where a scan
-// looks files up; a scan calls it first. Like every entry, they are
-// pruned at the end of the scan unless it looks at their files.
+// looks files up; a scan calls it first. Like every entry, a full scan
+// then prunes them unless it looks at their files.
 func (c *Cache) settle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
