@@ -47,9 +47,11 @@ type Rebuilder struct {
 	// running longer is cancelled and recorded as failed and stalled; one
 	// that has not returned Grace after its cancellation is abandoned, and
 	// Renew (when set) gives Build a fresh pipeline for the next trigger,
-	// since the abandoned one may still be using the old.
+	// since the abandoned one may still be using the old. Renew returns
+	// what releases the old pipeline (its folder watch), or nil; it is
+	// called once the abandoned build returns, if it ever does.
 	Timeout, Grace time.Duration
-	Renew          func()
+	Renew          func() (retire func())
 
 	sem        chan struct{}
 	outputDone bool // the output folder holds the served set; under sem
@@ -163,7 +165,8 @@ type built struct {
 // for rb.Timeout. stalled reports that; the build's error is then
 // whatever it returned when cancelled, or nil when it had not returned
 // rb.Grace later and was abandoned (rb.Renew is called: the next build
-// must not share its state).
+// must not share its state; what it returns releases the old state once
+// the abandoned build returns).
 func (rb *Rebuilder) boundedBuild(ctx context.Context, cancel context.CancelFunc) (b built, stalled bool) {
 	if rb.Timeout <= 0 {
 		b.res, b.snap, b.err = rb.safeBuild(ctx, rb.Now())
@@ -194,7 +197,13 @@ func (rb *Rebuilder) boundedBuild(ctx context.Context, cancel context.CancelFunc
 	}
 	rb.Log.Error("a stalled rebuild did not stop when cancelled; abandoning it, the next rebuild starts afresh", "grace", rb.Grace)
 	if rb.Renew != nil {
-		rb.Renew()
+		if retire := rb.Renew(); retire != nil {
+			go func() {
+				<-done // never, if the build never returns
+				retire()
+				rb.Log.Info("the abandoned rebuild returned; its pipeline is released")
+			}()
+		}
 	}
 	return built{}, true
 }

@@ -332,3 +332,59 @@ func TestRebuildStalledIsCancelledAndTicksGoOn(t *testing.T) {
 		t.Errorf("/readyz %d:\n%s", w.Code, w.Body)
 	}
 }
+
+// TestAbandonedBuildIsRetired: a build deaf to its cancellation is
+// abandoned after the grace period and Renew gives the next build a fresh
+// pipeline; what Renew returned releases the old one only once the
+// abandoned build has returned, never while it may still use it.
+func TestAbandonedBuildIsRetired(t *testing.T) {
+	srv := server.New("", "", nil)
+	release := make(chan struct{})
+	returned := make(chan struct{})
+	var calls atomic.Int32
+	rb := New(func(ctx context.Context, now time.Time) (*pipeline.Result, *feedgen.Snapshot, error) {
+		if calls.Add(1) == 1 {
+			<-release // deaf to ctx
+			defer close(returned)
+			return nil, nil, ctx.Err()
+		}
+		return &pipeline.Result{}, stubSnapshot(), nil
+	}, srv, discard, "")
+	rb.Timeout, rb.Grace = 50*time.Millisecond, 50*time.Millisecond
+	var renewed atomic.Int32
+	retired := make(chan struct{})
+	rb.Renew = func() func() {
+		renewed.Add(1)
+		return func() {
+			select {
+			case <-returned:
+			default:
+				t.Error("the old pipeline was released while the abandoned build still ran")
+			}
+			close(retired)
+		}
+	}
+	if err := rb.Rebuild(context.Background(), "start"); err == nil {
+		t.Fatal("a stalled rebuild succeeded")
+	}
+	if renewed.Load() != 1 {
+		t.Fatalf("Renew called %d times, want 1", renewed.Load())
+	}
+	if err := rb.Rebuild(context.Background(), "schedule"); err != nil {
+		t.Fatalf("the rebuild after an abandoned one: %v", err)
+	}
+	// A release that did not wait for the abandoned build would have run
+	// by now; give it the time to show.
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-retired:
+		t.Fatal("retired before the abandoned build returned")
+	default:
+	}
+	close(release)
+	select {
+	case <-retired:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the abandoned build returned but its pipeline was never released")
+	}
+}

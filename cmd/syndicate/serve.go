@@ -148,7 +148,8 @@ func serve(ctx context.Context, st *config.Settings, cacheFile string, ln net.Li
 // hidden from /readyz. saveCache writes the current pipeline's cache; it
 // must not run during a rebuild. A rebuild that stalls past
 // server.rebuild_timeout and ignores its cancellation is abandoned with its
-// pipeline; the next one starts a fresh pipeline (a full scan).
+// pipeline, which is closed if it ever returns; the next one starts a
+// fresh pipeline (a full scan).
 func newServeRebuilder(st *config.Settings, cacheFile string, srv *server.Handler, log *slog.Logger) (rb *rebuild.Rebuilder, saveCache func()) {
 	outDir := ""
 	if st.Server.WriteOutput {
@@ -177,8 +178,9 @@ func newServeRebuilder(st *config.Settings, cacheFile string, srv *server.Handle
 	}
 	rb = rebuild.New(build, srv, log, outDir)
 	rb.Timeout, rb.Grace = st.Server.RebuildTimeout, stalledGrace
-	rb.Renew = func() {
-		cur.Store(&current{pipeline.New(pc), new(pipeline.Memory)})
+	rb.Renew = func() func() {
+		old := cur.Swap(&current{pipeline.New(pc), new(pipeline.Memory)})
+		return func() { old.builder.Close() } // once the abandoned build is done with it
 	}
 	rb.Release = func() { cur.Load().builder.Close() }
 	rb.Redact = server.Redactor(st.Folders)
