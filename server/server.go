@@ -47,6 +47,9 @@ type Handler struct {
 	// publishMu serialises publish's read-modify-write of set; rebuilds
 	// are serialised anyway, this keeps publish correct on its own.
 	publishMu sync.Mutex
+	// published is the snapshot the last Publish took, under publishMu:
+	// a rebuild that found nothing changed publishes it again.
+	published *feedgen.Snapshot
 
 	// BrowserPages answers a request for a feed whose folder has a page
 	// (package pages) with that page when the request's Accept prefers
@@ -214,11 +217,17 @@ type PublishStats struct {
 // Publish swaps in a snapshot. Documents whose bytes did not change keep
 // their previous servedDoc (same *feedgen.Document, same ETag, compressed
 // variants already made); when nothing changed the served set itself is
-// kept, so a no-op rebuild is invisible to clients and caches.
+// kept, so a no-op rebuild is invisible to clients and caches. A snapshot
+// must not change once published: the very snapshot published again is
+// taken as unchanged without comparing its documents.
 func (s *Handler) Publish(snap *feedgen.Snapshot) PublishStats {
 	s.publishMu.Lock()
 	defer s.publishMu.Unlock()
 	old := s.set.Load()
+	if old != nil && snap == s.published {
+		return PublishStats{Documents: len(old.docs)}
+	}
+	s.published = snap
 	next := &Set{docs: make(map[string]*servedDoc, len(snap.Docs))}
 	changed := 0
 	for path, d := range snap.Docs {

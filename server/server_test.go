@@ -472,6 +472,12 @@ func TestPublishKeepsUnchangedDocuments(t *testing.T) {
 	if w := handlertest.Do(s, "GET", "/feed.json"); !strings.HasPrefix(w.Body.String(), "<B:") {
 		t.Errorf("changed document not served: %.20q", w.Body.String())
 	}
+
+	// The very snapshot again, as a rebuild that found nothing changed
+	// publishes it: nothing changed, the set kept.
+	if st := s.Publish(next); st.Changed != 0 || st.Documents != len(testPaths) || s.set.Load() != set2 {
+		t.Errorf("the same snapshot again: %+v, set kept %v", st, s.set.Load() == set2)
+	}
 }
 
 // TestAtomicSwap: readers racing with swaps always get a complete document
