@@ -21,7 +21,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -70,6 +71,13 @@ type Options struct {
 	// WordPress, when set, adds the nginx include (NginxName) that
 	// answers a WordPress site's feed URLs with the tree's documents.
 	WordPress *WordPress
+	// Prev is the set of the site's last build, or nil. New takes from
+	// it the fingerprints of the feed pages and snippets whose inputs
+	// are the same (a feed page's: the formats and its feed's document
+	// fingerprint; a snippet's: the site's part and the feed's name)
+	// rather than hashing again; the set is the same as one made
+	// without Prev. Prev is used by New only, and not kept.
+	Prev *Set
 }
 
 // WordPress describes the WordPress site whose feed URLs the include
@@ -122,6 +130,27 @@ type Set struct {
 	opts Options
 	site *feedgen.Feed // the plan's site feed
 	docs []doc
+
+	// What the next set may take from this one (Options.Prev).
+	formats  []string
+	snippets feedgen.Fingerprint // snippetBase
+	feeds    map[feedKey]*feedMemo
+}
+
+// feedKey is a feed's folder: its kind and slug.
+type feedKey struct {
+	kind feedgen.Kind
+	slug string
+}
+
+// feedMemo is what a set planned for one feed, with the inputs its
+// fingerprints were taken from.
+type feedMemo struct {
+	name    string              // the feed's name, in its snippet's title
+	feedFP  feedgen.Fingerprint // the feed's document in the main format
+	updated time.Time           // the feed's last update, a function of its posts
+	page    doc                 // none for the site feed (its page is the index)
+	snippet doc
 }
 
 // New plans the documents about plan's feeds: the index page, one page
@@ -129,19 +158,70 @@ type Set struct {
 // asks for. Like Plan.Documents it encodes nothing; the plan must not
 // change afterwards.
 func New(plan *feedgen.Plan, opts Options) *Set {
+	prev := opts.Prev
+	opts.Prev = nil // no chain of sets stays reachable
 	s := &Set{plan: plan, opts: opts}
 	s.site = s.siteFeed()
 	main := plan.Options.Formats[0]
-	feedFP := make(map[*feedgen.Feed]feedgen.Fingerprint, len(plan.Feeds))
-	for _, pd := range plan.Documents() {
-		if pd.Format == main {
-			feedFP[pd.Feed] = pd.Fingerprint
-		}
-	}
-	formats := make([]string, len(plan.Options.Formats))
+	s.formats = make([]string, len(plan.Options.Formats))
 	for i, f := range plan.Options.Formats {
-		formats[i] = string(f)
+		s.formats[i] = string(f)
 	}
+	s.snippets = s.snippetBase()
+	var old map[feedKey]*feedMemo
+	samePages, sameSnippets := false, false
+	if prev != nil {
+		old = prev.feeds
+		samePages = slices.Equal(prev.formats, s.formats)
+		sameSnippets = prev.snippets == s.snippets
+	}
+
+	// The feeds in the order of their folders (Documents is sorted by
+	// path), each with its snippet and page in the order of their paths.
+	memos := make([]feedMemo, 0, len(plan.Feeds))
+	s.feeds = make(map[feedKey]*feedMemo, len(plan.Feeds))
+	s.docs = make([]doc, 0, 2*len(plan.Feeds)+3)
+	buf := make([]byte, 0, 256)
+	for _, pd := range plan.Documents() {
+		if pd.Format != main {
+			continue
+		}
+		f := pd.Feed
+		o := old[feedKey{f.Kind, f.Slug}]
+		m := feedMemo{name: f.Name, feedFP: pd.Fingerprint}
+		if o != nil && sameSnippets && o.name == f.Name {
+			// The snippet's links are the site's part and the feed's
+			// kind, slug and title (the site's title and the name).
+			m.snippet = doc{path: o.snippet.path, kind: discoverySnippet, feed: f, fp: o.snippet.fp}
+		} else {
+			m.snippet = doc{path: f.Dir() + DiscoveryName, kind: discoverySnippet, feed: f}
+			m.snippet.fp, buf = s.discoveryFingerprint(s.snippets, f, buf)
+		}
+		// A feed's document fingerprint covers the site, the feed and
+		// every field of its posts; the page adds the formats it links.
+		sameFeed := o != nil && samePages && o.feedFP == pd.Fingerprint
+		if sameFeed {
+			m.updated = o.updated
+		} else {
+			m.updated = f.Updated()
+		}
+		if f.Kind != feedgen.SiteFeed { // the index is the site feed's page
+			if sameFeed && o.page.path != "" {
+				m.page = doc{path: o.page.path, kind: feedPage, feed: f, fp: o.page.fp}
+			} else {
+				h := fingerprint.New()
+				h.Str("syndicate feed page")
+				h.Int(Version)
+				h.Strs(s.formats)
+				h.Sum32(pd.Fingerprint)
+				m.page = doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.Sum()}
+			}
+			s.docs = append(s.docs, m.snippet, m.page)
+		}
+		memos = append(memos, m)
+		s.feeds[feedKey{f.Kind, f.Slug}] = &memos[len(memos)-1]
+	}
+
 	site := fingerprint.New()
 	site.Str("syndicate pages")
 	site.Int(Version)
@@ -149,16 +229,22 @@ func New(plan *feedgen.Plan, opts Options) *Set {
 	for _, v := range []string{st.Title, st.Description, st.URL, st.FeedsURL, st.Language, st.TagURL, st.CategoryURL, st.Icon} {
 		site.Str(v)
 	}
-	site.Strs(formats)
+	site.Strs(s.formats)
 	// The index and the OPML file list every feed: its name, folder,
 	// item count and last update.
-	for _, f := range plan.Feeds {
+	root := make([]doc, 0, 4)
+	for i := range memos {
+		m := &memos[i]
+		f := m.snippet.feed
 		site.Str(string(f.Kind))
 		site.Str(f.Name)
 		site.Str(f.Slug)
 		site.Str(f.HomePage) // the OPML file's htmlUrl
 		site.Int(int64(len(f.Posts)))
-		site.Time(f.Updated())
+		site.Time(m.updated)
+		if f.Kind == feedgen.SiteFeed {
+			root = append(root, m.snippet)
+		}
 	}
 	all := site.Sum()
 	for _, k := range []docKind{indexPage, opmlFile} {
@@ -169,31 +255,22 @@ func New(plan *feedgen.Plan, opts Options) *Set {
 		if k == opmlFile {
 			path = OPMLName
 		}
-		s.docs = append(s.docs, doc{path: path, kind: k, fp: h.Sum()})
-	}
-	for _, f := range plan.Feeds {
-		if f.Kind == feedgen.SiteFeed {
-			continue // the index is the site feed's page
-		}
-		// A feed's document fingerprint covers the site, the feed and
-		// every field of its posts; the page adds the formats it links.
-		h := fingerprint.New()
-		h.Str("syndicate feed page")
-		h.Int(Version)
-		h.Strs(formats)
-		h.Sum32(feedFP[f])
-		s.docs = append(s.docs, doc{path: f.Dir() + IndexName, kind: feedPage, feed: f, fp: h.Sum()})
-	}
-	snippets, buf := s.snippetBase(), make([]byte, 0, 256)
-	for _, f := range plan.Feeds {
-		var fp feedgen.Fingerprint
-		fp, buf = s.discoveryFingerprint(snippets, f, buf)
-		s.docs = append(s.docs, doc{path: f.Dir() + DiscoveryName, kind: discoverySnippet, feed: f, fp: fp})
+		root = append(root, doc{path: path, kind: k, fp: h.Sum()})
 	}
 	if opts.WordPress != nil {
-		s.docs = append(s.docs, doc{path: NginxName, kind: nginxInclude, fp: s.nginxFingerprint()})
+		root = append(root, doc{path: NginxName, kind: nginxInclude, fp: s.nginxFingerprint()})
 	}
-	sort.Slice(s.docs, func(i, j int) bool { return s.docs[i].path < s.docs[j].path })
+	// The few documents at the root go in by their paths; a slug that
+	// puts the feeds' folders out of order (one a prefix of another)
+	// costs a sort.
+	for _, d := range root {
+		i, _ := slices.BinarySearchFunc(s.docs, d.path, func(d doc, p string) int { return strings.Compare(d.path, p) })
+		s.docs = slices.Insert(s.docs, i, d)
+	}
+	byPath := func(a, b doc) int { return strings.Compare(a.path, b.path) }
+	if !slices.IsSortedFunc(s.docs, byPath) {
+		slices.SortFunc(s.docs, byPath)
+	}
 	return s
 }
 
