@@ -260,9 +260,10 @@ func New(plan *feedgen.Plan, opts Options) *Set {
 	if opts.WordPress != nil {
 		root = append(root, doc{path: NginxName, kind: nginxInclude, fp: s.nginxFingerprint()})
 	}
-	// The few documents at the root go in by their paths; a slug that
-	// puts the feeds' folders out of order (one a prefix of another)
-	// costs a sort.
+	// The few documents at the root go in by their paths. The feeds'
+	// documents are in order, as no folder is a prefix of another (a
+	// slug has no '/'); should a slug rule ever change that, a sort
+	// keeps Paths' promise.
 	for _, d := range root {
 		i, _ := slices.BinarySearchFunc(s.docs, d.path, func(d doc, p string) int { return strings.Compare(d.path, p) })
 		s.docs = slices.Insert(s.docs, i, d)

@@ -7,9 +7,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -602,5 +604,165 @@ func TestNoAddressLeaks(t *testing.T) {
 				t.Errorf("%s, made public, is in no document", tc.public)
 			}
 		})
+	}
+}
+
+// reusePosts is a site of n posts over 30 tags and 5 categories, each
+// post a new *source.Post.
+func reusePosts(n int) []*source.Post {
+	posts := make([]*source.Post, n)
+	for i := range posts {
+		posts[i] = post(i, fmt.Sprintf("Post %d", i),
+			[]string{fmt.Sprintf("Tag %d", i%30), fmt.Sprintf("Tag %d", (i*7+1)%30)}, []string{fmt.Sprintf("Category %d", i%5)})
+		posts[i].Authors = []source.Author{{Name: fmt.Sprintf("Author %d", i%3)}}
+	}
+	return posts
+}
+
+// TestReusePrev: over rounds of edits, additions, removals and tag
+// changes, and changes of the site's title, the formats and the options,
+// a set made with the previous one (Options.Prev) has exactly the
+// documents and fingerprints of a set made from scratch, and takes most
+// fingerprints from it when little changed.
+func TestReusePrev(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	posts := reusePosts(200)
+	site, formats, opts := testSite(), []feedgen.Format(nil), Options{}
+	plan := func() *feedgen.Plan {
+		p, err := feedgen.NewPlan(site, feedgen.Options{Limit: 10, AuthorFeeds: true, Formats: formats}, posts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	prev := New(plan(), opts)
+	for round := range 40 {
+		next := slices.Clone(posts)
+		quiet := false // nothing a feed page or snippet shows changed
+		switch round % 8 {
+		case 0, 1: // edit a post, the newest most often
+			i := rng.IntN(1 + rng.IntN(len(next)))
+			x := *next[i]
+			x.Title += " (edited)"
+			next[i] = &x
+		case 2: // a new post, newest
+			x := post(1000+round, fmt.Sprintf("New %d", round), []string{"Tag 3"}, nil)
+			next = append(next, x)
+		case 3: // a post removed
+			i := rng.IntN(len(next))
+			next = slices.Delete(next, i, i+1)
+		case 4: // a new tag on a post, or a tag renamed (same slug, new name)
+			if round%16 == 4 {
+				i := rng.IntN(len(next))
+				x := *next[i]
+				x.Tags = append(slices.Clone(x.Tags), fmt.Sprintf("Fresh %d", round))
+				next[i] = &x
+				break
+			}
+			name := fmt.Sprintf("Tag %d", rng.IntN(30))
+			for i, x := range next {
+				if j := slices.Index(x.Tags, name); j >= 0 {
+					y := *x
+					y.Tags = slices.Clone(x.Tags)
+					y.Tags[j] = strings.ToUpper(name)
+					next[i] = &y
+				}
+			}
+		case 5: // the site's title, or its tag addresses
+			if round%16 == 5 {
+				site.Title += "!"
+			} else {
+				site.TagURL = "https://example.org/topics/:slug/"
+			}
+		case 6: // the formats (the main one, or only the others), or the nginx include
+			switch round % 24 {
+			case 6:
+				formats = []feedgen.Format{feedgen.Atom, feedgen.RSS}
+			case 14:
+				formats = []feedgen.Format{feedgen.RSS, feedgen.JSON}
+			default:
+				formats = nil
+				opts.WordPress = &WordPress{TagBase: "tag", CategoryBase: "category"}
+			}
+		case 7: // nothing at all
+			quiet = true
+		}
+		posts = next
+		p := plan()
+		withPrev := opts
+		withPrev.Prev = prev
+		got := New(p, withPrev)
+		want := New(plan(), opts)
+		if len(got.docs) != len(want.docs) {
+			t.Fatalf("round %d: %d documents, want %d", round, len(got.docs), len(want.docs))
+		}
+		same := 0
+		for i, d := range got.docs {
+			w := want.docs[i]
+			if d.path != w.path || d.kind != w.kind || d.fp != w.fp || (d.feed == nil) != (w.feed == nil) ||
+				(d.feed != nil && d.feed.Dir() != w.feed.Dir()) {
+				t.Errorf("round %d: document %d is %s (%d) %s, want %s (%d) %s", round, i, d.path, d.kind, d.fp, w.path, w.kind, w.fp)
+			}
+			if prevFP, ok := prev.fingerprint(d.path); ok && prevFP == d.fp {
+				same++
+			}
+		}
+		if quiet && same != len(got.docs) {
+			t.Errorf("round %d: nothing changed, yet %d of %d fingerprints did", round, len(got.docs)-same, len(got.docs))
+		}
+		prev = got
+	}
+}
+
+// fingerprint is the fingerprint of the set's document at path.
+func (s *Set) fingerprint(path string) (feedgen.Fingerprint, bool) {
+	i, ok := slices.BinarySearchFunc(s.docs, path, func(d doc, p string) int { return strings.Compare(d.path, p) })
+	if !ok {
+		return feedgen.Fingerprint{}, false
+	}
+	return s.docs[i].fp, true
+}
+
+// TestPrevFingerprintsTaken: a set given Options.Prev takes an unchanged
+// feed's page and snippet fingerprints from it rather than hashing again
+// (marked fingerprints in the earlier set show through), and hashes again
+// when what the page shows changed; without Prev it hashes.
+func TestPrevFingerprintsTaken(t *testing.T) {
+	posts := reusePosts(50)
+	prev := New(newPlan(t, posts), Options{})
+	marked := feedgen.Fingerprint{1, 2, 3}
+	real := map[string]feedgen.Fingerprint{}
+	for _, m := range prev.feeds {
+		for _, d := range []*doc{&m.page, &m.snippet} {
+			if d.path != "" {
+				real[d.path] = d.fp
+				d.fp = marked
+			}
+		}
+	}
+	const page, snippet = "tags/tag-1/index.html", "tags/tag-1/discovery.html"
+	if _, ok := real[page]; !ok {
+		t.Fatalf("no %s in %v", page, prev.Paths())
+	}
+	taken := New(newPlan(t, posts), Options{Prev: prev})
+	for _, p := range []string{page, snippet, DiscoveryName} {
+		if fp, _ := taken.fingerprint(p); fp != marked {
+			t.Errorf("%s: not taken from Prev", p)
+		}
+	}
+	if fp, _ := New(newPlan(t, posts), Options{}).fingerprint(page); fp != real[page] {
+		t.Errorf("without Prev %s has %s, want %s", page, fp, real[page])
+	}
+	// A post of Tag 1 edited: its page shows it, its snippet does not.
+	edited := slices.Clone(posts)
+	x := *edited[1]
+	x.Title += " (edited)"
+	edited[1] = &x
+	again := New(newPlan(t, edited), Options{Prev: prev})
+	if fp, _ := again.fingerprint(page); fp == marked || fp == real[page] {
+		t.Errorf("%s: an edit kept the fingerprint %s", page, fp)
+	}
+	if fp, _ := again.fingerprint(snippet); fp != marked {
+		t.Errorf("%s: not taken from Prev after an edit it does not show", snippet)
 	}
 }
