@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/outtree"
 	"github.com/syndicate/syndicate/source"
 )
@@ -61,11 +60,7 @@ func (b *incremental) run(ctx context.Context, now time.Time, out Output) (*Resu
 // output holds whose inputs did not change, and records the build as the
 // last.
 func (b *incremental) finish(ctx context.Context, now time.Time, rd *source.FolderRead, out Output) (*Result, error) {
-	var prev *feedgen.Plan
-	if b.last != nil {
-		prev = b.last.Plan
-	}
-	res, err := b.b.plan(ctx, now, rd.Scanner, rd.Result, prev, out)
+	res, err := b.b.plan(ctx, now, rd.Scanner, rd.Result, b.last, out)
 	if err != nil {
 		return res, err
 	}

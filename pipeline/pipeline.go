@@ -118,7 +118,8 @@ func New(cfg Config) *Builder {
 // Result is one build: what was read, planned and written.
 type Result struct {
 	// Plan says which documents there are and what each lists.
-	Plan *feedgen.Plan
+	Plan  *feedgen.Plan
+	pages *pages.Set // the pages about Plan's feeds
 	// Read counts Markdown files, Published the posts in the site's
 	// timeline (drafts, pages and future posts left out).
 	Read, Published int
@@ -202,14 +203,15 @@ func (b *Builder) scanner(now time.Time) (*source.Scanner, error) {
 }
 
 // plan makes the plan of a scan, renders what out lacks and writes the
-// documents to out. An incremental builder makes the plan from prev, the
-// last build's plan (or nil), and reuses its fingerprints where feeds
-// list the same posts (feedgen.Options.Prev, Incremental); both need the
+// documents to out. An incremental builder makes the plan and the pages
+// from prev, the last good build (or nil), and reuses their fingerprints
+// where feeds list the same posts (feedgen.Options.Prev, Incremental;
+// pages.Options.Prev); both need the
 // scan to give a changed file a new post and an unchanged one its old
 // post, as source.Index does. A post
 // that fails to render is dropped (and reported) and the feeds are
 // planned again.
-func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, scanned *source.Result, prev *feedgen.Plan, out Output) (*Result, error) {
+func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, scanned *source.Result, prev *Result, out Output) (*Result, error) {
 	res := &Result{Read: scanned.Read, Skipped: scanned.Skipped}
 	for _, w := range scanned.Warnings {
 		res.Warnings = append(res.Warnings, w.Error())
@@ -219,7 +221,11 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 	if b.cfg.State != nil {
 		opts.Earlier = b.earlier(ctx, sc, now)
 	}
-	opts.Prev, opts.Incremental = prev, b.cfg.Incremental
+	opts.Incremental = b.cfg.Incremental
+	pgOpts := b.cfg.Pages
+	if prev != nil {
+		opts.Prev, pgOpts.Prev = prev.Plan, prev.pages
+	}
 	posts := scanned.Posts
 	var plan *feedgen.Plan
 	var pg *pages.Set
@@ -243,7 +249,7 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 		}
 		failed := sc.Render(ctx, todo)
 		if len(failed) == 0 {
-			pg = pages.New(plan, b.cfg.Pages) // fingerprints need the render sums
+			pg = pages.New(plan, pgOpts) // fingerprints need the render sums
 			todo = todo[:0]
 			for _, p := range out.Lacking(plan, pg) {
 				if !p.Rendered() {
@@ -281,7 +287,7 @@ func (b *Builder) plan(ctx context.Context, now time.Time, sc *source.Scanner, s
 		res.Warnings = append(res.Warnings, n.String())
 	}
 	sort.Slice(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
-	res.Plan = plan
+	res.Plan, res.pages = plan, pg
 	res.Published = len(posts)
 	res.Feeds = len(plan.Feeds)
 	res.Documents = len(plan.Documents())
