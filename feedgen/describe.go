@@ -42,9 +42,26 @@ func (f *Feed) Updated() time.Time {
 func (s *Snapshot) With(encoded int, docs []*Document) *Snapshot {
 	out := &Snapshot{Docs: make(map[string]*Document, len(s.Docs)+len(docs)), Encoded: s.Encoded + encoded}
 	maps.Copy(out.Docs, s.Docs)
+	var added []string // the paths s lacks, each once
 	for _, d := range docs {
+		if _, ok := out.Docs[d.Path]; !ok {
+			added = append(added, d.Path)
+		}
 		out.Docs[d.Path] = d
 	}
-	out.Paths = slices.Sorted(maps.Keys(out.Docs))
+	// s.Paths is sorted, and so is added most often (the pages come
+	// sorted): a merge rather than a sort of every path, which a
+	// rebuild of a large site felt.
+	slices.Sort(added)
+	out.Paths = make([]string, 0, len(s.Paths)+len(added))
+	i := 0
+	for _, p := range added {
+		for i < len(s.Paths) && s.Paths[i] < p {
+			out.Paths = append(out.Paths, s.Paths[i])
+			i++
+		}
+		out.Paths = append(out.Paths, p)
+	}
+	out.Paths = append(out.Paths, s.Paths[i:]...)
 	return out
 }
