@@ -106,15 +106,18 @@ type page struct {
 	Names    []string
 	// A feed page's.
 	Index string
-	Items []item
+	Items template.HTML
 	// Author is, on an author feed's page, the author's own page.
 	Author *authorLink
 }
 
 type authorLink struct{ Name, URL string }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"date":     func(t time.Time) string { return t.Format("2 January 2006") },
+// dateLayout is how pages show a date to people.
+const dateLayout = "2 January 2006"
+
+var pageFuncs = template.FuncMap{
+	"date":     func(t time.Time) string { return t.Format(dateLayout) },
 	"datetime": func(t time.Time) string { return t.Format(time.RFC3339) },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
@@ -122,7 +125,13 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return many
 	},
-}).Parse(`<!DOCTYPE html>
+}
+
+var pageTemplate = template.Must(template.New("page").Funcs(pageFuncs).Parse(pageSource))
+
+// pageSource is the page template; a feed page's items are written by
+// itemsHTML.
+const pageSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -175,19 +184,13 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 {{end}}</section>
 {{end}}{{if .Index}}<section aria-labelledby="h-items">
 <h2 id="h-items">Newest posts</h2>
-{{range .Items}}<article{{if .Lang}} lang="{{.Lang}}"{{end}}>
-<h3><a href="{{.Link}}">{{.Title}}</a></h3>
-<p class="meta"><time datetime="{{datetime .Published}}">{{date .Published}}</time></p>
-{{if .Summary}}<p>{{.Summary}}</p>
-{{end}}</article>
-{{else}}<p>No posts yet.</p>
-{{end}}</section>
+{{.Items}}</section>
 {{end}}</main>
 <footer><p>{{if .SiteURL}}<a href="{{.SiteURL}}">Back to the site</a>{{end}}</p></footer>
 {{.Script}}
 </body>
 </html>
-`))
+`
 
 var (
 	styleElement  = template.HTML("<style>" + style + "</style>")
@@ -400,6 +403,17 @@ func initial(name string) string {
 
 // feedPage is a feed's own page, in its folder.
 func (s *Set) feedPage(f *feedgen.Feed) ([]byte, time.Time, error) {
+	p, items, err := s.feedPageParts(f)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	p.Items = itemsHTML(items)
+	body, err := execute(p)
+	return body, f.Updated(), err
+}
+
+// feedPageParts are a feed page's frame and its items.
+func (s *Set) feedPageParts(f *feedgen.Feed) (page, []item, error) {
 	from := f.Dir() + IndexName
 	site := s.siteFeed()
 	p := page{
@@ -422,9 +436,10 @@ func (s *Set) feedPage(f *feedgen.Feed) ([]byte, time.Time, error) {
 		p.Author = &authorLink{Name: text(f.Name), URL: f.HomePage}
 		p.SiteURL = s.plan.Site.URL
 	}
+	items := make([]item, 0, len(f.Posts))
 	for _, x := range f.Posts {
 		if !x.Rendered() {
-			return nil, time.Time{}, fmt.Errorf("post %s was not rendered", x.Path)
+			return page{}, nil, fmt.Errorf("post %s was not rendered", x.Path)
 		}
 		it := item{Title: text(x.Title), Link: x.Link, Summary: text(x.SummaryText), Published: x.Published}
 		if it.Title == "" {
@@ -433,10 +448,9 @@ func (s *Set) feedPage(f *feedgen.Feed) ([]byte, time.Time, error) {
 		if tag, err := language.Parse(x.Language); err == nil && x.Language != "" {
 			it.Lang = tag.String()
 		}
-		p.Items = append(p.Items, it)
+		items = append(items, it)
 	}
-	body, err := execute(p)
-	return body, f.Updated(), err
+	return p, items, nil
 }
 
 func execute(p page) ([]byte, error) {
