@@ -1,21 +1,13 @@
 package pages
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"html/template"
 	"time"
 
 	"github.com/syndicate/syndicate/feedgen"
 	"github.com/syndicate/syndicate/fingerprint"
 )
-
-// discoveryTemplate is a discovery snippet: one autodiscovery link a
-// line, absolute, for a theme to put in its pages' <head> as it is.
-var discoveryTemplate = template.Must(template.New("discovery").Parse(
-	`{{range .}}<link rel="alternate" {{.Type}} title="{{.Title}}" href="{{.URL}}">
-{{end}}`))
 
 // snippetLinks are the links of a feed's discovery snippet: the feed in
 // each format written, the main one first, then the site feed likewise
@@ -57,12 +49,9 @@ func (s *Set) discoveryFingerprint(base feedgen.Fingerprint, f *feedgen.Feed, bu
 	return sha256.Sum256(buf), buf
 }
 
-// discoverySnippet is a feed's snippet; its time is the feed's last
-// update, as its page's is.
+// discoverySnippet is a feed's snippet: one autodiscovery link a line,
+// absolute, for a theme to put in its pages' <head> as it is. Its time
+// is the feed's last update, as its page's is.
 func (s *Set) discoverySnippet(f *feedgen.Feed) ([]byte, time.Time, error) {
-	var buf bytes.Buffer
-	if err := discoveryTemplate.Execute(&buf, s.snippetLinks(f)); err != nil {
-		return nil, time.Time{}, err
-	}
-	return buf.Bytes(), f.Updated(), nil
+	return appendAltLinks(nil, s.snippetLinks(f), true), f.Updated(), nil
 }

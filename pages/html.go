@@ -75,6 +75,8 @@ type letter struct {
 	// Label names the section among every section of the page.
 	Letter, ID, Label string
 	Rows              []feedRow
+	// RowsHTML is Rows written by execute.
+	RowsHTML template.HTML
 }
 
 type section struct {
@@ -106,9 +108,12 @@ type page struct {
 	Names    []string
 	// A feed page's.
 	Index string
-	Items template.HTML
+	Items []item
 	// Author is, on an author feed's page, the author's own page.
 	Author *authorLink
+
+	// The lists above as HTML, written by execute.
+	DiscoveryHTML, FormatsHTML, ReadersHTML, ItemsHTML template.HTML
 }
 
 type authorLink struct{ Name, URL string }
@@ -129,8 +134,8 @@ var pageFuncs = template.FuncMap{
 
 var pageTemplate = template.Must(template.New("page").Funcs(pageFuncs).Parse(pageSource))
 
-// pageSource is the page template; a feed page's items are written by
-// itemsHTML.
+// pageSource is the page template; execute writes its lists, which
+// hold most of its values, by hand (lists.go).
 const pageSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -141,8 +146,7 @@ const pageSource = `<!DOCTYPE html>
 <title>{{.Title}}</title>
 {{if .Icon}}<link rel="icon" href="{{.Icon}}">
 {{else}}<link rel="icon" href="data:,">
-{{end}}{{range .Discovery}}<link rel="alternate" {{.Type}} title="{{.Title}}" href="{{.Href}}">
-{{end}}{{.Style}}
+{{end}}{{.DiscoveryHTML}}{{.Style}}
 </head>
 <body>
 <header>
@@ -156,11 +160,9 @@ const pageSource = `<!DOCTYPE html>
 <h2 id="h-urls">Subscribe</h2>
 <p>Copy an address into your feed reader, or subscribe with one click:</p>
 <ul class="urls">
-{{range .Formats}}<li><span class="fmt">{{.Name}}</span> <a href="{{.Href}}"><code>{{.URL}}</code></a> <button type="button" class="copy" data-url="{{.URL}}" aria-describedby="copied-{{.ID}}" hidden>Copy</button> <span class="meta" id="copied-{{.ID}}" aria-live="polite"></span></li>
-{{end}}</ul>
+{{.FormatsHTML}}</ul>
 <ul class="subscribe">
-{{range .Readers}}<li><a href="{{.URL}}" rel="nofollow">{{.Name}}</a></li>
-{{end}}</ul>
+{{.ReadersHTML}}</ul>
 {{if .OPML}}<p>Every feed of this site at once: <a href="{{.OPML}}" type="text/x-opml">feeds.opml</a> (OPML, for importing into a feed reader).</p>
 {{end}}{{if .Index}}<p><a href="{{.Index}}">All feeds of this site</a></p>
 {{end}}</section>
@@ -177,14 +179,13 @@ const pageSource = `<!DOCTYPE html>
 <nav aria-label="{{.Title}} by first letter"><ul class="az">{{range .Letters}}<li><a href="#{{.ID}}">{{.Letter}}</a></li>{{end}}</ul></nav>
 {{range .Letters}}<section class="letter" id="{{.ID}}" aria-label="{{.Label}}">
 <ul class="feeds">
-{{range .Rows}}<li data-name="{{.Key}}"><a href="{{.Href}}">{{.Name}}</a> <span class="meta">{{.Count}} {{plural .Count "post" "posts"}}{{if not .Updated.IsZero}}, updated <time datetime="{{datetime .Updated}}">{{date .Updated}}</time>{{end}}</span>{{range .Formats}} <a href="{{.Href}}">{{.Name}}</a>{{end}}</li>
-{{end}}</ul>
+{{.RowsHTML}}</ul>
 </section>
 {{end}}</section>
 {{end}}</section>
 {{end}}{{if .Index}}<section aria-labelledby="h-items">
 <h2 id="h-items">Newest posts</h2>
-{{.Items}}</section>
+{{.ItemsHTML}}</section>
 {{end}}</main>
 <footer><p>{{if .SiteURL}}<a href="{{.SiteURL}}">Back to the site</a>{{end}}</p></footer>
 {{.Script}}
@@ -325,6 +326,12 @@ var kindOrder = []feedgen.Kind{feedgen.CategoryFeed, feedgen.TagFeed, feedgen.Au
 
 // indexPage is the page at the root of the feed tree.
 func (s *Set) indexPage() ([]byte, time.Time, error) {
+	body, err := execute(s.indexPageData())
+	return body, s.modified(), err
+}
+
+// indexPageData is what the index page shows.
+func (s *Set) indexPageData() page {
 	site := s.siteFeed()
 	title := text(s.plan.Site.Title)
 	p := page{
@@ -387,8 +394,7 @@ func (s *Set) indexPage() ([]byte, time.Time, error) {
 		}
 		p.Sections = append(p.Sections, sec)
 	}
-	body, err := execute(p)
-	return body, s.modified(), err
+	return p
 }
 
 // initial is the letter a name is listed under: its first letter or
@@ -403,17 +409,16 @@ func initial(name string) string {
 
 // feedPage is a feed's own page, in its folder.
 func (s *Set) feedPage(f *feedgen.Feed) ([]byte, time.Time, error) {
-	p, items, err := s.feedPageParts(f)
+	p, err := s.feedPageData(f)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	p.Items = itemsHTML(items)
 	body, err := execute(p)
 	return body, f.Updated(), err
 }
 
-// feedPageParts are a feed page's frame and its items.
-func (s *Set) feedPageParts(f *feedgen.Feed) (page, []item, error) {
+// feedPageData is what a feed's page shows.
+func (s *Set) feedPageData(f *feedgen.Feed) (page, error) {
 	from := f.Dir() + IndexName
 	site := s.siteFeed()
 	p := page{
@@ -436,10 +441,10 @@ func (s *Set) feedPageParts(f *feedgen.Feed) (page, []item, error) {
 		p.Author = &authorLink{Name: text(f.Name), URL: f.HomePage}
 		p.SiteURL = s.plan.Site.URL
 	}
-	items := make([]item, 0, len(f.Posts))
+	p.Items = make([]item, 0, len(f.Posts))
 	for _, x := range f.Posts {
 		if !x.Rendered() {
-			return page{}, nil, fmt.Errorf("post %s was not rendered", x.Path)
+			return page{}, fmt.Errorf("post %s was not rendered", x.Path)
 		}
 		it := item{Title: text(x.Title), Link: x.Link, Summary: text(x.SummaryText), Published: x.Published}
 		if it.Title == "" {
@@ -448,12 +453,25 @@ func (s *Set) feedPageParts(f *feedgen.Feed) (page, []item, error) {
 		if tag, err := language.Parse(x.Language); err == nil && x.Language != "" {
 			it.Lang = tag.String()
 		}
-		items = append(items, it)
+		p.Items = append(p.Items, it)
 	}
-	return p, items, nil
+	return p, nil
 }
 
+// execute writes p's lists (its HTML fields) by hand, then the page.
 func execute(p page) ([]byte, error) {
+	p.DiscoveryHTML = template.HTML(appendAltLinks(nil, p.Discovery, false))
+	p.FormatsHTML = formatsHTML(p.Formats)
+	p.ReadersHTML = readersHTML(p.Readers)
+	if p.Index != "" {
+		p.ItemsHTML = itemsHTML(p.Items)
+	}
+	for i := range p.Sections {
+		for j := range p.Sections[i].Letters {
+			l := &p.Sections[i].Letters[j]
+			l.RowsHTML = rowsHTML(l.Rows)
+		}
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, p); err != nil {
 		return nil, err
