@@ -466,13 +466,21 @@ func execute(p page) ([]byte, error) {
 	if p.Index != "" {
 		p.ItemsHTML = itemsHTML(p.Items)
 	}
+	// The page is about its style, script and lists, and the rest of the
+	// template with its values; sized so, the buffer grows at most once.
+	size := 8192 + len(p.Style) + len(p.Script) + len(p.DiscoveryHTML) + len(p.FormatsHTML) + len(p.ReadersHTML) + len(p.ItemsHTML)
 	for i := range p.Sections {
 		for j := range p.Sections[i].Letters {
 			l := &p.Sections[i].Letters[j]
 			l.RowsHTML = rowsHTML(l.Rows)
+			size += len(l.RowsHTML) + 256
 		}
 	}
+	for _, n := range p.Names {
+		size += len(n) + 24
+	}
 	var buf bytes.Buffer
+	buf.Grow(size)
 	if err := pageTemplate.Execute(&buf, p); err != nil {
 		return nil, err
 	}
