@@ -27,8 +27,8 @@ var htmlEscapes = [256]string{
 	'>':  "&gt;",
 }
 
-// appendHTML appends s (a string or bytes) escaped as html/template escapes a string in
-// text or a quoted attribute value.
+// appendHTML appends s (a string or bytes) escaped as html/template
+// escapes a string in text or a quoted attribute value.
 func appendHTML[S string | []byte](b []byte, s S) []byte {
 	written := 0
 	for i := 0; i < len(s); i++ {
@@ -82,6 +82,7 @@ func appendURL(b []byte, s string) []byte {
 	return append(b, s[written:]...)
 }
 
+// isHex is whether c is a hexadecimal digit.
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
